@@ -1,0 +1,18 @@
+package org.ichnode.dicom.net;
+
+/** DIMSE status codes the storage SCP answers with (PS3.7 Annex C, PS3.4 B.2.3). */
+public final class DimseStatus {
+    private DimseStatus() {}
+
+    public static final int SUCCESS = 0x0000;
+    /** Refused: Out of Resources (disk full, spool not writable, database down). */
+    public static final int OUT_OF_RESOURCES = 0xA700;
+    /** Error: Data Set does not match SOP Class. */
+    public static final int DATASET_DOES_NOT_MATCH_SOP_CLASS = 0xA900;
+    /** Error: Cannot understand (malformed data set). */
+    public static final int CANNOT_UNDERSTAND = 0xC000;
+    /** Failure: processing failure. */
+    public static final int PROCESSING_FAILURE = 0x0110;
+    /** Refused: SOP Class not supported. */
+    public static final int SOP_CLASS_NOT_SUPPORTED = 0x0122;
+}

@@ -1,0 +1,136 @@
+package org.ichnode.dicom.net;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * C-STORE / C-ECHO acceptor: our own accept loop bound to the configured address, TCP_NODELAY on every
+ * accepted socket, at most {@code maxAssociations} associations at once, each on a pooled thread. Callers over
+ * the limit get an A-ASSOCIATE-RJ (transient, local limit exceeded) instead of waiting.
+ */
+public final class StorageScp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StorageScp.class);
+
+    private final ScpSettings settings;
+    private final InstanceSink sink;
+    private final ServerSocket serverSocket;
+    private final ExecutorService associations;
+    private final ExecutorService rejections = Executors.newSingleThreadExecutor(daemon("dicom-reject"));
+    private final Semaphore slots;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong ids = new AtomicLong();
+    private final Thread acceptor;
+    private volatile boolean closing;
+
+    public StorageScp(ScpSettings settings, InstanceSink sink) throws IOException {
+        this.settings = settings;
+        this.sink = sink;
+        this.slots = new Semaphore(settings.maxAssociations());
+        this.associations = Executors.newFixedThreadPool(settings.maxAssociations(), daemon("dicom-assoc"));
+        this.serverSocket = new ServerSocket();
+        serverSocket.setReuseAddress(true);
+        try {
+            serverSocket.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 64);
+        } catch (IOException e) {
+            associations.shutdownNow();
+            rejections.shutdownNow();
+            throw new IOException("cannot listen on " + settings.bindAddress().getHostAddress() + ":" + settings.port()
+                    + ": " + e.getMessage(), e);
+        }
+        this.acceptor = new Thread(this::acceptLoop, "dicom-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        log.info("DICOM SCP {} listening on {}:{} (callers: {}, max {} associations)", settings.aeTitle(),
+                settings.bindAddress().getHostAddress(), port(), settings.allowedCallers(), settings.maxAssociations());
+    }
+
+    public int port() { return serverSocket.getLocalPort(); }
+
+    private void acceptLoop() {
+        while (!closing) {
+            Socket s;
+            try {
+                s = serverSocket.accept();
+            } catch (IOException e) {
+                if (!closing) log.error("accept failed: {}", e.toString());
+                continue;
+            }
+            long id = ids.incrementAndGet();
+            if (!slots.tryAcquire()) {
+                rejections.execute(() -> rejectBusy(s, id));
+                continue;
+            }
+            open.add(s);
+            associations.execute(() -> {
+                try {
+                    new AssociationHandler(s, settings, sink, id).run();
+                } finally {
+                    open.remove(s);
+                    slots.release();
+                }
+            });
+        }
+    }
+
+    /** Reads the request (so the peer sees an orderly answer) and rejects it: transient, local limit exceeded. */
+    private void rejectBusy(Socket s, long id) {
+        try (s) {
+            s.setSoTimeout(5000);
+            s.setTcpNoDelay(true);
+            InputStream in = s.getInputStream();
+            byte[] header = in.readNBytes(6);
+            if (header.length == 6) {
+                long len = ((header[2] & 0xFFL) << 24) | ((header[3] & 0xFF) << 16) | ((header[4] & 0xFF) << 8) | (header[5] & 0xFF);
+                in.skipNBytes(Math.min(len, 1 << 16));
+            }
+            OutputStream out = s.getOutputStream();
+            out.write(Pdus.associateReject(2, 3, 2));
+            out.flush();
+            log.warn("assoc #{} from {} rejected: {} associations already open", id, s.getInetAddress().getHostAddress(),
+                    settings.maxAssociations());
+        } catch (IOException e) {
+            log.debug("assoc #{}: rejection not delivered: {}", id, e.toString());
+        }
+    }
+
+    /** Stops accepting, ends open associations (data sets in progress are discarded, never acknowledged). */
+    @Override
+    public void close() {
+        closing = true;
+        try { serverSocket.close(); } catch (IOException ignored) { /* closing anyway */ }
+        for (Socket s : open) {
+            try { s.close(); } catch (SocketException ignored) { /* already closed */ } catch (IOException ignored) { /* closing anyway */ }
+        }
+        associations.shutdown();
+        rejections.shutdownNow();
+        try {
+            associations.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        AtomicLong n = new AtomicLong();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

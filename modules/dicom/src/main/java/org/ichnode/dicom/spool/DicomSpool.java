@@ -1,0 +1,275 @@
+package org.ichnode.dicom.spool;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.FileMetaInformation;
+import com.pixelmed.dicom.TransferSyntax;
+import org.ichnode.dicom.net.DimseStatus;
+import org.ichnode.dicom.net.InstanceSink;
+import org.ichnode.dicom.net.Uids;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The durable spool: each incoming data set is streamed into a temporary Part 10 file, synced, decoded if it
+ * came compressed, checked, moved atomically to {@code instances/<xx>/<SOPInstanceUID>.dcm} (directory synced),
+ * and recorded in the {@link InstanceIndex}. Only then is the C-STORE answered with success. Any failure leaves
+ * no temporary file behind and answers with a failure status; the sender keeps its copy and can resend.
+ * A resent instance replaces the file of the same SOP Instance UID (idempotent).
+ */
+public final class DicomSpool implements InstanceSink {
+    private static final Logger log = LoggerFactory.getLogger(DicomSpool.class);
+
+    private final Path tmpDir;
+    private final Path instancesDir;
+    private final InstanceIndex index;
+    private final long minFreeBytes;
+    private final Set<String> acceptedSopClasses;
+
+    public DicomSpool(Path storageDir, InstanceIndex index, long minFreeBytes, Set<String> acceptedSopClasses)
+            throws IOException {
+        this.tmpDir = Files.createDirectories(storageDir.resolve("spool").resolve("tmp"));
+        this.instancesDir = Files.createDirectories(storageDir.resolve("spool").resolve("instances"));
+        this.index = index;
+        this.minFreeBytes = minFreeBytes;
+        this.acceptedSopClasses = Set.copyOf(acceptedSopClasses);
+        removeLeftoverTemporaryFiles();
+    }
+
+    public Path instancesDir() { return instancesDir; }
+
+    /** Temporary files are never acknowledged data: after a crash they are just removed. */
+    private void removeLeftoverTemporaryFiles() throws IOException {
+        try (var files = Files.list(tmpDir)) {
+            for (Path p : (Iterable<Path>) files::iterator) Files.deleteIfExists(p);
+        }
+    }
+
+    /** Final place of an instance: spread over 256 folders by a hash of the UID. */
+    public Path pathFor(String sopInstanceUid) {
+        String bucket = String.format("%02x", sopInstanceUid.hashCode() & 0xFF);
+        return instancesDir.resolve(bucket).resolve(sopInstanceUid + ".dcm");
+    }
+
+    @Override
+    public Incoming begin(String callingAeTitle, String sopClassUid, String sopInstanceUid, String transferSyntaxUid)
+            throws IOException {
+        if (!isSafeUid(sopInstanceUid)) throw new IllegalArgumentException("invalid SOP Instance UID");
+        long free = Files.getFileStore(tmpDir).getUsableSpace();
+        if (free < minFreeBytes) {
+            throw new IOException("spool volume has " + (free >> 20) + " MB free, below the reserve of "
+                    + (minFreeBytes >> 20) + " MB");
+        }
+        return new SpoolFile(callingAeTitle, sopClassUid, sopInstanceUid, transferSyntaxUid);
+    }
+
+    private static boolean isSafeUid(String uid) {
+        return uid != null && !uid.isEmpty() && uid.length() <= 64 && uid.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+    }
+
+    private final class SpoolFile implements Incoming {
+        private final String callingAe;
+        private final String sopClassUid;
+        private final String sopInstanceUid;
+        private final String transferSyntaxUid;
+        private final Path tmp;
+        private final FileChannel channel;
+        private final MessageDigest sha256;
+        private long size;
+
+        SpoolFile(String callingAe, String sopClassUid, String sopInstanceUid, String transferSyntaxUid) throws IOException {
+            this.callingAe = callingAe;
+            this.sopClassUid = sopClassUid;
+            this.sopInstanceUid = sopInstanceUid;
+            this.transferSyntaxUid = transferSyntaxUid;
+            this.tmp = tmpDir.resolve(UUID.randomUUID() + ".part");
+            this.sha256 = newSha256();
+            this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                byte[] meta = fileMetaInformation(sopClassUid, sopInstanceUid, transferSyntaxUid, callingAe);
+                write(meta, 0, meta.length);
+            } catch (IOException e) {
+                discard();
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] buffer, int offset, int length) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(buffer, offset, length);
+            while (b.hasRemaining()) channel.write(b);
+            sha256.update(buffer, offset, length);
+            size += length;
+        }
+
+        @Override
+        public StoreResult finish() {
+            Path written = tmp;
+            try {
+                channel.force(false);
+                channel.close();
+                if (Uids.isCompressed(transferSyntaxUid)) written = decompress(tmp);
+                InstanceHeader header;
+                try {
+                    header = InstanceHeader.read(written);
+                } catch (IOException e) {
+                    discardFiles(written);
+                    log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());
+                    return new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate(e.getMessage()));
+                }
+                if (!sopInstanceUid.equals(header.sopInstanceUid()) || !sopClassUid.equals(header.sopClassUid())
+                        || !acceptedSopClasses.contains(header.sopClassUid())) {
+                    discardFiles(written);
+                    log.warn("refused SOP Instance {}: data set does not match the C-STORE request", sopInstanceUid);
+                    return new StoreResult(DimseStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS,
+                            "SOP Class/Instance UID in data set differ from the request");
+                }
+                String digest = written == tmp ? HexFormat.of().formatHex(sha256.digest()) : sha256Of(written);
+                long bytes = Files.size(written);
+                Path target = pathFor(sopInstanceUid);
+                Files.createDirectories(target.getParent());
+                boolean replacesEarlierCopy = Files.exists(target);
+                moveAtomically(written, target);
+                syncDirectory(target.getParent());
+                try {
+                    index.record(new StoredInstance(header, target, bytes, digest, callingAe));
+                } catch (Exception e) {
+                    // an earlier copy of the same instance was acknowledged and stays; a new one goes again
+                    if (!replacesEarlierCopy) Files.deleteIfExists(target);
+                    throw e;
+                }
+                return StoreResult.SUCCESS;
+            } catch (Exception e) {
+                discardFiles(written);
+                log.error("could not store SOP Instance {}: {}", sopInstanceUid, e.toString());
+                return new StoreResult(DimseStatus.OUT_OF_RESOURCES, truncate(e.getMessage()));
+            }
+        }
+
+        @Override
+        public void discard() {
+            discardFiles(tmp);
+        }
+
+        private void discardFiles(Path written) {
+            try { channel.close(); } catch (IOException ignored) { /* closing a failed file */ }
+            try {
+                Files.deleteIfExists(tmp);
+                if (written != tmp) Files.deleteIfExists(written);
+            } catch (IOException e) {
+                log.warn("could not remove temporary file {}: {}", tmp.getFileName(), e.getMessage());
+            }
+        }
+    }
+
+    /** Decodes RLE / JPEG Lossless on receipt so everything downstream reads uncompressed Explicit VR LE. */
+    private Path decompress(Path compressed) throws IOException, DicomException {
+        AttributeList list = new AttributeList();
+        list.read(compressed.toFile());
+        list.removeGroupLengthAttributes();
+        list.removeMetaInformationHeaderAttributes();
+        list.remove(com.pixelmed.dicom.TagFromName.DataSetTrailingPadding);
+        FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "ICHNODE");
+        Path out = tmpDir.resolve(UUID.randomUUID() + ".decoded");
+        list.write(out.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
+            ch.force(false);
+        }
+        Files.delete(compressed);
+        return out;
+    }
+
+    private static void moveAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("spool tmp/ and instances/ must be on one file system", e);
+        }
+    }
+
+    /** A rename is durable only once its directory is synced. */
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static String sha256Of(Path file) throws IOException {
+        MessageDigest md = newSha256();
+        byte[] buf = new byte[1 << 16];
+        try (var in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String truncate(String s) {
+        if (s == null) return null;
+        return s.length() <= 64 ? s : s.substring(0, 64);
+    }
+
+    /** Preamble, "DICM" and the group 0002 elements (PS3.10 7.1), Explicit VR Little Endian. */
+    static byte[] fileMetaInformation(String sopClass, String sopInstance, String transferSyntax, String sourceAe) {
+        ByteArrayOutputStream group = new ByteArrayOutputStream(256);
+        element(group, 0x0001, "OB", new byte[] {0, 1});
+        element(group, 0x0002, "UI", uid(sopClass));
+        element(group, 0x0003, "UI", uid(sopInstance));
+        element(group, 0x0010, "UI", uid(transferSyntax));
+        element(group, 0x0012, "UI", uid(Uids.IMPLEMENTATION_CLASS));
+        element(group, 0x0013, "SH", text(Uids.IMPLEMENTATION_VERSION));
+        if (sourceAe != null && !sourceAe.isEmpty()) element(group, 0x0016, "AE", text(sourceAe));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(400);
+        out.writeBytes(new byte[128]);
+        out.writeBytes("DICM".getBytes(StandardCharsets.US_ASCII));
+        element(out, 0x0000, "UL", ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(group.size()).array());
+        out.writeBytes(group.toByteArray());
+        return out.toByteArray();
+    }
+
+    private static void element(ByteArrayOutputStream out, int element, String vr, byte[] value) {
+        ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) 0x0002).putShort((short) element).put(vr.getBytes(StandardCharsets.US_ASCII));
+        if (vr.equals("OB")) b.putShort((short) 0).putInt(value.length);
+        else b.putShort((short) value.length);
+        out.write(b.array(), 0, b.position());
+        out.writeBytes(value);
+    }
+
+    private static byte[] uid(String s) { return pad(s, (byte) 0); }
+
+    private static byte[] text(String s) { return pad(s, (byte) ' '); }
+
+    private static byte[] pad(String s, byte padding) {
+        byte[] a = s.getBytes(StandardCharsets.US_ASCII);
+        if ((a.length & 1) == 0) return a;
+        byte[] b = new byte[a.length + 1];
+        System.arraycopy(a, 0, b, 0, a.length);
+        b[a.length] = padding;
+        return b;
+    }
+}

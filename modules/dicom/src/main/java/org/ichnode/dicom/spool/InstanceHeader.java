@@ -1,0 +1,88 @@
+package org.ichnode.dicom.spool;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The identifying and selection-relevant attributes of one stored instance, read without its pixel data.
+ * PatientId and AccessionNumber are kept for linking, never for logs.
+ */
+public record InstanceHeader(String sopClassUid, String sopInstanceUid, String studyInstanceUid,
+                             String seriesInstanceUid, String patientId, String accessionNumber, String studyDate,
+                             String modality, String bodyPartExamined, String seriesDescription, String imageType,
+                             Double sliceThicknessMm, String imageOrientation, Integer imagesInAcquisition,
+                             int numberOfFrames, String transferSyntaxUid) {
+
+    private static final AttributeTag IMAGES_IN_ACQUISITION = new AttributeTag(0x0020, 0x1002);
+
+    /** Reads the header of a Part 10 file, stopping before the pixel data. */
+    public static InstanceHeader read(Path file) throws IOException {
+        AttributeList list = new AttributeList();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
+             DicomInputStream din = new DicomInputStream(in)) {
+            list.read(din, TagFromName.PixelData);
+        } catch (DicomException e) {
+            throw new IOException("not a readable DICOM object: " + e.getMessage(), e);
+        }
+        return of(list);
+    }
+
+    static InstanceHeader of(AttributeList list) throws IOException {
+        String sopInstance = required(list, TagFromName.SOPInstanceUID);
+        String thickness = str(list, TagFromName.SliceThickness);
+        String orientation = Attribute.getDelimitedStringValuesOrNull(list, TagFromName.ImageOrientationPatient);
+        if (orientation == null) orientation = enhancedOrientation(list);
+        String images = str(list, IMAGES_IN_ACQUISITION);
+        return new InstanceHeader(
+                required(list, TagFromName.SOPClassUID), sopInstance,
+                required(list, TagFromName.StudyInstanceUID), required(list, TagFromName.SeriesInstanceUID),
+                str(list, TagFromName.PatientID), str(list, TagFromName.AccessionNumber), str(list, TagFromName.StudyDate),
+                str(list, TagFromName.Modality), str(list, TagFromName.BodyPartExamined),
+                str(list, TagFromName.SeriesDescription),
+                Attribute.getDelimitedStringValuesOrNull(list, TagFromName.ImageType),
+                parseDouble(thickness), orientation, parseInt(images),
+                Math.max(1, Attribute.getSingleIntegerValueOrDefault(list, TagFromName.NumberOfFrames, 1)),
+                str(list, TagFromName.TransferSyntaxUID));
+    }
+
+    /** Enhanced CT keeps the orientation in the shared functional groups. */
+    private static String enhancedOrientation(AttributeList list) {
+        Attribute shared = list.get(TagFromName.SharedFunctionalGroupsSequence);
+        if (!(shared instanceof SequenceAttribute seq) || seq.getNumberOfItems() == 0) return null;
+        Attribute plane = seq.getItem(0).getAttributeList().get(TagFromName.PlaneOrientationSequence);
+        if (!(plane instanceof SequenceAttribute p) || p.getNumberOfItems() == 0) return null;
+        return Attribute.getDelimitedStringValuesOrNull(p.getItem(0).getAttributeList(), TagFromName.ImageOrientationPatient);
+    }
+
+    private static String required(AttributeList list, AttributeTag tag) throws IOException {
+        String v = str(list, tag);
+        if (v == null) throw new IOException("missing required attribute " + list.getDictionary().getNameFromTag(tag));
+        return v;
+    }
+
+    private static String str(AttributeList list, AttributeTag tag) {
+        String v = Attribute.getSingleStringValueOrNull(list, tag);
+        if (v == null) return null;
+        v = v.trim();
+        return v.isEmpty() ? null : v;
+    }
+
+    private static Double parseDouble(String s) {
+        try { return s == null ? null : Double.valueOf(s); } catch (NumberFormatException e) { return null; }
+    }
+
+    private static Integer parseInt(String s) {
+        try { return s == null ? null : Integer.valueOf(s.trim()); } catch (NumberFormatException e) { return null; }
+    }
+}

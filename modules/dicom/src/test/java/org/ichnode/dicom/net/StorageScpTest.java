@@ -1,0 +1,243 @@
+package org.ichnode.dicom.net;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.TagFromName;
+import org.ichnode.dicom.spool.DicomSpool;
+import org.ichnode.dicom.spool.InstanceIndex;
+import org.ichnode.dicom.spool.StoredInstance;
+import org.ichnode.dicom.testing.Tools;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The storage SCP against the real DCMTK tools (storescu, echoscu) over loopback sockets. */
+class StorageScpTest {
+    @TempDir Path tmp;
+    private StorageScp scp;
+    private final Map<String, StoredInstance> recorded = new ConcurrentHashMap<>();
+    private final InstanceIndex collecting = i -> recorded.put(i.header().sopInstanceUid(), i);
+
+    private StorageScp start(Path storage, String allowed, int maxAssociations, InstanceIndex index) throws IOException {
+        DicomSpool spool = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE);
+        ScpSettings settings = new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0,
+                CallerAllowlist.parse(allowed), maxAssociations, 262144, Duration.ofSeconds(5),
+                ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES);
+        scp = new StorageScp(settings, spool);
+        return scp;
+    }
+
+    @AfterEach
+    void stop() {
+        if (scp != null) scp.close();
+    }
+
+    private Tools.Result storescu(String callingAe, String calledAe, List<Path> files, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("storescu", "-v", "-aet", callingAe, "-aec", calledAe));
+        cmd.addAll(List.of(extra));
+        cmd.addAll(List.of("127.0.0.1", String.valueOf(scp.port())));
+        files.forEach(f -> cmd.add(f.toString()));
+        return Tools.run(cmd);
+    }
+
+    @Test
+    void echoAndStoreRealSeriesDurablyWithContentIntact() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
+        start(tmp.resolve("storage"), "PACS@127.0.0.1, OTHER", 4, collecting);
+
+        assertEquals(0, Tools.run(List.of("echoscu", "-aet", "PACS", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()))).exitCode());
+        Tools.Result r = storescu("PACS", "ICHNODE", files);
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals(files.size(), recorded.size());
+
+        for (Path original : files) {
+            AttributeList a = read(original);
+            String uid = Attribute.getSingleStringValueOrNull(a, TagFromName.SOPInstanceUID);
+            StoredInstance s = recorded.get(uid);
+            assertNotNull(s, "instance " + uid + " recorded");
+            assertTrue(Files.isRegularFile(s.file()));
+            assertEquals(Files.size(s.file()), s.sizeBytes());
+            AttributeList b = read(s.file());
+            assertArrayEquals(a.get(TagFromName.PixelData).getShortValues(), b.get(TagFromName.PixelData).getShortValues());
+            assertEquals("PACS", Attribute.getSingleStringValueOrNull(b, TagFromName.SourceApplicationEntityTitle));
+        }
+        try (var left = Files.list(tmp.resolve("storage/spool/tmp"))) {
+            assertEquals(0, left.count(), "no temporary files left");
+        }
+    }
+
+    @Test
+    void resentInstanceIsIdempotent() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 3);
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        assertEquals(0, storescu("A", "ICHNODE", files).exitCode());
+        assertEquals(0, storescu("A", "ICHNODE", files).exitCode());
+        assertEquals(3, recorded.size());
+        try (var stored = Files.walk(tmp.resolve("storage/spool/instances"))) {
+            assertEquals(3, stored.filter(Files::isRegularFile).count(), "one file per SOP Instance UID");
+        }
+    }
+
+    @Test
+    void callerNotOnAllowlistOrWrongCalledAeIsRejected() throws Exception {
+        start(tmp.resolve("storage"), "PACS@127.0.0.1", 4, collecting);
+        Tools.Result wrongCaller = Tools.run(List.of("echoscu", "-aet", "INTRUDER", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port())));
+        assertNotEquals(0, wrongCaller.exitCode());
+        assertTrue(wrongCaller.output().contains("Calling AE Title Not Recognized"), wrongCaller.output());
+
+        Tools.Result wrongCalled = Tools.run(List.of("echoscu", "-aet", "PACS", "-aec", "SOMEONE", "127.0.0.1", String.valueOf(scp.port())));
+        assertNotEquals(0, wrongCalled.exitCode());
+        assertTrue(wrongCalled.output().contains("Called AE Title Not Recognized"), wrongCalled.output());
+
+        start(tmp.resolve("storage2"), "PACS@10.1.2.3", 4, collecting); // right AE, wrong host
+        Tools.Result wrongHost = Tools.run(List.of("echoscu", "-aet", "PACS", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port())));
+        assertNotEquals(0, wrongHost.exitCode());
+    }
+
+    @Test
+    void otherSopClassesAreRefusedInNegotiation() throws Exception {
+        Path ct = Tools.files(Tools.realCt("philips-head-phantom-5mm")).get(0);
+        Path mr = tmp.resolve("mr.dcm");
+        Files.copy(ct, mr);
+        assertEquals(0, Tools.run(List.of("dcmodify", "-nb", "-m", "(0008,0016)=1.2.840.10008.5.1.4.1.1.4", mr.toString())).exitCode());
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        Tools.Result r = storescu("A", "ICHNODE", List.of(mr));
+        assertTrue(r.output().contains("No presentation context"), r.output());
+        assertTrue(recorded.isEmpty());
+    }
+
+    @Test
+    void rleAndJpegLosslessAreDecodedOnReceipt() throws Exception {
+        Path ct = Tools.files(Tools.realCt("philips-head-phantom-5mm")).get(0);
+        Path rle = tmp.resolve("rle.dcm");
+        Path jpeg = tmp.resolve("jpeg.dcm");
+        assertEquals(0, Tools.run(List.of("dcmcrle", ct.toString(), rle.toString())).exitCode());
+        assertEquals(0, Tools.run(List.of("dcmcjpeg", "+e1", ct.toString(), jpeg.toString())).exitCode());
+        short[] expected = read(ct).get(TagFromName.PixelData).getShortValues();
+        String sopUid = Attribute.getSingleStringValueOrNull(read(ct), TagFromName.SOPInstanceUID);
+
+        for (Path compressed : List.of(rle, jpeg)) {
+            recorded.clear();
+            start(tmp.resolve("storage-" + compressed.getFileName()), "*", 4, collecting);
+            Tools.Result r = storescu("A", "ICHNODE", List.of(compressed), compressed == rle ? "-xr" : "-xs");
+            assertEquals(0, r.exitCode(), r.output());
+            StoredInstance s = recorded.get(sopUid);
+            AttributeList stored = read(s.file());
+            assertEquals(Uids.EXPLICIT_VR_LE, Attribute.getSingleStringValueOrNull(stored, TagFromName.TransferSyntaxUID));
+            assertArrayEquals(expected, stored.get(TagFromName.PixelData).getShortValues(), compressed.getFileName().toString());
+            scp.close();
+        }
+    }
+
+    @Test
+    void fullDiskAnswersOutOfResourcesAndLeavesNothingHalfWritten() throws Exception {
+        Path small = tmp.resolve("small");
+        Files.createDirectories(small);
+        Tools.Result mount = Tools.run(List.of("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString()));
+        Assumptions.assumeTrue(mount.exitCode() == 0, "cannot mount a small tmpfs here (" + mount.output().trim() + "): skipping the disk-full test");
+        try {
+            List<Path> files = Tools.files(Tools.realCt("ge-head-tilted")).subList(0, 8); // ~4.2 MB into 2 MB
+            start(small, "*", 4, collecting);
+            Tools.Result r = storescu("A", "ICHNODE", files);
+            assertTrue(r.output().contains("Refused: OutOfResources"), r.output());
+            assertTrue(recorded.size() > 0 && recorded.size() < files.size(), "some stored before the disk filled: " + recorded.size());
+            for (StoredInstance s : recorded.values()) assertTrue(Files.size(s.file()) == s.sizeBytes());
+            try (var left = Files.list(small.resolve("spool/tmp"))) {
+                assertEquals(0, left.count(), "no partial file left");
+            }
+            // the SCP keeps serving: an echo still works
+            assertEquals(0, Tools.run(List.of("echoscu", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()))).exitCode());
+        } finally {
+            scp.close();
+            Tools.run(List.of("umount", small.toString()));
+        }
+    }
+
+    @Test
+    void failedRecordingIsNotAcknowledged() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 2);
+        start(tmp.resolve("storage"), "*", 4, i -> { throw new IllegalStateException("database down"); });
+        Tools.Result r = storescu("A", "ICHNODE", files);
+        assertTrue(r.output().contains("Refused: OutOfResources"), r.output());
+        assertTrue(recorded.isEmpty());
+        try (var stored = Files.walk(tmp.resolve("storage/spool/instances"))) {
+            assertEquals(0, stored.filter(Files::isRegularFile).count(), "nothing unrecorded stays in the spool");
+        }
+    }
+
+    @Test
+    void garbageTruncatedPdusAndAbruptDisconnectsEndOnlyThatAssociation() throws Exception {
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        // not a DICOM peer at all
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            s.getOutputStream().flush();
+            assertAbortedOrClosed(s);
+        }
+        // a PDU header announcing more bytes than ever come
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            OutputStream o = s.getOutputStream();
+            o.write(new byte[] {0x01, 0, 0, 0, 0x10, 0, 0, 1, 0, 0});
+            o.flush();
+            s.shutdownOutput();
+            assertAbortedOrClosed(s);
+        }
+        // storescu killed while sending a large file: nothing recorded, nothing left in tmp
+        Path big = Tools.files(Tools.realCt("ge-head-tilted")).get(0);
+        List<String> cmd = List.of("storescu", "--max-pdu", "4096", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()),
+                big.toString(), big.toString(), big.toString(), big.toString(), big.toString(), big.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Thread.sleep(150);
+        p.destroyForcibly().waitFor();
+        // the SCP still serves
+        Tools.Result r = storescu("A", "ICHNODE", List.of(Tools.files(Tools.realCt("philips-head-phantom-5mm")).get(0)));
+        assertEquals(0, r.exitCode(), r.output());
+        Thread.sleep(300);
+        try (var left = Files.list(tmp.resolve("storage/spool/tmp"))) {
+            assertEquals(0, left.count(), "partial data sets are discarded");
+        }
+    }
+
+    @Test
+    void associationsOverTheLimitAreRejectedTransiently() throws Exception {
+        start(tmp.resolve("storage"), "*", 1, collecting);
+        // hold the only slot with a connection that never finishes its request
+        try (Socket holder = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            holder.getOutputStream().write(new byte[] {0x01, 0});
+            holder.getOutputStream().flush();
+            Thread.sleep(200);
+            Tools.Result r = Tools.run(List.of("echoscu", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port())));
+            assertNotEquals(0, r.exitCode());
+            assertTrue(r.output().contains("Local Limit Exceeded"), r.output());
+        }
+    }
+
+    private static void assertAbortedOrClosed(Socket s) throws IOException {
+        s.setSoTimeout(10000);
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        int first = in.read();
+        assertTrue(first == -1 || first == Pdus.ABORT, "expected A-ABORT or close, got " + first);
+    }
+
+    private static AttributeList read(Path p) throws Exception {
+        AttributeList l = new AttributeList();
+        l.read(p.toFile());
+        return l;
+    }
+}
