@@ -1,0 +1,190 @@
+package org.ichnode.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Set;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.hibernate.Session;
+import org.hibernate.SessionFactory;
+import org.hibernate.Transaction;
+import org.hibernate.cfg.AvailableSettings;
+import org.hibernate.cfg.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's database: a HikariCP pool, Flyway migrations (run at open) and a Hibernate SessionFactory.
+ * Works on PostgreSQL (production) and on an embedded H2 file database in PostgreSQL mode, e.g.
+ * {@code jdbc:h2:file:/var/lib/ichnode/db;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH}.
+ * Thread-safe; open one per process and share it.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    /** Enough for the receiver threads plus a few workers; PostgreSQL connections are not free. */
+    public static final int DEFAULT_POOL_SIZE = 10;
+
+    private final HikariDataSource dataSource;
+    private final SessionFactory sessionFactory;
+    private final boolean postgres;
+
+    private Database(HikariDataSource dataSource, SessionFactory sessionFactory, boolean postgres) {
+        this.dataSource = dataSource;
+        this.sessionFactory = sessionFactory;
+        this.postgres = postgres;
+    }
+
+    public static Database open(String jdbcUrl) {
+        return open(jdbcUrl, null, null, DEFAULT_POOL_SIZE);
+    }
+
+    public static Database open(String jdbcUrl, String user, String password) {
+        return open(jdbcUrl, user, password, DEFAULT_POOL_SIZE);
+    }
+
+    public static Database open(String jdbcUrl, String user, String password, int maxPoolSize) {
+        boolean postgres = jdbcUrl.startsWith("jdbc:postgresql:");
+        if (!postgres && !jdbcUrl.startsWith("jdbc:h2:")) {
+            throw new IllegalArgumentException("only jdbc:postgresql: and jdbc:h2: URLs are supported, got " + redact(jdbcUrl));
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("ichnode-store");
+        hc.setJdbcUrl(jdbcUrl);
+        if (user != null) {
+            hc.setUsername(user);
+        }
+        if (password != null) {
+            hc.setPassword(password);
+        }
+        hc.setMaximumPoolSize(maxPoolSize);
+        hc.setMinimumIdle(Math.min(2, maxPoolSize));
+        HikariDataSource ds = new HikariDataSource(hc);
+        try {
+            var result = Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+            log.info("database {} at schema version {} ({} migrations applied now)",
+                    redact(jdbcUrl), result.targetSchemaVersion, result.migrationsExecuted);
+            return new Database(ds, buildSessionFactory(ds), postgres);
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+    }
+
+    private static SessionFactory buildSessionFactory(DataSource ds) {
+        Configuration cfg = new Configuration();
+        cfg.getProperties().put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, ds);
+        // No explicit dialect: Hibernate 6 picks PostgreSQLDialect or H2Dialect (with the server version)
+        // from the connection, and warns (HHH90000025) when one is set.
+        // Flyway owns the schema.
+        cfg.setProperty(AvailableSettings.HBM2DDL_AUTO, "none");
+        cfg.setProperty(AvailableSettings.SHOW_SQL, "false");
+        for (Class<?> c : new Class<?>[] {Study.class, Series.class, Instance.class, Job.class}) {
+            cfg.addAnnotatedClass(c);
+        }
+        return cfg.buildSessionFactory();
+    }
+
+    /** Runs work in one transaction: commit on return, rollback on any exception. */
+    public <T> T inTransaction(Function<Session, T> work) {
+        try (Session session = sessionFactory.openSession()) {
+            Transaction tx = session.beginTransaction();
+            try {
+                T result = work.apply(session);
+                tx.commit();
+                return result;
+            } catch (RuntimeException | Error e) {
+                if (tx.isActive()) {
+                    try {
+                        tx.rollback();
+                    } catch (RuntimeException re) {
+                        e.addSuppressed(re);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Like {@link #inTransaction} but runs the whole transaction again when it lost a race that a retry
+     * resolves: a unique key inserted concurrently, a deadlock, a serialization or lock-timeout failure.
+     */
+    <T> T inTransactionRetrying(int attempts, Function<Session, T> work) {
+        for (int i = 1; ; i++) {
+            try {
+                return inTransaction(work);
+            } catch (RuntimeException e) {
+                if (i >= attempts || !isTransient(e)) {
+                    throw e;
+                }
+                log.debug("transaction lost a race (attempt {}), retrying: {}", i, e.toString());
+            }
+        }
+    }
+
+    // 23505 unique, 40001 serialization, 40P01 deadlock (PostgreSQL); HYT00 lock timeout, 90131 concurrent update (H2).
+    private static final Set<String> TRANSIENT_STATES = Set.of("23505", "40001", "40P01", "HYT00", "90131");
+
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && TRANSIENT_STATES.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The database's clock. All lease and quiet-time decisions use it, so nodes with skewed clocks agree.
+     * On PostgreSQL this is the transaction's start time.
+     */
+    public static Instant now(Session session) {
+        return session.doReturningWork(c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT CURRENT_TIMESTAMP"); ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getObject(1, OffsetDateTime.class).toInstant();
+            }
+        });
+    }
+
+    /** The database's clock, read in a transaction of its own. */
+    public Instant now() {
+        return inTransaction(Database::now);
+    }
+
+    public boolean isPostgres() {
+        return postgres;
+    }
+
+    /** For tools and tests that need plain JDBC; the schema belongs to this module. */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        try {
+            sessionFactory.close();
+        } finally {
+            dataSource.close();
+        }
+    }
+
+    /** The URL without its options: those may hold a password. */
+    static String redact(String jdbcUrl) {
+        int cut = jdbcUrl.length();
+        for (char c : new char[] {'?', ';'}) {
+            int i = jdbcUrl.indexOf(c);
+            if (i >= 0) {
+                cut = Math.min(cut, i);
+            }
+        }
+        return jdbcUrl.substring(0, cut);
+    }
+}
