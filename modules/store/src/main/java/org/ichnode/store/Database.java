@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's database: a HikariCP pool, Flyway migrations (run at open) and a Hibernate SessionFactory.
  * Works on PostgreSQL (production) and on an embedded H2 file database in PostgreSQL mode, e.g.
- * {@code jdbc:h2:file:/var/lib/ichnode/db;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH}.
+ * {@code jdbc:h2:file:/var/lib/ichnode/db;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH}
+ * (those three options are added to an H2 URL that does not set them).
  * Thread-safe; open one per process and share it.
  */
 public final class Database implements AutoCloseable {
@@ -40,6 +41,16 @@ public final class Database implements AutoCloseable {
         this.postgres = postgres;
     }
 
+    /** The embedded database must speak the same SQL as PostgreSQL: add the options unless the URL sets them. */
+    static String withH2CompatibilityOptions(String url) {
+        String upper = url.toUpperCase(java.util.Locale.ROOT);
+        StringBuilder b = new StringBuilder(url);
+        if (!upper.contains(";MODE=")) b.append(";MODE=PostgreSQL");
+        if (!upper.contains(";DATABASE_TO_LOWER=")) b.append(";DATABASE_TO_LOWER=TRUE");
+        if (!upper.contains(";DEFAULT_NULL_ORDERING=")) b.append(";DEFAULT_NULL_ORDERING=HIGH");
+        return b.toString();
+    }
+
     public static Database open(String jdbcUrl) {
         return open(jdbcUrl, null, null, DEFAULT_POOL_SIZE);
     }
@@ -53,6 +64,7 @@ public final class Database implements AutoCloseable {
         if (!postgres && !jdbcUrl.startsWith("jdbc:h2:")) {
             throw new IllegalArgumentException("only jdbc:postgresql: and jdbc:h2: URLs are supported, got " + redact(jdbcUrl));
         }
+        if (!postgres) jdbcUrl = withH2CompatibilityOptions(jdbcUrl);
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("ichnode-store");
         hc.setJdbcUrl(jdbcUrl);

@@ -211,7 +211,8 @@ public final class DicomSpool implements InstanceSink {
         }
     }
 
-    private static String sha256Of(Path file) throws IOException {
+    /** Hex SHA-256 of a file: the checksum recorded for every instance. */
+    public static String sha256Of(Path file) throws IOException {
         MessageDigest md = newSha256();
         byte[] buf = new byte[1 << 16];
         try (var in = Files.newInputStream(file)) {
