@@ -1,0 +1,82 @@
+package org.ichnode.app;
+
+import org.ichnode.app.cli.Args;
+import org.ichnode.app.cli.BenchIngestCommand;
+import org.ichnode.app.cli.PhantomCommand;
+import org.ichnode.app.config.ConfigException;
+import org.ichnode.app.config.Settings;
+import org.ichnode.app.node.IchNode;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code ./ichnode <command>}: thin entry point; each command is a small class. */
+public final class Main {
+    private Main() {}
+
+    static final String HELP = """
+            usage: ./ichnode <command> [options]
+
+            commands:
+              serve [--config FILE] [--set key=value ...]
+                    run the node: DICOM storage SCP, series completion, workers, HTTP status.
+                    Every key can also be set as ICHNODE_<KEY> (upper case, dots as underscores).
+                    Defaults: embedded H2 database and storage under ./var; docs/configuration.md lists the keys.
+              phantom --out DIR [--seed N] [--studies K] [--size PIXELS]
+                    write synthetic head CT studies (DICOM) with true hemorrhage masks and labels.
+              bench ingest [--runs N] [--slices N]
+                    C-STORE throughput of the node vs DCMTK storescp (one and four associations);
+                    last line: ingest_ratio_single=X ingest_ratio_parallel4=Y
+              test  run the whole test suite (handled by the launcher: mvn verify)
+              --help
+                    this text
+            """;
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+            System.out.print(HELP);
+            return;
+        }
+        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+        int code;
+        try {
+            code = switch (argv[0]) {
+                case "serve" -> serve(new Args(rest));
+                case "phantom" -> new PhantomCommand().run(new Args(rest));
+                case "bench" -> bench(rest);
+                default -> {
+                    System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
+                    yield 2;
+                }
+            };
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("ichnode: " + e.getMessage());
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    private static int bench(List<String> rest) throws Exception {
+        if (rest.isEmpty() || !rest.get(0).equals("ingest")) {
+            System.err.println("ichnode: bench needs a benchmark name: ingest");
+            return 2;
+        }
+        return new BenchIngestCommand().run(new Args(rest.subList(1, rest.size())));
+    }
+
+    private static int serve(Args args) throws Exception {
+        String config = args.option("--config");
+        Settings settings = Settings.load(config == null ? null : Path.of(config), System.getenv(), args.repeated("--set"));
+        args.requireNoneLeft();
+        IchNode node;
+        try {
+            node = new IchNode(settings).start();
+        } catch (java.io.IOException e) {
+            System.err.println("ichnode: cannot start: " + e.getMessage());
+            return 1;
+        }
+        node.awaitShutdown();
+        return 0;
+    }
+}

@@ -1,0 +1,46 @@
+package org.ichnode.app.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Minimal option parsing: "--name value" pairs, repeatable ones, and an error for anything left over. */
+public final class Args {
+    private final List<String> remaining;
+
+    public Args(List<String> args) { this.remaining = new ArrayList<>(args); }
+
+    /** The value after {@code name}, removed from the arguments; null when absent. */
+    public String option(String name) {
+        int i = remaining.indexOf(name);
+        if (i < 0) return null;
+        if (i + 1 >= remaining.size()) throw new IllegalArgumentException(name + " needs a value");
+        String v = remaining.get(i + 1);
+        remaining.subList(i, i + 2).clear();
+        return v;
+    }
+
+    public String option(String name, String defaultValue) {
+        String v = option(name);
+        return v == null ? defaultValue : v;
+    }
+
+    public int intOption(String name, int defaultValue) {
+        String v = option(name);
+        if (v == null) return defaultValue;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " needs a whole number, got '" + v + "'");
+        }
+    }
+
+    public List<String> repeated(String name) {
+        List<String> values = new ArrayList<>();
+        for (String v; (v = option(name)) != null; ) values.add(v);
+        return values;
+    }
+
+    public void requireNoneLeft() {
+        if (!remaining.isEmpty()) throw new IllegalArgumentException("unexpected argument(s): " + String.join(" ", remaining));
+    }
+}

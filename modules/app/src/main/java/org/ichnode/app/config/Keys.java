@@ -1,0 +1,133 @@
+package org.ichnode.app.config;
+
+import org.ichnode.dicom.net.CallerAllowlist;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/** Every configuration key, its default and how its value is checked. docs/configuration.md lists them. */
+public final class Keys {
+    private Keys() {}
+
+    public record Key(String name, String defaultValue, boolean secret, BiConsumer<String, String> check, String help) {
+        void validate(String value) { check.accept(name, value); }
+    }
+
+    public static final String DICOM_AET = "dicom.aet";
+    public static final String DICOM_PORT = "dicom.port";
+    public static final String DICOM_BIND = "dicom.bind";
+    public static final String DICOM_ALLOWED_CALLERS = "dicom.allowedCallers";
+    public static final String DICOM_MAX_ASSOCIATIONS = "dicom.maxAssociations";
+    public static final String DICOM_MAX_PDU = "dicom.maxPdu";
+    public static final String DICOM_IDLE_TIMEOUT_SECONDS = "dicom.idleTimeoutSeconds";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_BIND = "http.bind";
+    public static final String STORAGE_DIR = "storage.dir";
+    public static final String STORAGE_MIN_FREE_MB = "storage.minFreeMb";
+    public static final String DB_URL = "db.url";
+    public static final String DB_USER = "db.user";
+    public static final String DB_PASSWORD = "db.password";
+    public static final String DB_POOL_SIZE = "db.poolSize";
+    public static final String SERIES_STABLE_SECONDS = "series.stableSeconds";
+    public static final String SELECTION_MODALITIES = "selection.modalities";
+    public static final String SELECTION_HEAD_PATTERN = "selection.headPattern";
+    public static final String SELECTION_MIN_SLICES = "selection.minSlices";
+    public static final String SELECTION_MAX_SLICES = "selection.maxSlices";
+    public static final String SELECTION_MIN_THICKNESS_MM = "selection.minThicknessMm";
+    public static final String SELECTION_MAX_THICKNESS_MM = "selection.maxThicknessMm";
+    public static final String SELECTION_MAX_TILT_DEGREES = "selection.maxTiltDegrees";
+    public static final String WORKER_THREADS = "worker.threads";
+    public static final String WORKER_LEASE_SECONDS = "worker.leaseSeconds";
+    public static final String WORKER_MAX_ATTEMPTS = "worker.maxAttempts";
+    public static final String NODE_ID = "node.id";
+
+    public static final List<Key> ALL = List.of(
+            new Key(DICOM_AET, "ICHNODE", false, Keys::aeTitle, "our AE title (called AE title the PACS must use)"),
+            new Key(DICOM_PORT, "11112", false, range(1, 65535), "DICOM listening port"),
+            new Key(DICOM_BIND, "127.0.0.1", false, Keys::address, "address the DICOM port binds to (0.0.0.0 for all interfaces)"),
+            new Key(DICOM_ALLOWED_CALLERS, "*", false, Keys::allowlist, "comma separated calling AE titles allowed, each optionally AET@host; * = any"),
+            new Key(DICOM_MAX_ASSOCIATIONS, "8", false, range(1, 256), "associations served at once; more are rejected (transient)"),
+            new Key(DICOM_MAX_PDU, "262144", false, range(4096, 16 * 1024 * 1024), "largest P-DATA PDU we accept, bytes"),
+            new Key(DICOM_IDLE_TIMEOUT_SECONDS, "60", false, range(1, 3600), "an association silent this long is aborted"),
+            new Key(HTTP_PORT, "8787", false, range(0, 65535), "HTTP status port (0 = off)"),
+            new Key(HTTP_BIND, "127.0.0.1", false, Keys::address, "address the HTTP port binds to"),
+            new Key(STORAGE_DIR, "var/storage", false, Keys::nonEmpty, "spool and results folder"),
+            new Key(STORAGE_MIN_FREE_MB, "512", false, range(0, Integer.MAX_VALUE), "refuse new instances (Out of Resources) below this free space"),
+            new Key(DB_URL, "jdbc:h2:file:./var/db/ichnode", false, Keys::jdbcUrl, "JDBC URL: jdbc:postgresql://... or the embedded jdbc:h2:file:..."),
+            new Key(DB_USER, "", false, (k, v) -> { }, "database user"),
+            new Key(DB_PASSWORD, "", true, (k, v) -> { }, "database password"),
+            new Key(DB_POOL_SIZE, "10", false, range(2, 200), "database connections per node"),
+            new Key(SERIES_STABLE_SECONDS, "10", false, range(1, 86400), "a series is complete after this long without a new instance"),
+            new Key(SELECTION_MODALITIES, "CT", false, Keys::nonEmpty, "comma separated modalities eligible for processing"),
+            new Key(SELECTION_HEAD_PATTERN, org.ichnode.core.selection.SeriesSelectionRules.DEFAULT_HEAD_PATTERN, false,
+                    Settings::requirePattern, "regular expression found in an eligible series' body part or description"),
+            new Key(SELECTION_MIN_SLICES, "16", false, range(1, 10000), "fewest slices of an eligible series"),
+            new Key(SELECTION_MAX_SLICES, "400", false, range(1, 10000), "most slices of an eligible series"),
+            new Key(SELECTION_MIN_THICKNESS_MM, "0.5", false, Keys::positiveNumber, "thinnest eligible slices, mm"),
+            new Key(SELECTION_MAX_THICKNESS_MM, "10", false, Keys::positiveNumber, "thickest eligible slices, mm"),
+            new Key(SELECTION_MAX_TILT_DEGREES, "35", false, Keys::positiveNumber, "largest angle between slice normal and the patient axis (gantry tilt); beyond it a series is treated as a reformat"),
+            new Key(WORKER_THREADS, "1", false, range(0, 64), "processing workers in this node (0 = receive only)"),
+            new Key(WORKER_LEASE_SECONDS, "300", false, range(5, 86400), "a claimed job not renewed for this long is taken again"),
+            new Key(WORKER_MAX_ATTEMPTS, "3", false, range(1, 100), "attempts before a job is marked failed"),
+            new Key(NODE_ID, "", false, (k, v) -> { }, "name of this node in leases and logs (default host-pid)"));
+
+    public static Key find(String name) {
+        for (Key k : ALL) if (k.name().equals(name)) return k;
+        return null;
+    }
+
+    private static BiConsumer<String, String> range(long min, long max) {
+        return (key, v) -> {
+            long n;
+            try {
+                n = Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, "'" + v + "' is not a whole number");
+            }
+            if (n < min || n > max) throw new ConfigException(key, n + " is outside " + min + ".." + max);
+        };
+    }
+
+    private static void positiveNumber(String key, String v) {
+        try {
+            if (Double.parseDouble(v) > 0) return;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new ConfigException(key, "'" + v + "' is not a positive number");
+    }
+
+    private static void nonEmpty(String key, String v) {
+        if (v.isBlank()) throw new ConfigException(key, "must not be empty");
+    }
+
+    private static void aeTitle(String key, String v) {
+        if (v.isEmpty() || v.length() > 16 || v.chars().anyMatch(c -> c < 0x20 || c > 0x7E || c == '\\')) {
+            throw new ConfigException(key, "'" + v + "' is not a valid AE title (1 to 16 printable characters, no backslash)");
+        }
+    }
+
+    private static void address(String key, String v) {
+        try {
+            InetAddress.getByName(v);
+        } catch (UnknownHostException e) {
+            throw new ConfigException(key, "'" + v + "' is not an address of this machine or a resolvable name");
+        }
+    }
+
+    private static void allowlist(String key, String v) {
+        try {
+            CallerAllowlist.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    private static void jdbcUrl(String key, String v) {
+        if (!v.startsWith("jdbc:postgresql:") && !v.startsWith("jdbc:h2:")) {
+            throw new ConfigException(key, "'" + v + "' is neither jdbc:postgresql: nor jdbc:h2:");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.ichnode.app.node;
+
+import org.ichnode.app.config.Keys;
+import org.ichnode.app.config.Settings;
+import org.ichnode.core.selection.SeriesDescriptor;
+import org.ichnode.core.selection.SeriesSelectionRules;
+import org.ichnode.dicom.net.CallerAllowlist;
+import org.ichnode.dicom.net.ScpSettings;
+import org.ichnode.dicom.net.StorageScp;
+import org.ichnode.dicom.spool.DicomSpool;
+import org.ichnode.dicom.spool.InstanceHeader;
+import org.ichnode.dicom.spool.StoredInstance;
+import org.ichnode.store.Database;
+import org.ichnode.store.InstanceRecorder;
+import org.ichnode.store.JobQueue;
+import org.ichnode.store.SeriesCandidate;
+import org.ichnode.store.SeriesCompletion;
+import org.ichnode.store.StoreQueries;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The running node: database, durable spool, storage SCP, series completion, workers and the HTTP status
+ * port, wired from {@link Settings}. Start order makes every hand-off durable before the next step sees it.
+ */
+public final class IchNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IchNode.class);
+
+    private final Settings settings;
+    private final String nodeId;
+    private Database db;
+    private StorageScp scp;
+    private Workers workers;
+    private StatusHttpServer http;
+    private ScheduledExecutorService completionTimer;
+
+    public IchNode(Settings settings) {
+        this.settings = settings;
+        String configured = settings.get(Keys.NODE_ID);
+        this.nodeId = configured.isBlank() ? defaultNodeId() : configured;
+    }
+
+    public IchNode start() throws IOException {
+        Path storage = settings.getPath(Keys.STORAGE_DIR).toAbsolutePath();
+        Files.createDirectories(storage);
+        db = Database.open(settings.get(Keys.DB_URL), settings.get(Keys.DB_USER), settings.get(Keys.DB_PASSWORD),
+                settings.getInt(Keys.DB_POOL_SIZE));
+        InstanceIndexer indexer = new InstanceIndexer(new InstanceRecorder(db));
+        DicomSpool spool = new DicomSpool(storage, indexer, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20,
+                ScpSettings.CT_STORAGE);
+        reconcile(spool, indexer, new StoreQueries(db));
+
+        JobQueue queue = new JobQueue(db);
+        int released = queue.releaseLeasesOf(nodeId + "/");
+        if (released > 0) log.info("{} job(s) interrupted by the previous run of {} queued again", released, nodeId);
+
+        SeriesSelectionRules rules = selectionRules();
+        SeriesCompletion completion = new SeriesCompletion(db, SeriesCompletion.DEFAULT_JOB_KIND, settings.getInt(Keys.WORKER_MAX_ATTEMPTS));
+        Duration stable = Duration.ofSeconds(settings.getLong(Keys.SERIES_STABLE_SECONDS));
+        completionTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "series-completion");
+            t.setDaemon(true);
+            return t;
+        });
+        completionTimer.scheduleWithFixedDelay(() -> completeSeries(completion, stable, rules), 1, 1, TimeUnit.SECONDS);
+
+        workers = new Workers(queue, Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)), nodeId,
+                settings.getInt(Keys.WORKER_THREADS));
+        workers.start();
+
+        scp = new StorageScp(new ScpSettings(settings.get(Keys.DICOM_AET), InetAddress.getByName(settings.get(Keys.DICOM_BIND)),
+                settings.getInt(Keys.DICOM_PORT), CallerAllowlist.parse(settings.get(Keys.DICOM_ALLOWED_CALLERS)),
+                settings.getInt(Keys.DICOM_MAX_ASSOCIATIONS), settings.getInt(Keys.DICOM_MAX_PDU),
+                Duration.ofSeconds(settings.getLong(Keys.DICOM_IDLE_TIMEOUT_SECONDS)),
+                ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool);
+
+        if (settings.getInt(Keys.HTTP_PORT) > 0) {
+            http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
+                    new StoreQueries(db), nodeId);
+        }
+        log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
+                settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
+        return this;
+    }
+
+    public int dicomPort() { return scp.port(); }
+
+    public Database database() { return db; }
+
+    private void completeSeries(SeriesCompletion completion, Duration stable, SeriesSelectionRules rules) {
+        try {
+            completion.completeStableSeries(stable, c -> rules.ignoreReason(descriptor(c))); // logs what it did
+        } catch (RuntimeException e) {
+            log.error("series completion failed, retrying: {}", e.toString());
+        }
+    }
+
+    private static SeriesDescriptor descriptor(SeriesCandidate c) {
+        return SeriesDescriptor.of(c.modality(), c.bodyPart(), c.seriesDescription(), c.imageType(), c.sliceThickness(),
+                c.imageOrientation(), c.instanceCount());
+    }
+
+    private SeriesSelectionRules selectionRules() {
+        Set<String> modalities = Arrays.stream(settings.get(Keys.SELECTION_MODALITIES).split(","))
+                .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+        return SeriesSelectionRules.defaults()
+                .withModalities(modalities)
+                .withHeadPattern(settings.get(Keys.SELECTION_HEAD_PATTERN))
+                .withSliceCount(settings.getInt(Keys.SELECTION_MIN_SLICES), settings.getInt(Keys.SELECTION_MAX_SLICES))
+                .withSliceThickness(settings.getDouble(Keys.SELECTION_MIN_THICKNESS_MM), settings.getDouble(Keys.SELECTION_MAX_THICKNESS_MM))
+                .withMaxTiltFromAxialDeg(settings.getDouble(Keys.SELECTION_MAX_TILT_DEGREES));
+    }
+
+    /**
+     * A crash between the atomic move into the spool and the database row leaves a file without a row: it was
+     * not acknowledged, but it is a whole, synced instance, so it is recorded now rather than dropped.
+     */
+    private static void reconcile(DicomSpool spool, InstanceIndexer indexer, StoreQueries queries) throws IOException {
+        Set<String> known = new HashSet<>(queries.allInstanceFiles());
+        int recovered = 0;
+        try (Stream<Path> files = Files.walk(spool.instancesDir())) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".dcm"))::iterator) {
+                if (known.contains(f.toString())) continue;
+                try {
+                    InstanceHeader h = InstanceHeader.read(f);
+                    indexer.record(new StoredInstance(h, f, Files.size(f), DicomSpool.sha256Of(f), null));
+                    recovered++;
+                } catch (IOException | RuntimeException e) {
+                    log.warn("spool file {} is not a readable instance and is left alone: {}", f.getFileName(), e.getMessage());
+                }
+            }
+        }
+        if (recovered > 0) log.info("recorded {} spool file(s) that had no database row", recovered);
+    }
+
+    private static String defaultNodeId() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "node";
+        }
+    }
+
+    @Override
+    public void close() {
+        log.info("ich-node {} stopping", nodeId);
+        if (scp != null) scp.close();
+        if (completionTimer != null) completionTimer.shutdownNow();
+        if (workers != null) workers.close();
+        if (http != null) http.close();
+        if (db != null) db.close();
+    }
+
+    /** Runs until the process is told to stop (SIGTERM/SIGINT), then shuts down in order. */
+    public void awaitShutdown() {
+        Thread main = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            close();
+            main.interrupt();
+        }, "shutdown"));
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            // the shutdown hook has closed the node
+        }
+    }
+}

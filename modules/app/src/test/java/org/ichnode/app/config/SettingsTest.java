@@ -1,0 +1,81 @@
+package org.ichnode.app.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SettingsTest {
+    @TempDir Path tmp;
+
+    @Test
+    void defaultsAreTheEmbeddedZeroSetupNode() {
+        Settings s = Settings.load(null, Map.of(), List.of());
+        assertEquals("ICHNODE", s.get(Keys.DICOM_AET));
+        assertEquals("127.0.0.1", s.get(Keys.DICOM_BIND));
+        assertEquals(10, s.getInt(Keys.SERIES_STABLE_SECONDS));
+        assertTrue(s.get(Keys.DB_URL).startsWith("jdbc:h2:file:"));
+    }
+
+    @Test
+    void fileThenEnvironmentThenSetWin() throws Exception {
+        Path f = tmp.resolve("node.properties");
+        Files.writeString(f, "dicom.aet=FROMFILE\ndicom.port=2000\nhttp.port=9000\n");
+        Settings s = Settings.load(f, Map.of("ICHNODE_DICOM_PORT", "3000", "ICHNODE_HTTP_PORT", "9100",
+                "ICHNODE_DICOM_ALLOWEDCALLERS", "PACS@127.0.0.1"), List.of("http.port=9200"));
+        assertEquals("FROMFILE", s.get(Keys.DICOM_AET));
+        assertEquals(3000, s.getInt(Keys.DICOM_PORT));
+        assertEquals(9200, s.getInt(Keys.HTTP_PORT));
+        assertEquals("PACS@127.0.0.1", s.get(Keys.DICOM_ALLOWED_CALLERS));
+        assertTrue(s.describe().get(Keys.HTTP_PORT).contains("--set"));
+    }
+
+    @Test
+    void environmentNamesFollowTheRule() {
+        assertEquals("ICHNODE_SERIES_STABLESECONDS", Settings.envName("series.stableSeconds"));
+    }
+
+    @Test
+    void badValuesNameTheKeyAndTheProblem() {
+        ConfigException port = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("dicom.port=70000")));
+        assertEquals("dicom.port", port.key());
+        assertTrue(port.getMessage().contains("70000") && port.getMessage().contains("1..65535"), port.getMessage());
+
+        ConfigException word = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of("ICHNODE_SERIES_STABLESECONDS", "soon"), List.of()));
+        assertEquals("series.stableSeconds", word.key());
+
+        ConfigException ae = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("dicom.aet=MUCH_TOO_LONG_AE_TITLE")));
+        assertEquals("dicom.aet", ae.key());
+
+        ConfigException allow = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("dicom.allowedCallers=PACS@")));
+        assertEquals("dicom.allowedCallers", allow.key());
+
+        ConfigException db = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("db.url=jdbc:mysql://x/y")));
+        assertEquals("db.url", db.key());
+
+        ConfigException regex = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("selection.headPattern=(head")));
+        assertEquals("selection.headPattern", regex.key());
+    }
+
+    @Test
+    void unknownKeysAreRefusedWherever() throws Exception {
+        ConfigException set = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("dicom.aetitle=X")));
+        assertEquals("dicom.aetitle", set.key());
+        Path f = tmp.resolve("typo.properties");
+        Files.writeString(f, "storage.directory=/x\n");
+        ConfigException file = assertThrows(ConfigException.class, () -> Settings.load(f, Map.of(), List.of()));
+        assertTrue(file.getMessage().contains("storage.directory") && file.getMessage().contains("unknown key"), file.getMessage());
+        assertThrows(ConfigException.class, () -> Settings.load(tmp.resolve("missing.properties"), Map.of(), List.of()));
+    }
+
+    @Test
+    void passwordsAreMaskedInDescriptions() {
+        Settings s = Settings.load(null, Map.of("ICHNODE_DB_PASSWORD", "secret"), List.of());
+        assertFalse(s.describe().toString().contains("secret"));
+    }
+}
