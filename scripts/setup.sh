@@ -5,7 +5,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 APT_PACKAGES=(libpixelmed-java libpixelmed-imageio-java dcmtk dicom3tools python3)
-[ "${ICHNODE_SETUP_TEST:-0}" = 1 ] && APT_PACKAGES+=(orthanc)
+# the tests also talk to a real PACS (Orthanc), read SEG/SR with dcmjs (node) and check docker-compose.yml
+if [ "${ICHNODE_SETUP_TEST:-0}" = 1 ]; then
+  APT_PACKAGES+=(orthanc docker-compose)
+  command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm) # a node from elsewhere may already be there
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -32,6 +36,12 @@ install_jar() { # src groupId artifactId version pom
 }
 install_jar /usr/share/java/pixelmed.jar com.pixelmed pixelmed 20220618 "$here/poms/pixelmed.pom"
 install_jar /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio 20200328 "$here/poms/pixelmed-imageio.pom"
+
+# dcmjs (npm) for the tests that read our SEG/SR the way OHIF does; installed into scripts/js/node_modules.
+if [ "${ICHNODE_SETUP_TEST:-0}" = 1 ] && [ ! -d "$here/js/node_modules/dcmjs" ]; then
+  echo "setup: installing dcmjs (npm) for the tests"
+  (cd "$here/js" && npm install --no-audit --no-fund --silent >/dev/null)
+fi
 
 # PostgreSQL: the tests need the real server on 127.0.0.1:5432.
 if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

@@ -38,9 +38,81 @@ public final class InstanceRecorder {
 
     /** One transaction. Safe to call from many associations (and nodes) at once for the same new series. */
     public RecordResult record(NewInstance n) {
+        RecordResult fast = recordNextInstanceOfReceivingSeries(n);
+        if (fast != null) return fast;
         // Instances of one series serialize on the series row lock. The retry is a backstop for races the
         // savepoint in idOrInsert does not absorb (e.g. an H2 lock timeout).
         return db.inTransactionRetrying(5, s -> recordInTx(s, n));
+    }
+
+    /**
+     * The common case on the C-STORE hot path, in four plain JDBC statements: a new instance of a series that
+     * exists and is still receiving. Anything else (first instance of a series, a duplicate, a late instance)
+     * returns null and takes the general path. Same locks and same effects as the general path.
+     */
+    private RecordResult recordNextInstanceOfReceivingSeries(NewInstance n) {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                RecordResult r = fastPath(c, n);
+                if (r == null) c.rollback();
+                else c.commit();
+                return r;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            log.debug("fast path for {} not taken: {}", n.sopInstanceUid(), e.getMessage());
+            return null; // the general path retries and reports
+        }
+    }
+
+    private static RecordResult fastPath(Connection c, NewInstance n) throws SQLException {
+        long seriesId;
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT id, state FROM series WHERE series_instance_uid = ? FOR UPDATE")) {
+            st.setString(1, n.seriesUid());
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next() || !SeriesState.RECEIVING.db().equals(rs.getString(2))) return null;
+                seriesId = rs.getLong(1);
+            }
+        }
+        try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM instance WHERE sop_instance_uid = ?")) {
+            st.setString(1, n.sopInstanceUid());
+            try (ResultSet rs = st.executeQuery()) {
+                if (rs.next()) return null;
+            }
+        }
+        long instanceId;
+        try (PreparedStatement st = c.prepareStatement("""
+                INSERT INTO instance (sop_instance_uid, series_id, sop_class_uid, transfer_syntax_uid, file_path,
+                    size_bytes, sha256, received_at, calling_ae)
+                VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, ?)""", new String[] {"id"})) {
+            st.setString(1, n.sopInstanceUid());
+            st.setLong(2, seriesId);
+            st.setString(3, n.sopClassUid());
+            st.setString(4, n.transferSyntaxUid());
+            st.setString(5, n.filePath());
+            st.setLong(6, n.sizeBytes());
+            st.setString(7, n.sha256());
+            st.setString(8, n.callingAe());
+            st.executeUpdate();
+            try (ResultSet keys = st.getGeneratedKeys()) {
+                keys.next();
+                instanceId = keys.getLong(1);
+            }
+        }
+        try (PreparedStatement st = c.prepareStatement("""
+                UPDATE series SET instance_count = instance_count + 1, last_received_at = CURRENT_TIMESTAMP,
+                    expected_count = COALESCE(expected_count, ?)
+                WHERE id = ?""")) {
+            if (n.expectedCount() == null) st.setNull(1, Types.INTEGER);
+            else st.setInt(1, n.expectedCount());
+            st.setLong(2, seriesId);
+            st.executeUpdate();
+        }
+        return new RecordResult(RecordResult.Outcome.NEW, instanceId, seriesId, null, false);
     }
 
     private RecordResult recordInTx(Session s, NewInstance n) {

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * {@code ./ichnode bench ingest}: the same 64-slice 512x512 phantom series is sent with DCMTK storescu
  * (TCP_NODELAY=1) to the node (a separate process on embedded defaults: durable spool and database rows) and to
- * DCMTK storescp, over one association and over four at once; each run sends fresh copies (new UIDs) so the
- * node never takes its duplicate path. Prints MB/s and instances/s per run and the medians; last line
+ * DCMTK storescp (plain for one association, {@code --fork} for four at once); runs are interleaved and each
+ * starts after a {@code sync}, and each sends fresh copies (new UIDs) so the node never takes its duplicate path. Prints MB/s and instances/s per run and the medians; last line
  * {@code ingest_ratio_single=X ingest_ratio_parallel4=Y} (node / storescp).
  */
 public final class BenchIngestCommand {
@@ -39,7 +39,7 @@ public final class BenchIngestCommand {
             Path source = work.resolve("source");
             PhantomExporter.export(source, 20261123L, 1, PhantomOptions.defaults().withSlices(slices, slices).withTilt(0, 0));
             List<Path> series = dicomFiles(source);
-            int copiesNeeded = 1 + runs * 4 * 2 + 4; // warm-up + (single + parallel) per target
+            int copiesNeeded = 1 + runs * (1 + 4) * 2; // warm-up + (one + four associations) per run, per target
             System.out.println("bench ingest: " + series.size() + " instances, "
                     + (totalBytes(series) >> 20) + " MB per series; making " + copiesNeeded + " copies with fresh UIDs");
             List<List<Path>> copies = new ArrayList<>();
@@ -47,34 +47,31 @@ public final class BenchIngestCommand {
 
             List<Run> results = new ArrayList<>();
             int next = 0;
-            int nodePort = freePort();
+            int nodePort = freePort(), scpPort = freePort(), forkPort = freePort();
             Process node = startNode(work.resolve("node"), nodePort);
+            Process scp = startStorescp(work.resolve("storescp"), scpPort, false);
+            Process scpFork = startStorescp(work.resolve("storescp-fork"), forkPort, true);
             long nodePeakKb;
             try {
                 awaitEcho(nodePort, "ICHNODE", node);
+                awaitEcho(scpPort, "STORESCP", scp);
+                awaitEcho(forkPort, "STORESCP", scpFork);
                 send(nodePort, "ICHNODE", List.of(copies.get(next++))); // warm-up (JIT), not counted
+                // interleaved, each run after a sync so no run pays for the previous one's dirty pages
                 for (int r = 0; r < runs; r++) {
+                    System.out.println("bench ingest: run " + (r + 1) + " of " + runs);
                     results.add(timed("node", nodePort, "ICHNODE", List.of(copies.get(next++))));
+                    results.add(timed("storescp", scpPort, "STORESCP", List.of(copies.get(next++))));
                     results.add(timed("node", nodePort, "ICHNODE", copies.subList(next, next + 4)));
+                    next += 4;
+                    results.add(timed("storescp", forkPort, "STORESCP", copies.subList(next, next + 4)));
                     next += 4;
                 }
                 nodePeakKb = peakRssKb(node.pid());
             } finally {
-                node.destroy();
-                node.waitFor(30, TimeUnit.SECONDS);
-            }
-            for (int associations : new int[] {1, 4}) {
-                int port = freePort();
-                Process scp = startStorescp(work.resolve("storescp-" + associations), port, associations > 1);
-                try {
-                    awaitEcho(port, "STORESCP", scp);
-                    for (int r = 0; r < runs; r++) {
-                        results.add(timed("storescp", port, "STORESCP", copies.subList(next, next + associations)));
-                        next += associations;
-                    }
-                } finally {
-                    scp.destroy();
-                    scp.waitFor(10, TimeUnit.SECONDS);
+                for (Process p : List.of(node, scp, scpFork)) {
+                    p.destroy();
+                    p.waitFor(30, TimeUnit.SECONDS);
                 }
             }
             for (Run r : results) {
@@ -96,6 +93,7 @@ public final class BenchIngestCommand {
     }
 
     private static Run timed(String target, int port, String aet, List<List<Path>> seriesPerAssociation) throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
         long t0 = System.nanoTime();
         send(port, aet, seriesPerAssociation);
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -44,6 +44,7 @@ public final class StorageScp implements AutoCloseable {
         this.associations = Executors.newFixedThreadPool(settings.maxAssociations(), daemon("dicom-assoc"));
         this.serverSocket = new ServerSocket();
         serverSocket.setReuseAddress(true);
+        serverSocket.setReceiveBufferSize(1 << 20); // inherited by accepted sockets: room for whole PDUs in flight
         try {
             serverSocket.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 64);
         } catch (IOException e) {

@@ -37,7 +37,11 @@ import java.util.UUID;
 public final class DicomSpool implements InstanceSink {
     private static final Logger log = LoggerFactory.getLogger(DicomSpool.class);
 
+    /** Enough for the attributes before Pixel Data of any ordinary CT image. */
+    private static final int HEADER_CAPTURE_BYTES = 64 * 1024;
+
     private final Path tmpDir;
+    private final java.nio.file.FileStore spoolStore;
     private final Path instancesDir;
     private final InstanceIndex index;
     private final long minFreeBytes;
@@ -46,6 +50,7 @@ public final class DicomSpool implements InstanceSink {
     public DicomSpool(Path storageDir, InstanceIndex index, long minFreeBytes, Set<String> acceptedSopClasses)
             throws IOException {
         this.tmpDir = Files.createDirectories(storageDir.resolve("spool").resolve("tmp"));
+        this.spoolStore = Files.getFileStore(tmpDir); // looked up once: each lookup parses the mount table
         this.instancesDir = Files.createDirectories(storageDir.resolve("spool").resolve("instances"));
         this.index = index;
         this.minFreeBytes = minFreeBytes;
@@ -64,7 +69,8 @@ public final class DicomSpool implements InstanceSink {
 
     /** Final place of an instance: spread over 256 folders by a hash of the UID. */
     public Path pathFor(String sopInstanceUid) {
-        String bucket = String.format("%02x", sopInstanceUid.hashCode() & 0xFF);
+        int h = sopInstanceUid.hashCode() & 0xFF;
+        String bucket = (h < 16 ? "0" : "") + Integer.toHexString(h);
         return instancesDir.resolve(bucket).resolve(sopInstanceUid + ".dcm");
     }
 
@@ -72,7 +78,7 @@ public final class DicomSpool implements InstanceSink {
     public Incoming begin(String callingAeTitle, String sopClassUid, String sopInstanceUid, String transferSyntaxUid)
             throws IOException {
         if (!isSafeUid(sopInstanceUid)) throw new IllegalArgumentException("invalid SOP Instance UID");
-        long free = Files.getFileStore(tmpDir).getUsableSpace();
+        long free = spoolStore.getUsableSpace();
         if (free < minFreeBytes) {
             throw new IOException("spool volume has " + (free >> 20) + " MB free, below the reserve of "
                     + (minFreeBytes >> 20) + " MB");
@@ -92,6 +98,9 @@ public final class DicomSpool implements InstanceSink {
         private final Path tmp;
         private final FileChannel channel;
         private final MessageDigest sha256;
+        private final byte[] head = new byte[HEADER_CAPTURE_BYTES];
+        private int headLength;
+        private int metaLength = -1;
         private long size;
 
         SpoolFile(String callingAe, String sopClassUid, String sopInstanceUid, String transferSyntaxUid) throws IOException {
@@ -105,6 +114,7 @@ public final class DicomSpool implements InstanceSink {
             try {
                 byte[] meta = fileMetaInformation(sopClassUid, sopInstanceUid, transferSyntaxUid, callingAe);
                 write(meta, 0, meta.length);
+                metaLength = meta.length;
             } catch (IOException e) {
                 discard();
                 throw e;
@@ -117,6 +127,11 @@ public final class DicomSpool implements InstanceSink {
             while (b.hasRemaining()) channel.write(b);
             sha256.update(buffer, offset, length);
             size += length;
+            if (metaLength >= 0 && headLength < head.length) { // the data set's first bytes, for the header
+                int n = Math.min(length, head.length - headLength);
+                System.arraycopy(buffer, offset, head, headLength, n);
+                headLength += n;
+            }
         }
 
         @Override
@@ -128,7 +143,8 @@ public final class DicomSpool implements InstanceSink {
                 if (Uids.isCompressed(transferSyntaxUid)) written = decompress(tmp);
                 InstanceHeader header;
                 try {
-                    header = InstanceHeader.read(written);
+                    header = written == tmp ? headerFromCapturedBytes() : null;
+                    if (header == null) header = InstanceHeader.read(written);
                 } catch (IOException e) {
                     discardFiles(written);
                     log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());
@@ -163,6 +179,20 @@ public final class DicomSpool implements InstanceSink {
             }
         }
 
+        /**
+         * Parses the header from the data set's first bytes, already in memory, when they reach the Pixel Data
+         * element (or hold the whole data set); null means "read it from the file".
+         */
+        private InstanceHeader headerFromCapturedBytes() {
+            boolean whole = headLength == size - metaLength;
+            if (!whole && !containsPixelDataTag(head, headLength)) return null;
+            try {
+                return InstanceHeader.read(new java.io.ByteArrayInputStream(head, 0, headLength), transferSyntaxUid);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
         @Override
         public void discard() {
             discardFiles(tmp);
@@ -177,6 +207,14 @@ public final class DicomSpool implements InstanceSink {
                 log.warn("could not remove temporary file {}: {}", tmp.getFileName(), e.getMessage());
             }
         }
+    }
+
+    /** The (7FE0,0010) tag as it appears in a little endian data set. */
+    private static boolean containsPixelDataTag(byte[] b, int length) {
+        for (int i = 0; i + 3 < length; i++) {
+            if (b[i] == (byte) 0xE0 && b[i + 1] == 0x7F && b[i + 2] == 0x10 && b[i + 3] == 0x00) return true;
+        }
+        return false;
     }
 
     /** Decodes RLE / JPEG Lossless on receipt so everything downstream reads uncompressed Explicit VR LE. */

@@ -38,6 +38,20 @@ public record InstanceHeader(String sopClassUid, String sopInstanceUid, String s
         return of(list);
     }
 
+    /** Reads the header of a bare data set (no file meta information) in the given transfer syntax. */
+    public static InstanceHeader read(InputStream dataSet, String transferSyntaxUid) throws IOException {
+        AttributeList list = new AttributeList();
+        try (DicomInputStream din = new DicomInputStream(dataSet, transferSyntaxUid, false)) {
+            list.read(din, TagFromName.PixelData);
+        } catch (DicomException e) {
+            throw new IOException("not a readable DICOM data set: " + e.getMessage(), e);
+        }
+        InstanceHeader h = of(list);
+        return new InstanceHeader(h.sopClassUid, h.sopInstanceUid, h.studyInstanceUid, h.seriesInstanceUid, h.patientId,
+                h.accessionNumber, h.studyDate, h.modality, h.bodyPartExamined, h.seriesDescription, h.imageType,
+                h.sliceThicknessMm, h.imageOrientation, h.imagesInAcquisition, h.numberOfFrames, transferSyntaxUid);
+    }
+
     static InstanceHeader of(AttributeList list) throws IOException {
         String sopInstance = required(list, TagFromName.SOPInstanceUID);
         String thickness = str(list, TagFromName.SliceThickness);
