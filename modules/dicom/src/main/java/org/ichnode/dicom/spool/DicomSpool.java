@@ -186,6 +186,8 @@ public final class DicomSpool implements InstanceSink {
         private InstanceHeader headerFromCapturedBytes() {
             boolean whole = headLength == size - metaLength;
             if (!whole && !containsPixelDataTag(head, headLength)) return null;
+            InstanceHeader scanned = InstanceHeader.scan(head, headLength, transferSyntaxUid);
+            if (scanned != null) return scanned;
             try {
                 return InstanceHeader.read(new java.io.ByteArrayInputStream(head, 0, headLength), transferSyntaxUid);
             } catch (IOException e) {

@@ -38,6 +38,29 @@ public record InstanceHeader(String sopClassUid, String sopInstanceUid, String s
         return of(list);
     }
 
+    /**
+     * The header from the first bytes of a bare data set (no file meta information) in the given little endian
+     * transfer syntax, scanned without PixelMed; null when the scanner is not sure (then use PixelMed).
+     */
+    public static InstanceHeader scan(byte[] dataSet, int length, String transferSyntaxUid) {
+        boolean explicit = !"1.2.840.10008.1.2".equals(transferSyntaxUid);
+        java.util.Map<Integer, String> v = HeaderScanner.scan(dataSet, length, explicit);
+        if (v == null) return null;
+        String sopClass = v.get(0x00080016), sop = v.get(0x00080018), study = v.get(0x0020000D), series = v.get(0x0020000E);
+        if (sopClass == null || sop == null || study == null || series == null) return null;
+        if (sopClass.equals("1.2.840.10008.5.1.4.1.1.2.1")) return null; // Enhanced CT: orientation is nested
+        String frames = v.get(0x00280008);
+        return new InstanceHeader(sopClass, sop, study, series, v.get(0x00100020), v.get(0x00080050), v.get(0x00080020),
+                v.get(0x00080060), v.get(0x00180015), v.get(0x0008103E), v.get(0x00080008),
+                parseDouble(v.get(0x00180050)), v.get(0x00200037), parseInt(v.get(0x00201002)),
+                frames == null ? 1 : Math.max(1, parseIntOr(frames, 1)), transferSyntaxUid);
+    }
+
+    private static int parseIntOr(String s, int d) {
+        Integer i = parseInt(s);
+        return i == null ? d : i;
+    }
+
     /** Reads the header of a bare data set (no file meta information) in the given transfer syntax. */
     public static InstanceHeader read(InputStream dataSet, String transferSyntaxUid) throws IOException {
         AttributeList list = new AttributeList();
