@@ -15,6 +15,7 @@ final class CommandSet {
     static final int COMMAND_FIELD = 0x00000100;
     static final int MESSAGE_ID = 0x00000110;
     static final int MESSAGE_ID_BEING_RESPONDED_TO = 0x00000120;
+    static final int PRIORITY = 0x00000700;
     static final int COMMAND_DATA_SET_TYPE = 0x00000800;
     static final int STATUS = 0x00000900;
     static final int ERROR_COMMENT = 0x00000902;

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Encoders for the PDUs the acceptor sends (PS3.8 9.3). */
+/** Encoders for the PDUs the acceptor and the requestor ({@link StorageScu}) send (PS3.8 9.3). */
 final class Pdus {
     private Pdus() {}
 
@@ -75,6 +75,71 @@ final class Pdus {
         b.put((byte) P_DATA_TF).put((byte) 0).putInt(4 + 2 + command.length);
         b.putInt(2 + command.length).put((byte) contextId).put((byte) 0x03).put(command);
         return b.array();
+    }
+
+    // ---- requestor side (StorageScu)
+
+    /** A-ASSOCIATE-RQ (PS3.8 9.3.2): protocol version 1, the standard application context, our implementation. */
+    static byte[] associateRequest(String calledAe, String callingAe, List<AssociateRequest.ProposedContext> contexts,
+                                   int maxPduWeReceive) {
+        ByteArrayOutputStream items = new ByteArrayOutputStream();
+        item(items, 0x10, ascii(Uids.APPLICATION_CONTEXT));
+        for (AssociateRequest.ProposedContext pc : contexts) {
+            ByteArrayOutputStream ctx = new ByteArrayOutputStream();
+            ctx.write(pc.id());
+            ctx.write(0);
+            ctx.write(0);
+            ctx.write(0);
+            item(ctx, 0x30, ascii(pc.abstractSyntax()));
+            for (String ts : pc.transferSyntaxes()) item(ctx, 0x40, ascii(ts));
+            item(items, 0x20, ctx.toByteArray());
+        }
+        ByteArrayOutputStream user = new ByteArrayOutputStream();
+        item(user, 0x51, ByteBuffer.allocate(4).putInt(maxPduWeReceive).array());
+        item(user, 0x52, ascii(Uids.IMPLEMENTATION_CLASS));
+        item(user, 0x55, ascii(Uids.IMPLEMENTATION_VERSION));
+        item(items, 0x50, user.toByteArray());
+
+        byte[] variable = items.toByteArray();
+        ByteBuffer b = ByteBuffer.allocate(6 + 68 + variable.length);
+        b.put((byte) ASSOCIATE_RQ).put((byte) 0).putInt(68 + variable.length);
+        b.putShort((short) 1).putShort((short) 0);
+        b.put(aeTitle(calledAe)).put(aeTitle(callingAe));
+        b.put(new byte[32]);
+        b.put(variable);
+        return b.array();
+    }
+
+    static byte[] releaseRequest() {
+        return ByteBuffer.allocate(10).put((byte) RELEASE_RQ).put((byte) 0).putInt(4).putInt(0).array();
+    }
+
+    /** A-ABORT from the service user (source 0, reason not significant). */
+    static byte[] abortFromUser() {
+        return ByteBuffer.allocate(10).put((byte) ABORT).put((byte) 0).putInt(4).putInt(0).array();
+    }
+
+    /** Bytes a P-DATA-TF with a single PDV needs in front of the PDV's value. */
+    static final int PDATA_HEADER_LENGTH = 12;
+
+    /**
+     * Writes the header of a P-DATA-TF holding one PDV of {@code valueLength} bytes into {@code b[0..12)}.
+     * messageControl bit 0: command (1) or data set (0); bit 1: last fragment.
+     */
+    static void pDataHeader(byte[] b, int contextId, int messageControl, int valueLength) {
+        ByteBuffer h = ByteBuffer.wrap(b, 0, PDATA_HEADER_LENGTH);
+        h.put((byte) P_DATA_TF).put((byte) 0).putInt(4 + 2 + valueLength);
+        h.putInt(2 + valueLength).put((byte) contextId).put((byte) messageControl);
+    }
+
+    /** 16 bytes, space padded; AE titles are at most 16 characters of the default repertoire. */
+    static byte[] aeTitle(String ae) {
+        if (ae == null || ae.isBlank() || ae.length() > 16) throw new IllegalArgumentException("AE title must be 1 to 16 characters: '" + ae + "'");
+        byte[] b = new byte[16];
+        java.util.Arrays.fill(b, (byte) ' ');
+        byte[] s = ascii(ae);
+        System.arraycopy(s, 0, b, 0, s.length);
+        return b;
     }
 
     private static void item(ByteArrayOutputStream out, int type, byte[] value) {

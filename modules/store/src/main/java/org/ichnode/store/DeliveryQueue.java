@@ -1,0 +1,380 @@
+package org.ichnode.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.hibernate.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivery of result objects to DICOM destinations: one row per object and destination, shared by delivery
+ * workers in any number of processes. A worker claims the due deliveries of one destination under a lease
+ * (SELECT ... FOR UPDATE SKIP LOCKED, so workers never wait for or share a row), sends them over one association
+ * and reports each one. A failed attempt is retried after the backoff the worker gives until {@code max_attempts}
+ * attempts were made, then the delivery is {@code failed} (visible) until re-sent by hand. A delivered row is
+ * never claimed again. A worker that dies leaves its rows leased: they are claimed again once the lease runs out
+ * (or at once after {@link #releaseLeasesOf}). Every time decision uses the database's clock.
+ *
+ * <p>{@code attempts} counts attempts started: it goes up at claim time, so a worker that keeps dying while
+ * sending also ends in {@code failed}.
+ */
+public final class DeliveryQueue {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryQueue.class);
+
+    private static final String COLUMNS = """
+            id, result_id, file_path, sop_class_uid, sop_instance_uid, destination, dest_ae, dest_host, dest_port,
+            state, attempts, max_attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, delivered_at""";
+    private static final String DUE = """
+            state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)""";
+
+    private final Database db;
+
+    public DeliveryQueue(Database db) {
+        this.db = db;
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c, Instant now) throws SQLException;
+    }
+
+    private <T> T tx(Work<T> work) {
+        return db.inTransaction(s -> jdbc(s, work));
+    }
+
+    private static <T> T jdbc(Session s, Work<T> work) {
+        Instant now = Database.now(s);
+        return s.doReturningWork(c -> work.run(c, now));
+    }
+
+    /**
+     * Records the result of a finished job and its deliveries (pending, due now) in one transaction. Idempotent
+     * per job: if the job has a result already, nothing changes and its id is returned. A delivery whose
+     * (SOP Instance UID, destination) is recorded already (by any result) is left as it is.
+     *
+     * @return the result's id
+     */
+    public long recordResult(long jobId, long seriesId, String folder, String summaryJson, List<DeliveryRequest> deliveries) {
+        return db.inTransactionRetrying(5, s -> jdbc(s, (c, now) -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT id FROM result WHERE job_id = ?")) {
+                st.setLong(1, jobId);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (rs.next()) return rs.getLong(1);
+                }
+            }
+            long resultId;
+            try (PreparedStatement st = c.prepareStatement(
+                    "INSERT INTO result (job_id, series_id, folder, summary_json, created_at) VALUES (?, ?, ?, ?, ?)",
+                    new String[] {"id"})) {
+                st.setLong(1, jobId);
+                st.setLong(2, seriesId);
+                st.setString(3, folder);
+                if (summaryJson == null) st.setNull(4, Types.VARCHAR); else st.setString(4, summaryJson);
+                st.setObject(5, ts(now));
+                st.executeUpdate();
+                try (ResultSet rs = st.getGeneratedKeys()) {
+                    rs.next();
+                    resultId = rs.getLong(1);
+                }
+            }
+            int added = 0;
+            for (DeliveryRequest d : deliveries) {
+                try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM delivery WHERE sop_instance_uid = ? AND destination = ?")) {
+                    st.setString(1, d.sopInstanceUid());
+                    st.setString(2, d.destination());
+                    try (ResultSet rs = st.executeQuery()) {
+                        if (rs.next()) {
+                            log.warn("result of job {}: {} to {} is recorded already, not added again", jobId, d.sopInstanceUid(), d.destination());
+                            continue;
+                        }
+                    }
+                }
+                try (PreparedStatement st = c.prepareStatement("""
+                        INSERT INTO delivery (result_id, file_path, sop_class_uid, sop_instance_uid, destination, dest_ae,
+                            dest_host, dest_port, state, attempts, max_attempts, next_attempt_at, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""")) {
+                    st.setLong(1, resultId);
+                    st.setString(2, d.filePath());
+                    st.setString(3, d.sopClassUid());
+                    st.setString(4, d.sopInstanceUid());
+                    st.setString(5, d.destination());
+                    st.setString(6, d.destAe());
+                    st.setString(7, d.destHost());
+                    st.setInt(8, d.destPort());
+                    st.setInt(9, d.maxAttempts());
+                    st.setObject(10, ts(now));
+                    st.setObject(11, ts(now));
+                    st.executeUpdate();
+                    added++;
+                }
+            }
+            log.info("result {} of job {} recorded in {} with {} deliveries", resultId, jobId, folder, added);
+            return resultId;
+        }));
+    }
+
+    /**
+     * Claims up to {@code maxObjects} due pending deliveries, all to the same destination (the one with the
+     * oldest due delivery), leased to {@code workerId} until now + {@code lease}. Empty when nothing is due or
+     * everything due is leased. Rows whose lease ran out on their last attempt become failed here.
+     */
+    public Optional<DeliveryBatch> claimDue(String workerId, Duration lease, int maxObjects) {
+        if (maxObjects < 1) throw new IllegalArgumentException("maxObjects must be at least 1");
+        return tx((c, now) -> {
+            Instant until = now.plus(lease);
+            while (true) {
+                Delivery first;
+                try (PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + " FROM delivery WHERE " + DUE
+                        + " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED")) {
+                    st.setObject(1, ts(now));
+                    st.setObject(2, ts(now));
+                    List<Delivery> l = read(st);
+                    if (l.isEmpty()) return Optional.<DeliveryBatch>empty();
+                    first = l.get(0);
+                }
+                List<Delivery> candidates;
+                try (PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + " FROM delivery WHERE " + DUE
+                        + " AND destination = ? AND dest_ae = ? AND dest_host = ? AND dest_port = ?"
+                        + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                    st.setObject(1, ts(now));
+                    st.setObject(2, ts(now));
+                    st.setString(3, first.destination());
+                    st.setString(4, first.destAe());
+                    st.setString(5, first.destHost());
+                    st.setInt(6, first.destPort());
+                    st.setInt(7, maxObjects);
+                    candidates = read(st);
+                }
+                List<Delivery> claimed = new ArrayList<>();
+                for (Delivery d : candidates) {
+                    if (d.attempts() >= d.maxAttempts()) {
+                        String error = "lease expired on attempt " + d.attempts() + " of " + d.maxAttempts()
+                                + " (owner " + d.leaseOwner() + ")" + (d.lastError() == null ? "" : "; before: " + d.lastError());
+                        update(c, "UPDATE delivery SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?",
+                                error, d.id());
+                        log.warn("delivery {} of {} to {} failed: {}", d.id(), d.sopInstanceUid(), d.destination(), error);
+                    } else {
+                        claimed.add(d);
+                    }
+                }
+                if (claimed.isEmpty()) continue; // all were exhausted: look again
+                try (PreparedStatement st = c.prepareStatement("UPDATE delivery SET attempts = attempts + 1, lease_owner = ?, lease_until = ?"
+                        + " WHERE id IN (" + placeholders(claimed.size()) + ")")) {
+                    st.setString(1, workerId);
+                    st.setObject(2, ts(until));
+                    for (int i = 0; i < claimed.size(); i++) st.setLong(3 + i, claimed.get(i).id());
+                    st.executeUpdate();
+                }
+                List<DeliveryBatch.Item> items = claimed.stream().map(d -> new DeliveryBatch.Item(d.id(), d.resultId(), d.filePath(),
+                        d.sopClassUid(), d.sopInstanceUid(), d.attempts() + 1, d.maxAttempts())).toList();
+                return Optional.of(new DeliveryBatch(first.destination(), first.destAe(), first.destHost(), first.destPort(), until, items));
+            }
+        });
+    }
+
+    /**
+     * Marks deliveries delivered (final: never claimed again). A success is a fact, so this also holds for rows
+     * whose lease ran out or that another worker took over meanwhile, and for rows already failed; rows delivered
+     * already are left as they are. Returns how many rows changed.
+     */
+    public int markDelivered(Collection<Long> deliveryIds, String workerId) {
+        if (deliveryIds.isEmpty()) return 0;
+        return tx((c, now) -> {
+            try (PreparedStatement st = c.prepareStatement("""
+                    UPDATE delivery SET state = 'delivered', delivered_at = ?, lease_owner = NULL, lease_until = NULL, last_error = NULL
+                    WHERE state IN ('pending', 'failed') AND id IN (""" + placeholders(deliveryIds.size()) + ")")) {
+                st.setObject(1, ts(now));
+                int i = 2;
+                for (long id : deliveryIds) st.setLong(i++, id);
+                int n = st.executeUpdate();
+                log.debug("{} marked {} deliveries delivered", workerId, n);
+                return n;
+            }
+        });
+    }
+
+    /** A failed, retryable attempt: see {@link #markFailedAttempt(long, String, String, Duration, boolean)}. */
+    public boolean markFailedAttempt(long deliveryId, String workerId, String error, Duration backoff) {
+        return markFailedAttempt(deliveryId, workerId, error, backoff, true);
+    }
+
+    /**
+     * Records a failed attempt. Retryable and attempts left: pending again, due at now + backoff. Otherwise
+     * failed (visible, until {@link #resendDelivery}/{@link #resendResult}). False (nothing changed) if the
+     * worker no longer holds the delivery (another worker took it over, or it is not pending any more).
+     */
+    public boolean markFailedAttempt(long deliveryId, String workerId, String error, Duration backoff, boolean retryable) {
+        return tx((c, now) -> {
+            int attempts, max;
+            try (PreparedStatement st = c.prepareStatement(
+                    "SELECT attempts, max_attempts FROM delivery WHERE id = ? AND state = 'pending' AND lease_owner = ? FOR UPDATE")) {
+                st.setLong(1, deliveryId);
+                st.setString(2, workerId);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) return false;
+                    attempts = rs.getInt(1);
+                    max = rs.getInt(2);
+                }
+            }
+            if (retryable && attempts < max) {
+                try (PreparedStatement st = c.prepareStatement(
+                        "UPDATE delivery SET next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?")) {
+                    st.setObject(1, ts(now.plus(backoff)));
+                    st.setString(2, error);
+                    st.setLong(3, deliveryId);
+                    st.executeUpdate();
+                }
+                log.info("delivery {} attempt {} of {} failed, retry after {}: {}", deliveryId, attempts, max, backoff, error);
+            } else {
+                update(c, "UPDATE delivery SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?",
+                        error, deliveryId);
+                log.warn("delivery {} failed after {} attempts: {}", deliveryId, attempts, error);
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Expires the leases of pending deliveries whose owner starts with {@code ownerPrefix} (a restarted node's
+     * own workers), so they are claimed again at once. Returns how many.
+     */
+    public int releaseLeasesOf(String ownerPrefix) {
+        return tx((c, now) -> {
+            try (PreparedStatement st = c.prepareStatement(
+                    "UPDATE delivery SET lease_until = ? WHERE state = 'pending' AND lease_until IS NOT NULL AND LEFT(lease_owner, ?) = ?")) {
+                st.setObject(1, ts(now.minusMillis(1)));
+                st.setInt(2, ownerPrefix.length());
+                st.setString(3, ownerPrefix);
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    /** Re-sends the failed deliveries of a result (the objects are still in its folder): pending, due now, attempts from 0. */
+    public int resendResult(long resultId) {
+        return resend("result_id = ?", resultId);
+    }
+
+    /** Re-sends one failed delivery. True if it was failed and is pending now. */
+    public boolean resendDelivery(long deliveryId) {
+        return resend("id = ?", deliveryId) == 1;
+    }
+
+    private int resend(String where, long id) {
+        return tx((c, now) -> {
+            try (PreparedStatement st = c.prepareStatement("UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = ?,"
+                    + " lease_owner = NULL, lease_until = NULL WHERE state = 'failed' AND " + where)) {
+                st.setObject(1, ts(now));
+                st.setLong(2, id);
+                int n = st.executeUpdate();
+                if (n > 0) log.info("{} failed deliveries requeued ({})", n, where.replace("?", String.valueOf(id)));
+                return n;
+            }
+        });
+    }
+
+    /** Number of deliveries per state, for the status page; states with none are present with 0. */
+    public Map<DeliveryState, Long> countsByState() {
+        Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
+        for (DeliveryState st : DeliveryState.values()) counts.put(st, 0L);
+        tx((c, now) -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT state, COUNT(*) FROM delivery GROUP BY state");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) counts.put(DeliveryState.fromDb(rs.getString(1)), rs.getLong(2));
+            }
+            return null;
+        });
+        return counts;
+    }
+
+    /** The deliveries of a result, oldest first. */
+    public List<Delivery> deliveriesOf(long resultId) {
+        return tx((c, now) -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + " FROM delivery WHERE result_id = ? ORDER BY id")) {
+                st.setLong(1, resultId);
+                return read(st);
+            }
+        });
+    }
+
+    public Optional<Delivery> findDelivery(long deliveryId) {
+        return tx((c, now) -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + " FROM delivery WHERE id = ?")) {
+                st.setLong(1, deliveryId);
+                return read(st).stream().findFirst();
+            }
+        });
+    }
+
+    public Optional<JobResult> findResult(long resultId) {
+        return readResult("id = ?", resultId);
+    }
+
+    public Optional<JobResult> resultOfJob(long jobId) {
+        return readResult("job_id = ?", jobId);
+    }
+
+    private Optional<JobResult> readResult(String where, long key) {
+        return tx((c, now) -> {
+            try (PreparedStatement st = c.prepareStatement(
+                    "SELECT id, job_id, series_id, folder, summary_json, created_at FROM result WHERE " + where)) {
+                st.setLong(1, key);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) return Optional.<JobResult>empty();
+                    return Optional.of(new JobResult(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4),
+                            rs.getString(5), instant(rs, 6)));
+                }
+            }
+        });
+    }
+
+    // ---- JDBC helpers
+
+    private static List<Delivery> read(PreparedStatement st) throws SQLException {
+        List<Delivery> out = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Delivery(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9), DeliveryState.fromDb(rs.getString(10)),
+                        rs.getInt(11), rs.getInt(12), instant(rs, 13), rs.getString(14), instant(rs, 15), rs.getString(16),
+                        instant(rs, 17), instant(rs, 18)));
+            }
+        }
+        return out;
+    }
+
+    private static void update(Connection c, String sql, String text, long id) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            st.setString(1, text);
+            st.setLong(2, id);
+            st.executeUpdate();
+        }
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static OffsetDateTime ts(Instant i) {
+        return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+    }
+
+    private static String placeholders(int n) {
+        return java.util.stream.Stream.generate(() -> "?").limit(n).collect(Collectors.joining(", "));
+    }
+}
