@@ -9,13 +9,10 @@ import com.pixelmed.dicom.TransferSyntax;
 import com.pixelmed.dicom.UniqueIdentifierAttribute;
 
 import java.io.IOException;
-import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /** Copies a series under fresh Study, Series and SOP Instance UIDs (benchmarks and tests that need new data). */
 public final class SeriesCopier {
@@ -47,9 +44,7 @@ public final class SeriesCopier {
 
     /** A UUID-derived UID (2.25 root, PS3.5 B.2). */
     public static String newUid() {
-        UUID u = UUID.randomUUID();
-        byte[] b = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
-        return "2.25." + new BigInteger(1, b);
+        return org.ichnode.dicom.UidGenerator.newUid();
     }
 
     private static void put(AttributeList list, AttributeTag tag, String value) throws DicomException {
