@@ -1,7 +1,9 @@
 package org.ichnode.app;
 
 import org.ichnode.app.cli.Args;
+import org.ichnode.app.cli.BenchE2eCommand;
 import org.ichnode.app.cli.BenchIngestCommand;
+import org.ichnode.app.cli.DemoCommand;
 import org.ichnode.app.cli.PhantomCommand;
 import org.ichnode.app.config.ConfigException;
 import org.ichnode.app.config.Settings;
@@ -28,6 +30,10 @@ public final class Main {
               bench ingest [--runs N] [--slices N]
                     C-STORE throughput of the node vs DCMTK storescp (one and four associations);
                     last line: ingest_ratio_single=X ingest_ratio_parallel4=Y
+              bench e2e [--slices N] [--stable-age S]
+                    phantom study -> Orthanc -> node -> SEG + SR back in Orthanc, timed and broken down;
+                    last line: e2e_seconds_excluding_stable_wait=X
+              demo  the whole loop on this machine with a phantom study that has a known hemorrhage
               test  run the whole test suite (handled by the launcher: mvn verify)
               --help
                     this text
@@ -45,6 +51,7 @@ public final class Main {
                 case "serve" -> serve(new Args(rest));
                 case "phantom" -> new PhantomCommand().run(new Args(rest));
                 case "bench" -> bench(rest);
+                case "demo" -> new DemoCommand().run(new Args(rest));
                 default -> {
                     System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
                     yield 2;
@@ -58,11 +65,16 @@ public final class Main {
     }
 
     private static int bench(List<String> rest) throws Exception {
-        if (rest.isEmpty() || !rest.get(0).equals("ingest")) {
-            System.err.println("ichnode: bench needs a benchmark name: ingest");
-            return 2;
-        }
-        return new BenchIngestCommand().run(new Args(rest.subList(1, rest.size())));
+        String name = rest.isEmpty() ? "" : rest.get(0);
+        Args args = new Args(rest.subList(Math.min(1, rest.size()), rest.size()));
+        return switch (name) {
+            case "ingest" -> new BenchIngestCommand().run(args);
+            case "e2e" -> new BenchE2eCommand().run(args);
+            default -> {
+                System.err.println("ichnode: bench needs a benchmark name: ingest or e2e");
+                yield 2;
+            }
+        };
     }
 
     private static int serve(Args args) throws Exception {

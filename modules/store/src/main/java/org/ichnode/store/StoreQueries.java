@@ -64,4 +64,11 @@ public final class StoreQueries {
         }
         return m;
     }
+
+    /** The calling AE title that sent the series (its first instance that has one), for "back to the caller". */
+    public Optional<String> callingAeOfSeries(long seriesId) {
+        return db.inTransaction(s -> s.createQuery(
+                        "SELECT callingAe FROM Instance WHERE seriesId = :sid AND callingAe IS NOT NULL ORDER BY id", String.class)
+                .setParameter("sid", seriesId).setMaxResults(1).uniqueResultOptional());
+    }
 }

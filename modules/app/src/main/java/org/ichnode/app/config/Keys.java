@@ -42,6 +42,13 @@ public final class Keys {
     public static final String WORKER_LEASE_SECONDS = "worker.leaseSeconds";
     public static final String WORKER_MAX_ATTEMPTS = "worker.maxAttempts";
     public static final String NODE_ID = "node.id";
+    public static final String DICOM_PEERS = "dicom.peers";
+    public static final String DELIVERY_DESTINATIONS = "delivery.destinations";
+    public static final String DELIVERY_MAX_ATTEMPTS = "delivery.maxAttempts";
+    public static final String DELIVERY_BACKOFF_SECONDS = "delivery.backoffSeconds";
+    public static final String DELIVERY_THREADS = "delivery.threads";
+    public static final String RESULTS_OVERLAY = "results.overlay";
+    public static final String RESULTS_ALL_FRAMES = "results.allFrames";
 
     public static final List<Key> ALL = List.of(
             new Key(DICOM_AET, "ICHNODE", false, Keys::aeTitle, "our AE title (called AE title the PACS must use)"),
@@ -71,7 +78,14 @@ public final class Keys {
             new Key(WORKER_THREADS, "1", false, range(0, 64), "processing workers in this node (0 = receive only)"),
             new Key(WORKER_LEASE_SECONDS, "300", false, range(5, 86400), "a claimed job not renewed for this long is taken again"),
             new Key(WORKER_MAX_ATTEMPTS, "3", false, range(1, 100), "attempts before a job is marked failed"),
-            new Key(NODE_ID, "", false, (k, v) -> { }, "name of this node in leases and logs (default host-pid)"));
+            new Key(NODE_ID, "", false, (k, v) -> { }, "name of this node in leases and logs (default: host name)"),
+            new Key(DICOM_PEERS, "", false, Keys::peers, "remote AEs we send to: comma separated AET@host:port"),
+            new Key(DELIVERY_DESTINATIONS, "@caller", false, (k, v) -> { }, "where results go: comma separated AE titles from dicom.peers, or @caller (the AE that sent the series)"),
+            new Key(DELIVERY_MAX_ATTEMPTS, "8", false, range(1, 1000), "attempts per object and destination before it is marked failed"),
+            new Key(DELIVERY_BACKOFF_SECONDS, "10", false, range(1, 86400), "wait after the first failed attempt; doubles each time, at most one hour"),
+            new Key(DELIVERY_THREADS, "1", false, range(0, 32), "delivery workers in this node (0: none)"),
+            new Key(RESULTS_OVERLAY, "true", false, Keys::bool, "also send a Secondary Capture overlay series (for PACS that cannot show SEG)"),
+            new Key(RESULTS_ALL_FRAMES, "false", false, Keys::bool, "SEG with a frame for every source slice, not only those with findings"));
 
     public static Key find(String name) {
         for (Key k : ALL) if (k.name().equals(name)) return k;
@@ -120,6 +134,18 @@ public final class Keys {
     private static void allowlist(String key, String v) {
         try {
             CallerAllowlist.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    private static void bool(String key, String v) {
+        if (!v.equals("true") && !v.equals("false")) throw new ConfigException(key, "'" + v + "' is neither true nor false");
+    }
+
+    private static void peers(String key, String v) {
+        try {
+            Peers.parse(v);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key, e.getMessage());
         }

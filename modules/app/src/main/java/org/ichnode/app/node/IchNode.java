@@ -1,6 +1,10 @@
 package org.ichnode.app.node;
 
 import org.ichnode.app.config.Keys;
+import org.ichnode.app.config.Peers;
+import org.ichnode.app.pipeline.SeriesPipeline;
+import org.ichnode.core.segmentation.HuThresholdSegmenter;
+import org.ichnode.dicom.results.ResultObjects;
 import org.ichnode.app.config.Settings;
 import org.ichnode.core.selection.SeriesDescriptor;
 import org.ichnode.core.selection.SeriesSelectionRules;
@@ -11,6 +15,7 @@ import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.spool.StoredInstance;
 import org.ichnode.store.Database;
+import org.ichnode.store.DeliveryQueue;
 import org.ichnode.store.InstanceRecorder;
 import org.ichnode.store.JobQueue;
 import org.ichnode.store.SeriesCandidate;
@@ -45,6 +50,7 @@ public final class IchNode implements AutoCloseable {
     private Database db;
     private StorageScp scp;
     private Workers workers;
+    private DeliveryWorkers deliveries;
     private StatusHttpServer http;
     private ScheduledExecutorService completionTimer;
 
@@ -78,9 +84,20 @@ public final class IchNode implements AutoCloseable {
         });
         completionTimer.scheduleWithFixedDelay(() -> completeSeries(completion, stable, rules), 1, 1, TimeUnit.SECONDS);
 
-        workers = new Workers(queue, Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)), nodeId,
-                settings.getInt(Keys.WORKER_THREADS));
+        DeliveryQueue deliveryQueue = new DeliveryQueue(db);
+        SeriesPipeline pipeline = new SeriesPipeline(new HuThresholdSegmenter(),
+                new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
+        DeliveryTargets targets = new DeliveryTargets(Peers.parse(settings.get(Keys.DICOM_PEERS)), settings.get(Keys.DELIVERY_DESTINATIONS));
+        workers = new Workers(queue, pipeline, deliveryQueue, targets, new StoreQueries(db), storage.resolve("results"),
+                settings.getInt(Keys.DELIVERY_MAX_ATTEMPTS), Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)),
+                nodeId, settings.getInt(Keys.WORKER_THREADS));
         workers.start();
+
+        int resumed = deliveryQueue.releaseLeasesOf(nodeId + "/");
+        if (resumed > 0) log.info("{} delivery(ies) interrupted by the previous run of {} resume now", resumed, nodeId);
+        deliveries = new DeliveryWorkers(deliveryQueue, settings.get(Keys.DICOM_AET),
+                Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS));
+        deliveries.start();
 
         scp = new StorageScp(new ScpSettings(settings.get(Keys.DICOM_AET), InetAddress.getByName(settings.get(Keys.DICOM_BIND)),
                 settings.getInt(Keys.DICOM_PORT), CallerAllowlist.parse(settings.get(Keys.DICOM_ALLOWED_CALLERS)),
@@ -90,7 +107,7 @@ public final class IchNode implements AutoCloseable {
 
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
             http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
-                    new StoreQueries(db), nodeId);
+                    new StoreQueries(db), deliveryQueue, nodeId);
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
@@ -161,6 +178,7 @@ public final class IchNode implements AutoCloseable {
         if (scp != null) scp.close();
         if (completionTimer != null) completionTimer.shutdownNow();
         if (workers != null) workers.close();
+        if (deliveries != null) deliveries.close();
         if (http != null) http.close();
         if (db != null) db.close();
     }

@@ -2,6 +2,7 @@ package org.ichnode.app.node;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.ichnode.store.DeliveryQueue;
 import org.ichnode.store.StoreQueries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,14 +18,15 @@ import java.util.stream.Collectors;
 
 /**
  * Plain HTTP for operations: {@code GET /health} (200 when the database answers, 503 otherwise) and
- * {@code GET /status} (series and job counts by state, as JSON). No patient data is served.
+ * {@code GET /status} (series, job and delivery counts by state, as JSON) and
+ * {@code POST /deliveries/resend?result=ID} (or {@code ?delivery=ID}). No patient data is served.
  */
 final class StatusHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusHttpServer.class);
 
     private final HttpServer server;
 
-    StatusHttpServer(InetAddress bind, int port, StoreQueries queries, String nodeId) throws IOException {
+    StatusHttpServer(InetAddress bind, int port, StoreQueries queries, DeliveryQueue deliveries, String nodeId) throws IOException {
         server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "http");
@@ -42,7 +44,31 @@ final class StatusHttpServer implements AutoCloseable {
         server.createContext("/status", ex -> {
             try {
                 send(ex, 200, "{\"node\":\"" + nodeId + "\",\"series\":" + json(queries.seriesCountsByState())
-                        + ",\"jobs\":" + json(queries.jobCountsByState()) + "}");
+                        + ",\"jobs\":" + json(queries.jobCountsByState())
+                        + ",\"deliveries\":" + json(deliveries.countsByState()) + "}");
+            } catch (RuntimeException e) {
+                send(ex, 503, "{\"status\":\"database unavailable\"}");
+            }
+        });
+        // re-send failed deliveries of a result (or one delivery) from the kept objects, without recomputing
+        server.createContext("/deliveries/resend", ex -> {
+            if (!ex.getRequestMethod().equals("POST")) {
+                send(ex, 405, "{\"error\":\"POST only\"}");
+                return;
+            }
+            String query = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
+            try {
+                if (query.startsWith("result=")) {
+                    int n = deliveries.resendResult(Long.parseLong(query.substring(7)));
+                    send(ex, 200, "{\"requeued\":" + n + "}");
+                } else if (query.startsWith("delivery=")) {
+                    boolean ok = deliveries.resendDelivery(Long.parseLong(query.substring(9)));
+                    send(ex, ok ? 200 : 409, "{\"requeued\":" + (ok ? 1 : 0) + "}");
+                } else {
+                    send(ex, 400, "{\"error\":\"use ?result=<id> or ?delivery=<id>\"}");
+                }
+            } catch (NumberFormatException e) {
+                send(ex, 400, "{\"error\":\"not a number\"}");
             } catch (RuntimeException e) {
                 send(ex, 503, "{\"status\":\"database unavailable\"}");
             }

@@ -1,11 +1,22 @@
 package org.ichnode.app.node;
 
+import org.ichnode.app.pipeline.SeriesPipeline;
+import org.ichnode.core.segmentation.Segmentation;
+import org.ichnode.dicom.net.Destination;
+import org.ichnode.dicom.results.ResultObjects;
 import org.ichnode.store.ClaimedJob;
+import org.ichnode.store.DeliveryQueue;
+import org.ichnode.store.DeliveryRequest;
 import org.ichnode.store.JobQueue;
+import org.ichnode.store.JobResult;
+import org.ichnode.store.StoreQueries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +35,12 @@ final class Workers implements AutoCloseable {
     private static final Duration IDLE_POLL = Duration.ofMillis(500);
 
     private final JobQueue queue;
+    private final SeriesPipeline pipeline;
+    private final DeliveryQueue deliveries;
+    private final DeliveryTargets targets;
+    private final StoreQueries queries;
+    private final Path resultsRoot;
+    private final int deliveryMaxAttempts;
     private final Duration lease;
     private final String nodeId;
     private final List<Thread> threads = new ArrayList<>();
@@ -34,8 +51,15 @@ final class Workers implements AutoCloseable {
     });
     private volatile boolean running = true;
 
-    Workers(JobQueue queue, Duration lease, String nodeId, int count) {
+    Workers(JobQueue queue, SeriesPipeline pipeline, DeliveryQueue deliveries, DeliveryTargets targets, StoreQueries queries,
+            Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count) {
         this.queue = queue;
+        this.pipeline = pipeline;
+        this.deliveries = deliveries;
+        this.targets = targets;
+        this.queries = queries;
+        this.resultsRoot = resultsRoot;
+        this.deliveryMaxAttempts = deliveryMaxAttempts;
         this.lease = lease;
         this.nodeId = nodeId;
         for (int i = 1; i <= count; i++) {
@@ -79,21 +103,49 @@ final class Workers implements AutoCloseable {
             if (!queue.renewLease(job.jobId(), workerId, lease)) log.warn("job {}: lease lost by {}", job.jobId(), workerId);
         }, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
         try {
-            VolumeJob.Outcome out = new VolumeJob().run(job.filePaths().stream().map(Path::of).toList());
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            if (out.ok()) {
-                boolean done = queue.complete(job.jobId(), workerId, out.resultJson());
-                log.info("job {} series {}: {} in {} ms: {}", job.jobId(), job.seriesUid(), done ? "done" : "finished after its lease was lost",
-                        ms, out.summary());
-            } else {
+            Optional<JobResult> earlier = deliveries.resultOfJob(job.jobId());
+            if (earlier.isPresent()) { // a previous attempt got as far as recording its result: do not redo it
+                queue.complete(job.jobId(), workerId, earlier.get().summaryJson());
+                log.info("job {} series {}: result of an earlier attempt kept", job.jobId(), job.seriesUid());
+                return;
+            }
+            Path folder = resultsRoot.resolve(job.seriesUid()).resolve("job-" + job.jobId());
+            deleteTree(folder); // what a crashed attempt left behind
+            SeriesPipeline.Outcome out = pipeline.run(job.filePaths().stream().map(Path::of).toList(), folder);
+            if (!out.ok()) {
                 queue.fail(job.jobId(), workerId, out.refusal(), false, Duration.ZERO);
                 log.warn("job {} series {}: refused: {}", job.jobId(), job.seriesUid(), out.refusal());
+                return;
             }
-        } catch (RuntimeException | OutOfMemoryError e) {
+            DeliveryTargets.Resolved to = targets.resolve(queries.callingAeOfSeries(job.seriesId()).orElse(null));
+            to.problems().forEach(p -> log.error("job {} series {}: results not sent: {}", job.jobId(), job.seriesUid(), p));
+            List<DeliveryRequest> requests = new ArrayList<>();
+            for (Destination d : to.destinations()) {
+                for (ResultObjects.Written o : out.objects()) {
+                    requests.add(new DeliveryRequest(o.file().toString(), o.sopClassUid(), o.sopInstanceUid(), d.name(),
+                            d.aeTitle(), d.host(), d.port(), deliveryMaxAttempts));
+                }
+            }
+            deliveries.recordResult(job.jobId(), job.seriesId(), folder.toString(), out.resultJson(), requests);
+            boolean done = queue.complete(job.jobId(), workerId, out.resultJson());
+            Segmentation seg = out.segmentation();
+            log.info("job {} series {}: {} in {} ms ({}): {}, {} object(s) to {} destination(s)", job.jobId(), job.seriesUid(),
+                    done ? "done" : "finished after its lease was lost", (System.nanoTime() - t0) / 1_000_000, out.millis(),
+                    seg.hemorrhageFound() ? String.format(java.util.Locale.ROOT, "hemorrhage %.2f mL in %d lesion(s)",
+                            seg.totalVolumeMl(), seg.findings().size()) : "no hemorrhage",
+                    out.objects().size(), to.destinations().size());
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             log.error("job {} series {}: failed", job.jobId(), job.seriesUid(), e);
             queue.fail(job.jobId(), workerId, e.toString(), true, Duration.ofSeconds(30L * job.attempt()));
         } finally {
             renewal.cancel(false);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) Files.delete(p);
         }
     }
 

@@ -1,0 +1,118 @@
+package org.ichnode.app.cli;
+
+import org.ichnode.app.config.Settings;
+import org.ichnode.app.node.IchNode;
+import org.ichnode.app.tools.LocalOrthanc;
+import org.ichnode.core.phantom.PhantomOptions;
+import org.ichnode.dicom.phantom.PhantomExporter;
+import org.ichnode.store.Job;
+import org.ichnode.store.StoreQueries;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./ichnode bench e2e}: a 64-slice 512x512 phantom study with hemorrhage goes storescu -> Orthanc ->
+ * (Lua auto-routing when stable) -> ich-node (embedded defaults, baseline segmenter) -> SEG + SR (+ overlay) ->
+ * Orthanc. Measures from the end of storescu to SEG and SR stored in Orthanc, broken down; last line
+ * {@code e2e_seconds_excluding_stable_wait=X}. The stable wait is Orthanc's StableAge before it forwards.
+ */
+public final class BenchE2eCommand {
+
+    public int run(Args args) throws Exception {
+        int slices = args.intOption("--slices", 64);
+        int stableAge = args.intOption("--stable-age", 2);
+        boolean overlay = Boolean.parseBoolean(args.option("--overlay", "true"));
+        args.requireNoneLeft();
+        if (!LocalOrthanc.installed()) {
+            System.err.println("bench e2e needs Orthanc (apt-get install orthanc)");
+            return 1;
+        }
+        Path work = Files.createTempDirectory("ichnode-e2e-");
+        List<Path> ct = null;
+        String studyUid = null;
+        for (long seed = 1; ct == null; seed++) {
+            PhantomExporter.ExportedStudy s = PhantomExporter.export(work.resolve("phantom-" + seed), seed, 1,
+                    PhantomOptions.defaults().withSlices(slices, slices).withTilt(0, 0)).get(0);
+            if (!s.hemorrhage()) continue;
+            try (Stream<Path> f = Files.list(s.directory().resolve("dicom"))) {
+                ct = f.sorted().toList();
+            }
+            studyUid = s.studyInstanceUid();
+        }
+        System.out.println("bench e2e: phantom study " + studyUid + ", " + ct.size() + " slices 512x512, in " + work);
+        int nodePort = LocalOrthanc.freePort();
+        try (LocalOrthanc orthanc = LocalOrthanc.start(work.resolve("orthanc"), "ICHNODE", nodePort, stableAge);
+             IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + work.resolve("node/storage"),
+                     "db.url=jdbc:h2:file:" + work.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0",
+                     "storage.minFreeMb=0", "dicom.allowedCallers=ORTHANC@127.0.0.1",
+                     "dicom.peers=ORTHANC@127.0.0.1:" + orthanc.dicomPort(), "results.overlay=" + overlay))).start()) {
+            if (orthanc.storescu(ct) != 0) throw new IllegalStateException("storescu into Orthanc failed");
+            Instant sent = Instant.now();
+            Map<String, List<String>> series = Map.of();
+            while (!(series.containsKey("SEG") && series.containsKey("SR"))) {
+                if (Instant.now().isAfter(sent.plusSeconds(300))) throw new IllegalStateException("no SEG+SR in Orthanc after 300 s: " + series);
+                Thread.sleep(50);
+                series = orthanc.seriesByModality(studyUid);
+            }
+            Instant stored = Instant.now();
+
+            StoreQueries q = new StoreQueries(node.database());
+            String seriesUid = org.ichnode.dicom.spool.InstanceHeader.read(ct.get(0)).seriesInstanceUid();
+            var row = q.findSeries(seriesUid).orElseThrow();
+            Job job = q.jobsOfSeries(row.getId()).get(0);
+            Instant firstReceived = row.getFirstReceivedAt();
+            Instant lastReceived = row.getLastReceivedAt();
+            Instant delivered = lastDelivery(node, job.getId());
+            Map<String, Long> millis = stepMillis(job.getResultJson());
+
+            double total = seconds(sent, stored);
+            double stableWait = seconds(sent, firstReceived);
+            System.out.printf(Locale.ROOT, "storescu end -> SEG+SR stored in Orthanc: %.2f s%n", total);
+            System.out.printf(Locale.ROOT, "  stable wait (Orthanc StableAge %d s, then it starts forwarding): %.2f s%n", stableAge, stableWait);
+            System.out.printf(Locale.ROOT, "  forward Orthanc -> node (%d instances): %.2f s%n", ct.size(), seconds(firstReceived, lastReceived));
+            System.out.printf(Locale.ROOT, "  queue (completion + claim): %.2f s%n", seconds(lastReceived, job.getStartedAt()));
+            System.out.printf(Locale.ROOT, "  load %.2f s, segment %.2f s, encode %.2f s%n", millis.getOrDefault("load", 0L) / 1e3,
+                    millis.getOrDefault("segment", 0L) / 1e3, millis.getOrDefault("encode", 0L) / 1e3);
+            System.out.printf(Locale.ROOT, "  deliver (job done -> last object confirmed): %.2f s; seen in Orthanc's index %.2f s later%n",
+                    seconds(job.getFinishedAt(), delivered), seconds(delivered, stored));
+            System.out.printf(Locale.ROOT, "e2e_seconds_excluding_stable_wait=%.2f%n", total - stableWait);
+            return 0;
+        }
+    }
+
+    private static Instant lastDelivery(IchNode node, long jobId) throws Exception {
+        try (Connection c = node.database().dataSource().getConnection();
+             PreparedStatement st = c.prepareStatement("SELECT max(d.delivered_at) FROM delivery d JOIN result r ON d.result_id = r.id WHERE r.job_id = ?")) {
+            st.setLong(1, jobId);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                Timestamp t = rs.getTimestamp(1);
+                return t == null ? Instant.now() : t.toInstant();
+            }
+        }
+    }
+
+    private static Map<String, Long> stepMillis(String resultJson) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        Matcher m = Pattern.compile("\"millis\":\\{([^}]*)}").matcher(resultJson);
+        if (m.find()) {
+            Matcher kv = Pattern.compile("\"(\\w+)\":(\\d+)").matcher(m.group(1));
+            while (kv.find()) out.put(kv.group(1), Long.parseLong(kv.group(2)));
+        }
+        return out;
+    }
+
+    private static double seconds(Instant a, Instant b) { return (b.toEpochMilli() - a.toEpochMilli()) / 1e3; }
+}

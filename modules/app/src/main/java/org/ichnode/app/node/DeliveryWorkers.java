@@ -1,0 +1,125 @@
+package org.ichnode.app.node;
+
+import org.ichnode.dicom.net.AssociationException;
+import org.ichnode.dicom.net.Backoff;
+import org.ichnode.dicom.net.Destination;
+import org.ichnode.dicom.net.StorageScu;
+import org.ichnode.dicom.net.StoreOutcome;
+import org.ichnode.store.DeliveryBatch;
+import org.ichnode.store.DeliveryQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Delivery threads: claim due deliveries of one destination, send them on one association, and record each
+ * object's outcome. Confirmed objects are marked delivered and never sent again; the others wait with
+ * exponential backoff until their attempts run out, then stay visible as failed.
+ */
+final class DeliveryWorkers implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryWorkers.class);
+    private static final Duration LEASE = Duration.ofMinutes(5);
+    private static final Duration IDLE_POLL = Duration.ofMillis(300);
+    private static final Duration MAX_BACKOFF = Duration.ofHours(1);
+    /** Refusals that a retry cannot fix: SOP class or transfer syntax not supported, data set rejected. */
+    private static final Set<Integer> PERMANENT = Set.of(0x0122, 0x0124, 0xA900, 0xC000);
+
+    private final DeliveryQueue queue;
+    private final String callingAe;
+    private final Duration backoffBase;
+    private final StorageScu scu = new StorageScu();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    DeliveryWorkers(DeliveryQueue queue, String callingAe, Duration backoffBase, String nodeId, int count) {
+        this.queue = queue;
+        this.callingAe = callingAe;
+        this.backoffBase = backoffBase;
+        for (int i = 1; i <= count; i++) {
+            String workerId = nodeId + "/d" + i;
+            Thread t = new Thread(() -> loop(workerId), "delivery-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+        }
+    }
+
+    void start() { threads.forEach(Thread::start); }
+
+    private void loop(String workerId) {
+        while (running) {
+            try {
+                Optional<DeliveryBatch> batch = queue.claimDue(workerId, LEASE, 100);
+                if (batch.isEmpty()) {
+                    Thread.sleep(IDLE_POLL.toMillis());
+                    continue;
+                }
+                deliver(workerId, batch.get());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.error("{}: delivery queue unavailable, retrying: {}", workerId, e.toString());
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void deliver(String workerId, DeliveryBatch batch) {
+        Destination d = new Destination(batch.destination(), batch.destAe(), batch.destHost(), batch.destPort());
+        List<Path> files = batch.items().stream().map(i -> Path.of(i.filePath())).toList();
+        long t0 = System.nanoTime();
+        List<StoreOutcome> outcomes;
+        try {
+            outcomes = scu.send(d, callingAe, files);
+        } catch (AssociationException e) {
+            for (DeliveryBatch.Item item : batch.items()) {
+                queue.markFailedAttempt(item.deliveryId(), workerId, e.getMessage(), backoff(item.attempt()), true);
+            }
+            log.warn("delivery to {}: {} object(s) not sent ({}); next try after backoff", d, batch.items().size(), e.getMessage());
+            return;
+        }
+        List<Long> delivered = new ArrayList<>();
+        int failed = 0;
+        for (int i = 0; i < outcomes.size(); i++) {
+            StoreOutcome o = outcomes.get(i);
+            DeliveryBatch.Item item = batch.items().get(i);
+            if (o.isDelivered()) {
+                delivered.add(item.deliveryId());
+            } else {
+                failed++;
+                boolean retryable = o.result() != StoreOutcome.Result.REFUSED || !PERMANENT.contains(o.status());
+                queue.markFailedAttempt(item.deliveryId(), workerId, o.reason(), backoff(item.attempt()), retryable);
+                log.warn("delivery of {} to {} failed (attempt {} of {}): {}", o.sopInstanceUid(), d, item.attempt(),
+                        item.maxAttempts(), o.reason());
+            }
+        }
+        if (!delivered.isEmpty()) queue.markDelivered(delivered, workerId);
+        log.info("delivery to {}: {} delivered, {} failed in {} ms", d, delivered.size(), failed, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private Duration backoff(int attempt) {
+        return Backoff.exponential(backoffBase, 2.0, MAX_BACKOFF, attempt);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        threads.forEach(Thread::interrupt);
+        for (Thread t : threads) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package org.ichnode.app.tools;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real Orthanc (Debian package) on loopback as the PACS, for the demo, the e2e benchmark and the tests: its own
+ * storage folder, the Lua rule from conf/route-head-ct.lua forwarding stable head CT series to ich-node, and a few
+ * REST calls to see what came back.
+ */
+public final class LocalOrthanc implements AutoCloseable {
+    public static final String AET = "ORTHANC";
+    private static final Path BINARY = Path.of("/usr/sbin/Orthanc");
+    private static final String ROUTING_RULE = """
+            -- forward every stable head CT series to ich-node (as conf/route-head-ct.lua)
+            function OnStableSeries(seriesId, tags, metadata)
+              local series = ParseJson(RestApiGet('/series/' .. seriesId))
+              local modality = series['MainDicomTags']['Modality'] or ''
+              if modality ~= 'CT' then return end
+              local text = string.lower((series['MainDicomTags']['BodyPartExamined'] or '') .. ' ' ..
+                                        (series['MainDicomTags']['SeriesDescription'] or ''))
+              if string.find(text, 'head') or string.find(text, 'brain') or string.find(text, 'skull') then
+                RestApiPost('/modalities/ichnode/store', seriesId)
+              end
+            end
+            """;
+
+    private final Process process;
+    private final int dicomPort;
+    private final int httpPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private LocalOrthanc(Process process, int dicomPort, int httpPort) {
+        this.process = process;
+        this.dicomPort = dicomPort;
+        this.httpPort = httpPort;
+    }
+
+    public static boolean installed() { return Files.isExecutable(BINARY); }
+
+    /** Starts Orthanc routing stable head CT series to the node at nodeAet@127.0.0.1:nodePort. */
+    public static LocalOrthanc start(Path dir, String nodeAet, int nodePort, int stableAgeSeconds) throws IOException, InterruptedException {
+        if (!installed()) throw new IOException("Orthanc is not installed (apt-get install orthanc)");
+        Files.createDirectories(dir.resolve("db"));
+        Path lua = Files.writeString(dir.resolve("route-head-ct.lua"), ROUTING_RULE);
+        int dicomPort = freePort();
+        int httpPort = freePort();
+        String config = """
+                {
+                  "Name": "PACS", "StorageDirectory": "%s", "IndexDirectory": "%s",
+                  "DicomAet": "%s", "DicomPort": %d, "HttpPort": %d, "RemoteAccessAllowed": false,
+                  "AuthenticationEnabled": false, "StableAge": %d, "DicomCheckCalledAet": true,
+                  "DicomModalities": { "ichnode": ["%s", "127.0.0.1", %d] },
+                  "LuaScripts": ["%s"], "Plugins": []
+                }""".formatted(dir.resolve("db"), dir.resolve("db"), AET, dicomPort, httpPort, stableAgeSeconds, nodeAet, nodePort, lua);
+        Path cfg = Files.writeString(dir.resolve("orthanc.json"), config);
+        ProcessBuilder pb = new ProcessBuilder(BINARY.toString(), cfg.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("orthanc.log").toFile());
+        pb.environment().put("TCP_NODELAY", "1");
+        LocalOrthanc o = new LocalOrthanc(pb.start(), dicomPort, httpPort);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (o.get("/system").contains("\"DicomAet\"")) return o;
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        o.close();
+        throw new IOException("Orthanc did not start; see " + dir.resolve("orthanc.log"));
+    }
+
+    public int dicomPort() { return dicomPort; }
+
+    public int httpPort() { return httpPort; }
+
+    public String get(String path) throws IOException, InterruptedException {
+        return new String(getBytes(path), StandardCharsets.UTF_8);
+    }
+
+    public byte[] getBytes(String path) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() / 100 != 2) throw new IOException("GET " + path + " -> " + r.statusCode());
+        return r.body();
+    }
+
+    public String post(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) throw new IOException("POST " + path + " -> " + r.statusCode() + " " + r.body());
+        return r.body();
+    }
+
+    /** Orthanc series ids of a study, grouped by modality (empty when the study is not there). */
+    public Map<String, List<String>> seriesByModality(String studyInstanceUid) throws IOException, InterruptedException {
+        String found = post("/tools/find", "{\"Level\":\"Study\",\"Query\":{\"StudyInstanceUID\":\"" + studyInstanceUid + "\"}}");
+        Matcher id = Pattern.compile("\"([0-9a-f-]{44})\"").matcher(found);
+        Map<String, List<String>> out = new HashMap<>();
+        if (!id.find()) return out;
+        String series = get("/studies/" + id.group(1) + "/series");
+        Matcher m = Pattern.compile("\"ID\"\\s*:\\s*\"([0-9a-f-]+)\"[\\s\\S]*?\"Modality\"\\s*:\\s*\"([A-Z]+)\"").matcher(series);
+        while (m.find()) out.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(m.group(1));
+        return out;
+    }
+
+    /** The Part 10 bytes of the first instance of an Orthanc series. */
+    public byte[] firstInstanceFile(String seriesId) throws IOException, InterruptedException {
+        Matcher m = Pattern.compile("\"ID\"\\s*:\\s*\"([0-9a-f-]+)\"").matcher(get("/series/" + seriesId + "/instances"));
+        if (!m.find()) throw new IOException("series " + seriesId + " has no instance");
+        return getBytes("/instances/" + m.group(1) + "/file");
+    }
+
+    /** Sends files to Orthanc with DCMTK storescu (TCP_NODELAY). Returns storescu's exit code. */
+    public int storescu(List<Path> files) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("storescu", "-aet", "MODALITY", "-aec", AET, "127.0.0.1", String.valueOf(dicomPort)));
+        files.forEach(f -> cmd.add(f.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("TCP_NODELAY", "1");
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package org.ichnode.dicom.results;
+
+import org.ichnode.core.segmentation.Segmentation;
+import org.ichnode.core.volume.Volume;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Writes everything a finished segmentation sends to the PACS into one folder: the SEG (only when something was
+ * found: an empty SEG is not valid), the TID 1500 SR (always: it says "no hemorrhage detected" too) and,
+ * optionally, the Secondary Capture overlay series. The caller sees paths and UIDs, no PixelMed types.
+ */
+public final class ResultObjects {
+    private ResultObjects() {}
+
+    public enum Kind { SEG, SR, OVERLAY }
+
+    public record Written(Kind kind, Path file, String sopClassUid, String sopInstanceUid) {}
+
+    public record Options(boolean overlay, boolean allFrames, String nodeName) {}
+
+    public static List<Written> write(Volume volume, Segmentation segmentation, Collection<Path> sourceFiles, Options options,
+                                      Path folder) throws IOException {
+        Files.createDirectories(folder);
+        SourceImages sources = SourceImages.read(volume, sourceFiles);
+        ResultDevice device = ResultDevice.of(segmentation, options.nodeName());
+        List<Written> out = new ArrayList<>();
+        SegmentationObjectWriter.SegmentationObject seg = null;
+        if (segmentation.hemorrhageFound()) {
+            seg = SegmentationObjectWriter.build(volume, segmentation, sources, device,
+                    SegmentationObjectWriter.Options.defaults().withAllFrames(options.allFrames()));
+            out.add(written(Kind.SEG, seg.dicom(), folder.resolve("seg.dcm")));
+        }
+        DicomObject sr = MeasurementReportWriter.build(sources, segmentation, seg, device, MeasurementReportWriter.Options.defaults());
+        out.add(written(Kind.SR, sr, folder.resolve("sr.dcm")));
+        if (options.overlay()) {
+            List<DicomObject> overlay = OverlayWriter.build(volume, segmentation, sources, device, OverlayWriter.Options.defaults());
+            for (int i = 0; i < overlay.size(); i++) {
+                out.add(written(Kind.OVERLAY, overlay.get(i), folder.resolve(String.format("overlay-%03d.dcm", i + 1))));
+            }
+        }
+        return out;
+    }
+
+    private static Written written(Kind kind, DicomObject o, Path file) throws IOException {
+        return new Written(kind, o.write(file), o.sopClassUid(), o.sopInstanceUid());
+    }
+}
