@@ -36,6 +36,8 @@ final class DeliveryWorkers implements AutoCloseable {
     private final StorageScu scu = new StorageScu();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
+    /** Idle threads wait on this instead of sleeping, so new work starts at once. */
+    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
 
     DeliveryWorkers(DeliveryQueue queue, String callingAe, Duration backoffBase, String nodeId, int count) {
         this.queue = queue;
@@ -56,7 +58,7 @@ final class DeliveryWorkers implements AutoCloseable {
             try {
                 Optional<DeliveryBatch> batch = queue.claimDue(workerId, LEASE, 100);
                 if (batch.isEmpty()) {
-                    Thread.sleep(IDLE_POLL.toMillis());
+                    wake.tryAcquire(IDLE_POLL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                     continue;
                 }
                 deliver(workerId, batch.get());
@@ -109,6 +111,9 @@ final class DeliveryWorkers implements AutoCloseable {
     private Duration backoff(int attempt) {
         return Backoff.exponential(backoffBase, 2.0, MAX_BACKOFF, attempt);
     }
+
+    /** New work was queued (by this node): idle threads look at once instead of at their next poll. */
+    void wakeUp() { wake.release(threads.size()); }
 
     @Override
     public void close() {

@@ -3,7 +3,11 @@ package org.ichnode.app.node;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Peers;
 import org.ichnode.app.pipeline.SeriesPipeline;
+import org.ichnode.core.phantom.PhantomGenerator;
+import org.ichnode.core.phantom.PhantomOptions;
+import org.ichnode.core.phantom.PhantomStudy;
 import org.ichnode.core.segmentation.HuThresholdSegmenter;
+import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.dicom.results.ResultObjects;
 import org.ichnode.app.config.Settings;
 import org.ichnode.core.selection.SeriesDescriptor;
@@ -49,8 +53,8 @@ public final class IchNode implements AutoCloseable {
     private final String nodeId;
     private Database db;
     private StorageScp scp;
-    private Workers workers;
-    private DeliveryWorkers deliveries;
+    private volatile Workers workers;
+    private volatile DeliveryWorkers deliveries;
     private StatusHttpServer http;
     private ScheduledExecutorService completionTimer;
 
@@ -82,15 +86,17 @@ public final class IchNode implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        completionTimer.scheduleWithFixedDelay(() -> completeSeries(completion, stable, rules), 1, 1, TimeUnit.SECONDS);
+        completionTimer.scheduleWithFixedDelay(() -> completeSeries(completion, stable, rules), 250, 250, TimeUnit.MILLISECONDS);
 
         DeliveryQueue deliveryQueue = new DeliveryQueue(db);
-        SeriesPipeline pipeline = new SeriesPipeline(new HuThresholdSegmenter(),
+        HuThresholdSegmenter segmenter = new HuThresholdSegmenter();
+        warmUp(segmenter);
+        SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
         DeliveryTargets targets = new DeliveryTargets(Peers.parse(settings.get(Keys.DICOM_PEERS)), settings.get(Keys.DELIVERY_DESTINATIONS));
         workers = new Workers(queue, pipeline, deliveryQueue, targets, new StoreQueries(db), storage.resolve("results"),
                 settings.getInt(Keys.DELIVERY_MAX_ATTEMPTS), Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)),
-                nodeId, settings.getInt(Keys.WORKER_THREADS));
+                nodeId, settings.getInt(Keys.WORKER_THREADS), () -> { if (deliveries != null) deliveries.wakeUp(); });
         workers.start();
 
         int resumed = deliveryQueue.releaseLeasesOf(nodeId + "/");
@@ -116,11 +122,30 @@ public final class IchNode implements AutoCloseable {
 
     public int dicomPort() { return scp.port(); }
 
+    /**
+     * Runs the segmenter once on a small synthetic head in the background, so the JIT has compiled its loops
+     * before the first real study arrives (the first study otherwise takes about twice as long).
+     */
+    private static void warmUp(Segmenter segmenter) {
+        Thread t = new Thread(() -> {
+            try {
+                PhantomStudy head = new PhantomGenerator(PhantomOptions.small()).generate(1, 1);
+                for (int i = 0; i < 3; i++) segmenter.segment(head.volume());
+            } catch (RuntimeException e) {
+                log.warn("segmenter warm-up failed (the first study will just be slower): {}", e.toString());
+            }
+        }, "segmenter-warm-up");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+    }
+
     public Database database() { return db; }
 
     private void completeSeries(SeriesCompletion completion, Duration stable, SeriesSelectionRules rules) {
         try {
-            completion.completeStableSeries(stable, c -> rules.ignoreReason(descriptor(c))); // logs what it did
+            var done = completion.completeStableSeries(stable, c -> rules.ignoreReason(descriptor(c))); // logs what it did
+            if (done.stream().anyMatch(r -> r.jobId() != null) && workers != null) workers.wakeUp();
         } catch (RuntimeException e) {
             log.error("series completion failed, retrying: {}", e.toString());
         }

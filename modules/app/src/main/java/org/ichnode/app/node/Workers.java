@@ -41,6 +41,7 @@ final class Workers implements AutoCloseable {
     private final StoreQueries queries;
     private final Path resultsRoot;
     private final int deliveryMaxAttempts;
+    private final Runnable onResultRecorded;
     private final Duration lease;
     private final String nodeId;
     private final List<Thread> threads = new ArrayList<>();
@@ -50,9 +51,12 @@ final class Workers implements AutoCloseable {
         return t;
     });
     private volatile boolean running = true;
+    /** Idle threads wait on this instead of sleeping, so new work starts at once. */
+    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
 
     Workers(JobQueue queue, SeriesPipeline pipeline, DeliveryQueue deliveries, DeliveryTargets targets, StoreQueries queries,
-            Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count) {
+            Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count, Runnable onResultRecorded) {
+        this.onResultRecorded = onResultRecorded;
         this.queue = queue;
         this.pipeline = pipeline;
         this.deliveries = deliveries;
@@ -77,7 +81,7 @@ final class Workers implements AutoCloseable {
             try {
                 Optional<ClaimedJob> job = queue.claim(workerId, lease);
                 if (job.isEmpty()) {
-                    Thread.sleep(IDLE_POLL.toMillis());
+                    wake.tryAcquire(IDLE_POLL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                     continue;
                 }
                 process(workerId, job.get());
@@ -127,6 +131,7 @@ final class Workers implements AutoCloseable {
                 }
             }
             deliveries.recordResult(job.jobId(), job.seriesId(), folder.toString(), out.resultJson(), requests);
+            onResultRecorded.run();
             boolean done = queue.complete(job.jobId(), workerId, out.resultJson());
             Segmentation seg = out.segmentation();
             log.info("job {} series {}: {} in {} ms ({}): {}, {} object(s) to {} destination(s)", job.jobId(), job.seriesUid(),
@@ -148,6 +153,9 @@ final class Workers implements AutoCloseable {
             for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) Files.delete(p);
         }
     }
+
+    /** New work was queued (by this node): idle threads look at once instead of at their next poll. */
+    void wakeUp() { wake.release(threads.size()); }
 
     @Override
     public void close() {

@@ -76,7 +76,9 @@ public final class BrainMask {
         byte[] intracranial = new byte[per * volume.slices()];
         byte[] brain = new byte[per * volume.slices()];
         double[] closing = new double[volume.slices()];
-        for (int k = 0; k < volume.slices(); k++) closing[k] = computeSlice(volume, k, intracranial, brain);
+        // each slice writes only its own plane: spread them over the cores
+        java.util.stream.IntStream.range(0, volume.slices()).parallel()
+                .forEach(k -> closing[k] = computeSlice(volume, k, intracranial, brain));
         return new Result(intracranial, brain, closing);
     }
 

@@ -3,6 +3,8 @@ package org.ichnode.core.segmentation;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
 
+import java.util.stream.IntStream;
+
 /**
  * The HU-threshold baseline, kept as the bar every model must beat. Deterministic (no randomness, no threads).
  *
@@ -127,71 +129,22 @@ public final class HuThresholdSegmenter implements Segmenter {
         byte[] near = new byte[per * n];       // NEAR_BONE | NEAR_CALC, per slice in its own plane
         byte[] cand = new byte[per * n];
         float[] prob = options.probabilityMap() ? new float[per * n] : null;
-        float lo = (float) options.bloodLowHu(), hi = (float) options.bloodHighHu();
-        int candidates = 0;
-        for (int k = 0; k < n; k++) {
-            int off = k * per;
-            SliceGeometry g = volume.slice(k);
-            double cs = g.columnSpacingMm(), rs = g.rowSpacingMm();
-            // repeated 1-2-1 passes (variance 0.5 px^2 each) to a Gaussian of about SMOOTH_SIGMA_MM, at least one pass
-            double px = Math.max(cs, rs);
-            int passes = Math.max(1, (int) Math.round(SMOOTH_SIGMA_MM * SMOOTH_SIGMA_MM / (px * px) / 0.5));
-            float[] s = Morphology.smooth121(hu, off, cols, rows, -1024);
-            for (int p = 1; p < passes; p++) s = Morphology.smooth121(s, cols, rows);
-            // bone margin
-            byte[] bone = new byte[per];
-            boolean anyBone = false;
-            for (int i = 0; i < per; i++) if (hu[off + i] >= options.boneHu()) { bone[i] = 1; anyBone = true; }
-            double[] boneD2 = null;
-            if (anyBone) {
-                // bone halo: the bone plus every pixel above BONE_HALO_HU connected to it (partial volume of an
-                // obliquely cut skull spreads over several pixels in-plane)
-                boolean[] bright = new boolean[per];
-                for (int i = 0; i < per; i++) bright[i] = hu[off + i] > BONE_HALO_HU;
-                boneD2 = Morphology.squaredDistanceTo(Morphology.grow8(bone, bright, cols, rows), 0, cols, rows, cs, rs);
-            }
-            // the smoothing reaches the 8 neighbours: a margin never smaller than the pixel diagonal
-            double footprint = passes == 1 ? Math.hypot(cs, rs) : Math.max(Math.hypot(cs, rs), 2.5 * Math.sqrt(passes * 0.5) * px);
-            if (anyBone) markNear(boneD2, Math.max(footprint, options.boneMarginMm()), near, off, NEAR_BONE);
-            // calcification-like spots inside the skull, away from the bone (whose smoothed rim is bright too)
-            double rim = Math.max(options.boneMarginMm(), footprint) + Math.max(cs, rs);
-            double rim2 = rim * rim + 1e-9;
-            byte[] calc = new byte[per];
-            boolean anyCalc = false;
-            for (int i = 0; i < per; i++) {
-                // a bright area, or a bright pixel standing out from its neighbourhood (small calcifications
-                // lose their brightness in the smoothing; a noise spike inside a clot does not stand out this much)
-                boolean bright = s[i] > options.calcificationHu()
-                        || (hu[off + i] > options.calcificationHu() && hu[off + i] - s[i] >= SPOT_CONTRAST_HU);
-                if (bright && bm.intracranial()[off + i] != 0 && (boneD2 == null || boneD2[i] > rim2)) {
-                    calc[i] = 1;
-                    anyCalc = true;
-                }
-            }
-            if (anyCalc) {
-                markNear(Morphology.squaredDistanceTo(calc, 0, cols, rows, cs, rs), Math.max(options.calcificationMarginMm(), footprint), near, off, NEAR_CALC);
-            }
-            for (int i = 0; i < per; i++) {
-                if (bm.brain()[off + i] == 0) continue;
-                float v = s[i];
-                if (v >= lo && v <= hi) { cand[off + i] = 1; candidates++; }
-                if (prob != null) prob[off + i] = (float) (sigmoid((v - lo) / 3.0) * sigmoid((hi - v) / 3.0));
-            }
-        }
+        // slices are independent here: spread them over the cores (each writes only its own plane)
+        int candidates = IntStream.range(0, n).parallel().map(k -> prepareSlice(volume, k, bm, near, cand, prob)).sum();
         // exclusions on the own slice and the adjacent ones (mapped through the geometry)
         byte[] mask = new byte[per * n];
-        int eligible = 0;
-        for (int k = 0; k < n; k++) {
-            int off = k * per;
+        int eligible = IntStream.range(0, n).parallel().map(k -> {
+            int off = k * per, kept = 0;
             for (int i = 0; i < per; i++) if (cand[off + i] != 0 && near[off + i] == 0) mask[off + i] = 1;
             for (int kk = k - 1; kk <= k + 1; kk += 2) {
-                if (kk >= 0 && kk < n) excludeFromNeighbour(volume, k, kk, near, NEAR_CALC, mask);
+                if (kk >= 0 && kk < n) excludeFromNeighbour(volume, k, kk, near, NEAR_CALC, mask); // writes slice k only
             }
             for (int i = off; i < off + per; i++) {
-                if (mask[i] != 0) eligible++;
+                if (mask[i] != 0) kept++;
                 else if (prob != null && (near[i] != 0 || cand[i] != 0)) prob[i] = 0f;   // excluded voxels score 0
             }
-        }
+            return kept;
+        }).sum();
         // small components that contain a pixel brighter than blood can be are partial-volumed calcifications
         LesionMeasurer.Result all = ALL_COMPONENTS.measure(volume, mask, null);
         int calcDropped = 0;
@@ -215,6 +168,62 @@ public final class HuThresholdSegmenter implements Segmenter {
         double p = lr.findings().isEmpty() ? 0.0 : 0.5 + 0.5 * (1 - Math.exp(-total / 1.0));
         Segmentation seg = new Segmentation(lr.mask(), prob, p, lr.findings(), ALGORITHM_NAME, ALGORITHM_VERSION);
         return new Detail(seg, bm, lr, candidates, eligible);
+    }
+
+    /** Smoothing, bone and calcification margins and blood candidates of slice k (writes only slice k). */
+    private int prepareSlice(Volume volume, int k, BrainMask.Result bm, byte[] near, byte[] cand, float[] prob) {
+        int cols = volume.columns(), rows = volume.rows(), per = cols * rows;
+        short[] hu = volume.hu();
+        float lo = (float) options.bloodLowHu(), hi = (float) options.bloodHighHu();
+        int candidates = 0;
+        int off = k * per;
+        SliceGeometry g = volume.slice(k);
+        double cs = g.columnSpacingMm(), rs = g.rowSpacingMm();
+        // repeated 1-2-1 passes (variance 0.5 px^2 each) to a Gaussian of about SMOOTH_SIGMA_MM, at least one pass
+        double px = Math.max(cs, rs);
+        int passes = Math.max(1, (int) Math.round(SMOOTH_SIGMA_MM * SMOOTH_SIGMA_MM / (px * px) / 0.5));
+        float[] s = Morphology.smooth121(hu, off, cols, rows, -1024);
+        for (int p = 1; p < passes; p++) s = Morphology.smooth121(s, cols, rows);
+        // bone margin
+        byte[] bone = new byte[per];
+        boolean anyBone = false;
+        for (int i = 0; i < per; i++) if (hu[off + i] >= options.boneHu()) { bone[i] = 1; anyBone = true; }
+        double[] boneD2 = null;
+        if (anyBone) {
+            // bone halo: the bone plus every pixel above BONE_HALO_HU connected to it (partial volume of an
+            // obliquely cut skull spreads over several pixels in-plane)
+            boolean[] bright = new boolean[per];
+            for (int i = 0; i < per; i++) bright[i] = hu[off + i] > BONE_HALO_HU;
+            boneD2 = Morphology.squaredDistanceTo(Morphology.grow8(bone, bright, cols, rows), 0, cols, rows, cs, rs);
+        }
+        // the smoothing reaches the 8 neighbours: a margin never smaller than the pixel diagonal
+        double footprint = passes == 1 ? Math.hypot(cs, rs) : Math.max(Math.hypot(cs, rs), 2.5 * Math.sqrt(passes * 0.5) * px);
+        if (anyBone) markNear(boneD2, Math.max(footprint, options.boneMarginMm()), near, off, NEAR_BONE);
+        // calcification-like spots inside the skull, away from the bone (whose smoothed rim is bright too)
+        double rim = Math.max(options.boneMarginMm(), footprint) + Math.max(cs, rs);
+        double rim2 = rim * rim + 1e-9;
+        byte[] calc = new byte[per];
+        boolean anyCalc = false;
+        for (int i = 0; i < per; i++) {
+            // a bright area, or a bright pixel standing out from its neighbourhood (small calcifications
+            // lose their brightness in the smoothing; a noise spike inside a clot does not stand out this much)
+            boolean bright = s[i] > options.calcificationHu()
+                    || (hu[off + i] > options.calcificationHu() && hu[off + i] - s[i] >= SPOT_CONTRAST_HU);
+            if (bright && bm.intracranial()[off + i] != 0 && (boneD2 == null || boneD2[i] > rim2)) {
+                calc[i] = 1;
+                anyCalc = true;
+            }
+        }
+        if (anyCalc) {
+            markNear(Morphology.squaredDistanceTo(calc, 0, cols, rows, cs, rs), Math.max(options.calcificationMarginMm(), footprint), near, off, NEAR_CALC);
+        }
+        for (int i = 0; i < per; i++) {
+            if (bm.brain()[off + i] == 0) continue;
+            float v = s[i];
+            if (v >= lo && v <= hi) { cand[off + i] = 1; candidates++; }
+            if (prob != null) prob[off + i] = (float) (sigmoid((v - lo) / 3.0) * sigmoid((hi - v) / 3.0));
+        }
+        return candidates;
     }
 
     private static double sigmoid(double x) { return 1.0 / (1.0 + Math.exp(-x)); }
