@@ -275,7 +275,7 @@ public final class DicomSpool implements InstanceSink {
     }
 
     /** Preamble, "DICM" and the group 0002 elements (PS3.10 7.1), Explicit VR Little Endian. */
-    static byte[] fileMetaInformation(String sopClass, String sopInstance, String transferSyntax, String sourceAe) {
+    public static byte[] fileMetaInformation(String sopClass, String sopInstance, String transferSyntax, String sourceAe) {
         ByteArrayOutputStream group = new ByteArrayOutputStream(256);
         element(group, 0x0001, "OB", new byte[] {0, 1});
         element(group, 0x0002, "UI", uid(sopClass));

@@ -215,6 +215,26 @@ class StorageScpTest {
     }
 
     @Test
+    void malformedDataSetIsRefusedAndTheAssociationGoesOn() throws Exception {
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        Path good = Tools.files(Tools.realCt("philips-head-phantom-5mm")).get(0);
+        // a Part 10 file whose meta header is fine but whose data set is noise
+        Path bad = tmp.resolve("bad.dcm");
+        byte[] meta = DicomSpool.fileMetaInformation(Uids.CT_IMAGE_STORAGE, "1.2.3.4.5.6.7", Uids.EXPLICIT_VR_LE, "TEST");
+        byte[] noise = new byte[4096];
+        new java.util.Random(7).nextBytes(noise);
+        Files.write(bad, meta);
+        Files.write(bad, noise, java.nio.file.StandardOpenOption.APPEND);
+        List<StoreOutcome> out = new StorageScu().send(new Destination("node", "ICHNODE", "127.0.0.1", scp.port()), "TEST", List.of(bad, good));
+        assertFalse(out.get(0).isDelivered(), "noise is not stored: " + out.get(0));
+        assertTrue(out.get(1).isDelivered(), "the next instance on the same association is: " + out.get(1));
+        assertEquals(1, recorded.size());
+        try (var left = Files.list(tmp.resolve("storage/spool/tmp"))) {
+            assertEquals(0, left.count());
+        }
+    }
+
+    @Test
     void associationsOverTheLimitAreRejectedTransiently() throws Exception {
         start(tmp.resolve("storage"), "*", 1, collecting);
         // hold the only slot with a connection that never finishes its request
