@@ -34,6 +34,8 @@ public final class Main {
                     phantom study -> Orthanc -> node -> SEG + SR back in Orthanc, timed and broken down;
                     last line: e2e_seconds_excluding_stable_wait=X
               demo  the whole loop on this machine with a phantom study that has a known hemorrhage
+              label-report
+                    read one radiology report on standard input, print its hemorrhage label as JSON
               test  run the whole test suite (handled by the launcher: mvn verify)
               --help
                     this text
@@ -52,6 +54,7 @@ public final class Main {
                 case "phantom" -> new PhantomCommand().run(new Args(rest));
                 case "bench" -> bench(rest);
                 case "demo" -> new DemoCommand().run(new Args(rest));
+                case "label-report" -> org.ichnode.ris.label.LabelReportCli.run(System.in, System.out);
                 default -> {
                     System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
                     yield 2;

@@ -1,0 +1,6 @@
+package org.ichnode.ris.label;
+
+/** Intracranial hemorrhage compartment. */
+public enum Subtype {
+    EPIDURAL, SUBDURAL, SUBARACHNOID, INTRAPARENCHYMAL, INTRAVENTRICULAR
+}
