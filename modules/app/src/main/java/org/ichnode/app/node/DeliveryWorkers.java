@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -34,46 +33,19 @@ final class DeliveryWorkers implements AutoCloseable {
     private final String callingAe;
     private final Duration backoffBase;
     private final StorageScu scu = new StorageScu();
-    private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean running = true;
-    /** Idle threads wait on this instead of sleeping, so new work starts at once. */
-    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+    private final PollingThreads<DeliveryBatch> threads;
 
     DeliveryWorkers(DeliveryQueue queue, String callingAe, Duration backoffBase, String nodeId, int count) {
         this.queue = queue;
         this.callingAe = callingAe;
         this.backoffBase = backoffBase;
-        for (int i = 1; i <= count; i++) {
-            String workerId = nodeId + "/d" + i;
-            Thread t = new Thread(() -> loop(workerId), "delivery-" + i);
-            t.setDaemon(true);
-            threads.add(t);
-        }
+        this.threads = new PollingThreads<>("delivery", nodeId + "/d", count, IDLE_POLL, id -> queue.claimDue(id, LEASE, 100),
+                this::deliver);
     }
 
-    void start() { threads.forEach(Thread::start); }
+    void start() { threads.start(); }
 
-    private void loop(String workerId) {
-        while (running) {
-            try {
-                Optional<DeliveryBatch> batch = queue.claimDue(workerId, LEASE, 100);
-                if (batch.isEmpty()) {
-                    wake.tryAcquire(IDLE_POLL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    continue;
-                }
-                deliver(workerId, batch.get());
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.error("{}: delivery queue unavailable, retrying: {}", workerId, e.toString());
-                try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
-    }
+    void wakeUp() { threads.wakeUp(); }
 
     private void deliver(String workerId, DeliveryBatch batch) {
         Destination d = new Destination(batch.destination(), batch.destAe(), batch.destHost(), batch.destPort());
@@ -112,19 +84,6 @@ final class DeliveryWorkers implements AutoCloseable {
         return Backoff.exponential(backoffBase, 2.0, MAX_BACKOFF, attempt);
     }
 
-    /** New work was queued (by this node): idle threads look at once instead of at their next poll. */
-    void wakeUp() { wake.release(threads.size()); }
-
     @Override
-    public void close() {
-        running = false;
-        threads.forEach(Thread::interrupt);
-        for (Thread t : threads) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
+    public void close() { threads.close(); }
 }

@@ -44,15 +44,12 @@ final class Workers implements AutoCloseable {
     private final Runnable onResultRecorded;
     private final Duration lease;
     private final String nodeId;
-    private final List<Thread> threads = new ArrayList<>();
     private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lease-renewer");
         t.setDaemon(true);
         return t;
     });
-    private volatile boolean running = true;
-    /** Idle threads wait on this instead of sleeping, so new work starts at once. */
-    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+    private final PollingThreads<ClaimedJob> threads;
 
     Workers(JobQueue queue, SeriesPipeline pipeline, DeliveryQueue deliveries, DeliveryTargets targets, StoreQueries queries,
             Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count, Runnable onResultRecorded) {
@@ -66,37 +63,12 @@ final class Workers implements AutoCloseable {
         this.deliveryMaxAttempts = deliveryMaxAttempts;
         this.lease = lease;
         this.nodeId = nodeId;
-        for (int i = 1; i <= count; i++) {
-            String workerId = nodeId + "/w" + i;
-            Thread t = new Thread(() -> loop(workerId), "worker-" + i);
-            t.setDaemon(true);
-            threads.add(t);
-        }
+        this.threads = new PollingThreads<>("worker", nodeId + "/w", count, IDLE_POLL, id -> queue.claim(id, lease), this::process);
     }
 
-    void start() { threads.forEach(Thread::start); }
+    void start() { threads.start(); }
 
-    private void loop(String workerId) {
-        while (running) {
-            try {
-                Optional<ClaimedJob> job = queue.claim(workerId, lease);
-                if (job.isEmpty()) {
-                    wake.tryAcquire(IDLE_POLL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    continue;
-                }
-                process(workerId, job.get());
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.error("{}: queue unavailable, retrying: {}", workerId, e.toString());
-                try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
-    }
+    void wakeUp() { threads.wakeUp(); }
 
     private void process(String workerId, ClaimedJob job) {
         long t0 = System.nanoTime();
@@ -154,20 +126,9 @@ final class Workers implements AutoCloseable {
         }
     }
 
-    /** New work was queued (by this node): idle threads look at once instead of at their next poll. */
-    void wakeUp() { wake.release(threads.size()); }
-
     @Override
     public void close() {
-        running = false;
-        threads.forEach(Thread::interrupt);
-        for (Thread t : threads) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        threads.close();
         renewer.shutdownNow();
         log.info("workers of {} stopped", nodeId);
     }
