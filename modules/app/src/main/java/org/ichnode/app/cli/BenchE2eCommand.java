@@ -55,7 +55,7 @@ public final class BenchE2eCommand {
         int nodePort = LocalOrthanc.freePort();
         try (LocalOrthanc orthanc = LocalOrthanc.start(work.resolve("orthanc"), "ICHNODE", nodePort, stableAge);
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + work.resolve("node/storage"),
-                     "db.url=jdbc:h2:file:" + work.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0",
+                     "db.url=jdbc:h2:file:" + work.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0", "hl7.port=0",
                      "storage.minFreeMb=0", "dicom.allowedCallers=ORTHANC@127.0.0.1",
                      "dicom.peers=ORTHANC@127.0.0.1:" + orthanc.dicomPort(), "results.overlay=" + overlay))).start()) {
             if (orthanc.storescu(ct) != 0) throw new IllegalStateException("storescu into Orthanc failed");

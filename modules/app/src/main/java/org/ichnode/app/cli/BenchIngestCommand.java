@@ -132,7 +132,7 @@ public final class BenchIngestCommand {
         List<String> cmd = List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"), "org.ichnode.app.Main", "serve",
                 "--set", "storage.dir=" + dir.resolve("storage"),
                 "--set", "db.url=jdbc:h2:file:" + dir.resolve("db/ichnode"),
-                "--set", "dicom.port=" + port, "--set", "http.port=0", "--set", "storage.minFreeMb=0",
+                "--set", "dicom.port=" + port, "--set", "http.port=0", "--set", "hl7.port=0", "--set", "storage.minFreeMb=0",
                 "--set", "worker.threads=0", "--set", "series.stableSeconds=3600");
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile()).start();
     }

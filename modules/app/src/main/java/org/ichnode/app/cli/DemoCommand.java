@@ -84,7 +84,7 @@ public final class DemoCommand {
                 System.out.println("demo: Orthanc not installed; a local receiver (AE ORTHANC) stands in for the PACS: " + dir.resolve("pacs"));
             }
             try (IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + dir.resolve("node/storage"),
-                    "db.url=jdbc:h2:file:" + dir.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0",
+                    "db.url=jdbc:h2:file:" + dir.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0", "hl7.port=0",
                     "storage.minFreeMb=0", "series.stableSeconds=3", "dicom.peers=" + peers))).start()) {
                 Instant t0 = Instant.now();
                 if (useOrthanc) {

@@ -48,6 +48,8 @@ public final class Keys {
     public static final String DELIVERY_BACKOFF_SECONDS = "delivery.backoffSeconds";
     public static final String DELIVERY_THREADS = "delivery.threads";
     public static final String RESULTS_OVERLAY = "results.overlay";
+    public static final String HL7_PORT = "hl7.port";
+    public static final String HL7_BIND = "hl7.bind";
     public static final String RESULTS_ALL_FRAMES = "results.allFrames";
 
     public static final List<Key> ALL = List.of(
@@ -84,6 +86,8 @@ public final class Keys {
             new Key(DELIVERY_MAX_ATTEMPTS, "8", false, range(1, 1000), "attempts per object and destination before it is marked failed"),
             new Key(DELIVERY_BACKOFF_SECONDS, "10", false, range(1, 86400), "wait after the first failed attempt; doubles each time, at most one hour"),
             new Key(DELIVERY_THREADS, "1", false, range(0, 32), "delivery workers in this node (0: none)"),
+            new Key(HL7_PORT, "2575", false, range(0, 65535), "HL7 v2 MLLP port for ORU^R01 report results (0 = off)"),
+            new Key(HL7_BIND, "127.0.0.1", false, Keys::address, "address the HL7 port binds to"),
             new Key(RESULTS_OVERLAY, "true", false, Keys::bool, "also send a Secondary Capture overlay series (for PACS that cannot show SEG)"),
             new Key(RESULTS_ALL_FRAMES, "false", false, Keys::bool, "SEG with a frame for every source slice, not only those with findings"));
 

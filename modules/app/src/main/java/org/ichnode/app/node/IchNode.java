@@ -3,6 +3,10 @@ package org.ichnode.app.node;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Peers;
 import org.ichnode.app.pipeline.SeriesPipeline;
+import org.ichnode.app.ris.ReportStoreSink;
+import org.ichnode.ris.hl7.MllpReportListener;
+import org.ichnode.ris.label.ReportLabeller;
+import org.ichnode.store.ReportStore;
 import org.ichnode.core.phantom.PhantomGenerator;
 import org.ichnode.core.phantom.PhantomOptions;
 import org.ichnode.core.phantom.PhantomStudy;
@@ -56,6 +60,7 @@ public final class IchNode implements AutoCloseable {
     private volatile Workers workers;
     private volatile DeliveryWorkers deliveries;
     private StatusHttpServer http;
+    private MllpReportListener hl7;
     private ScheduledExecutorService completionTimer;
 
     public IchNode(Settings settings) {
@@ -111,6 +116,14 @@ public final class IchNode implements AutoCloseable {
                 Duration.ofSeconds(settings.getLong(Keys.DICOM_IDLE_TIMEOUT_SECONDS)),
                 ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool);
 
+        ReportStore reports = new ReportStore(db);
+        if (settings.getInt(Keys.HL7_PORT) > 0) {
+            hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
+                    settings.getInt(Keys.HL7_PORT)), new ReportStoreSink(reports, new ReportLabeller())).start();
+        }
+        // reports that came before their images are linked once the images are there
+        completionTimer.scheduleWithFixedDelay(() -> linkPendingReports(reports), 5, 30, TimeUnit.SECONDS);
+
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
             http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
                     new StoreQueries(db), deliveryQueue, nodeId);
@@ -141,6 +154,15 @@ public final class IchNode implements AutoCloseable {
     }
 
     public Database database() { return db; }
+
+    private static void linkPendingReports(ReportStore reports) {
+        try {
+            int linked = reports.linkPendingReports();
+            if (linked > 0) log.info("{} report(s) linked to their study", linked);
+        } catch (RuntimeException e) {
+            log.error("linking reports failed, retrying: {}", e.toString());
+        }
+    }
 
     private void completeSeries(SeriesCompletion completion, Duration stable, SeriesSelectionRules rules) {
         try {
@@ -205,6 +227,7 @@ public final class IchNode implements AutoCloseable {
         if (workers != null) workers.close();
         if (deliveries != null) deliveries.close();
         if (http != null) http.close();
+        if (hl7 != null) hl7.close();
         if (db != null) db.close();
     }
 

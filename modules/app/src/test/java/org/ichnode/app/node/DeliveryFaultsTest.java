@@ -33,7 +33,7 @@ class DeliveryFaultsTest {
     @TempDir Path tmp;
 
     private static List<String> nodeSettings(String dbUrl, Path storage, int port, int pacsPort, String... more) {
-        List<String> s = new ArrayList<>(List.of("db.url=" + dbUrl, "storage.dir=" + storage, "dicom.port=" + port, "http.port=0",
+        List<String> s = new ArrayList<>(List.of("db.url=" + dbUrl, "storage.dir=" + storage, "dicom.port=" + port, "http.port=0", "hl7.port=0",
                 "series.stableSeconds=1", "storage.minFreeMb=0", "dicom.peers=PACS@127.0.0.1:" + pacsPort,
                 "delivery.destinations=@caller", "delivery.backoffSeconds=1", "results.overlay=false"));
         s.addAll(List.of(more));

@@ -50,7 +50,7 @@ class EndToEndTest {
                 org.junit.jupiter.api.Assumptions.assumeTrue(LocalOrthanc.installed(), "Orthanc is not installed (scripts/setup.sh installs it in test mode): skipping");
                 orthanc = LocalOrthanc.start(tmp.resolve("orthanc"), "ICHNODE", nodePort, 2);
                 node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"),
-                        "dicom.port=" + nodePort, "http.port=0", "series.stableSeconds=2", "storage.minFreeMb=0",
+                        "dicom.port=" + nodePort, "http.port=0", "hl7.port=0", "series.stableSeconds=2", "storage.minFreeMb=0",
                         "dicom.allowedCallers=ORTHANC@127.0.0.1", "dicom.peers=ORTHANC@127.0.0.1:" + orthanc.dicomPort(),
                         "delivery.destinations=@caller"))).start();
 

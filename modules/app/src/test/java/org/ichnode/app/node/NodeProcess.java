@@ -29,7 +29,7 @@ final class NodeProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 "org.ichnode.app.Main", "serve",
                 "--set", "db.url=" + dbUrl, "--set", "storage.dir=" + storage, "--set", "dicom.port=" + port,
-                "--set", "http.port=0", "--set", "node.id=" + nodeId, "--set", "storage.minFreeMb=0"));
+                "--set", "http.port=0", "--set", "hl7.port=0", "--set", "node.id=" + nodeId, "--set", "storage.minFreeMb=0"));
         for (String s : extraSettings) {
             cmd.add("--set");
             cmd.add(s);

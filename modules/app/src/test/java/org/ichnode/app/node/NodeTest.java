@@ -30,12 +30,13 @@ class NodeTest {
     private TestPostgres pg;
     private IchNode node;
     private StoreQueries queries;
+    private int hl7Port;
 
     @BeforeAll
     void start() throws Exception {
         pg = new TestPostgres();
         node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"),
-                "dicom.port=" + NodeProcess.freePort(), "http.port=0", "series.stableSeconds=1", "storage.minFreeMb=0",
+                "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=" + (hl7Port = NodeProcess.freePort()), "series.stableSeconds=1", "storage.minFreeMb=0",
                 "dicom.allowedCallers=PACS"))).start();
         queries = new StoreQueries(node.database());
     }
@@ -91,6 +92,42 @@ class NodeTest {
         assertEquals(SeriesState.IGNORED, s.getState());
         assertTrue(s.getStateReason().contains("3") && s.getStateReason().toLowerCase().contains("slice"), s.getStateReason());
         assertTrue(queries.jobsOfSeries(s.getId()).isEmpty(), "an ignored series gets no job");
+    }
+
+    @Test
+    void reportSentOverMllpIsLabelledStoredAndLinkedToItsStudy() throws Exception {
+        List<Path> ge = Tools.files(Tools.realCt("ge-head-tilted"));
+        send(ge);
+        org.ichnode.dicom.spool.InstanceHeader h = org.ichnode.dicom.spool.InstanceHeader.read(ge.get(0));
+        String patient = h.patientId() == null ? "" : h.patientId();
+        String oru = String.join("\r",
+                "MSH|^~\\&|RIS|HOSP|ICHNODE|NEURO|20261123120000||ORU^R01^ORU_R01|NODETEST1|P|2.5.1",
+                "PID|1||" + patient + "^^^HOSP^MR||DOE^JANE",
+                "OBR|1|||CTHEAD^CT HEAD^L|||20261123110000|||||||||||||||20261123120000||CT|F",
+                "ZDS|" + h.studyInstanceUid() + "^^Application^DICOM",
+                "OBX|1|TX|CTHEAD^REPORT^L|1|IMPRESSION: Acute right subdural hematoma.||||||F") + "\r";
+        String ack;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", hl7Port)) {
+            s.setSoTimeout(20000);
+            var out = s.getOutputStream();
+            out.write(0x0B);
+            out.write(oru.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(new byte[] {0x1C, 0x0D});
+            out.flush();
+            var in = s.getInputStream();
+            StringBuilder b = new StringBuilder();
+            for (int c; (c = in.read()) != -1 && c != 0x1C; ) if (c != 0x0B) b.append((char) c);
+            ack = b.toString();
+        }
+        assertTrue(ack.contains("MSA|AA|NODETEST1"), ack);
+        try (var c = node.database().dataSource().getConnection();
+             var st = c.prepareStatement("SELECT r.label, s.study_instance_uid FROM report r JOIN study s ON r.study_id = s.id"
+                     + " WHERE r.message_control_id = 'NODETEST1'");
+             var rs = st.executeQuery()) {
+            assertTrue(rs.next(), "the report is stored and linked");
+            assertEquals("positive", rs.getString(1));
+            assertEquals(h.studyInstanceUid(), rs.getString(2));
+        }
     }
 
     @Test

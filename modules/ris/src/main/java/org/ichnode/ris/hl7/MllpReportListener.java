@@ -1,0 +1,360 @@
+package org.ichnode.ris.hl7;
+
+import ca.uhn.hl7v2.AcknowledgmentCode;
+import ca.uhn.hl7v2.DefaultHapiContext;
+import ca.uhn.hl7v2.ErrorCode;
+import ca.uhn.hl7v2.HL7Exception;
+import ca.uhn.hl7v2.HapiContext;
+import ca.uhn.hl7v2.llp.HL7Reader;
+import ca.uhn.hl7v2.llp.HL7Writer;
+import ca.uhn.hl7v2.llp.LLPException;
+import ca.uhn.hl7v2.llp.MinLowerLayerProtocol;
+import ca.uhn.hl7v2.model.Message;
+import ca.uhn.hl7v2.model.v25.message.ACK;
+import ca.uhn.hl7v2.parser.CanonicalModelClassFactory;
+import ca.uhn.hl7v2.parser.PipeParser;
+import ca.uhn.hl7v2.util.Terser;
+import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HL7 v2 MLLP listener for ORU^R01 result messages (radiology reports).
+ *
+ * <p>Binding: HAPI's {@code SimpleServer} / {@code HapiContext.newServer} binds {@code new InetSocketAddress(port)},
+ * i.e. every interface, with no option for an address (its AcceptorThread, HAPI 2.5.1). So this class runs its own
+ * accept loop on a {@link ServerSocket} bound to the configured address, and uses HAPI below that: the MLLP framing
+ * ({@link MinLowerLayerProtocol}, MSH-18 respected, configured charset otherwise), the {@link PipeParser} with a
+ * {@link CanonicalModelClassFactory} (v2.3 to v2.5.1 messages are read into the v2.5 structures) and HAPI's ACK
+ * generation. One pooled thread per connection (at most {@code maxConnections}; more are closed at once), TCP_NODELAY,
+ * an idle timeout after which a silent connection is closed.
+ *
+ * <p>Acknowledgements (original mode, MSA-1; the reason in MSA-3 and in ERR):
+ * <ul>
+ *   <li>AA: every report of the message was stored by the {@link ReportSink} (it returned), including a report whose
+ *       accession number matches no study yet (linked when the images arrive) and a re-sent message stored before.</li>
+ *   <li>AE: the message cannot be parsed, or lacks what is needed: MSH-10, PID-3, an OBR, OBR-25 (or a status that is
+ *       no report), the report text, or any identifier to link it by ("no accession number or Study Instance UID");
+ *       a bad OBR-7/OBR-22 time; or the sink refused the report. Nothing is stored for the message.</li>
+ *   <li>AR: not ORU^R01; or the sink failed (e.g. the database is down): the sender may send it again later.</li>
+ * </ul>
+ * A message with several OBRs is several reports; should storing fail half-way, the reports stored already are
+ * recognised as duplicates when the message is sent again.
+ */
+public final class MllpReportListener implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MllpReportListener.class);
+
+    /**
+     * @param bindAddress     the local address to listen on (e.g. 127.0.0.1 or one interface); 0.0.0.0 for all
+     * @param port            TCP port; 0 picks a free one (see {@link #port()})
+     * @param maxConnections  connections served at once; further ones are closed right after accept
+     * @param idleTimeout     a connection that sends nothing for this long is closed (zero: never)
+     * @param charset         used when a message has no MSH-18
+     * @param accessionFields where the accession number is, in order of preference (OBR-18, OBR-3, OBR-2, OBR-19, ORC-3, ORC-2)
+     */
+    public record Settings(InetAddress bindAddress, int port, int maxConnections, Duration idleTimeout, Charset charset,
+                           List<String> accessionFields) {
+        public static final List<String> DEFAULT_ACCESSION_FIELDS = List.of("OBR-18", "OBR-3", "ORC-3");
+
+        public Settings {
+            Objects.requireNonNull(bindAddress, "bindAddress");
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
+            if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be at least 1");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(charset, "charset");
+            accessionFields = List.copyOf(accessionFields);
+        }
+
+        /** Defaults: 16 connections, 30 minutes idle, UTF-8, accession from OBR-18 then OBR-3 then ORC-3. */
+        public static Settings of(InetAddress bindAddress, int port) {
+            return new Settings(bindAddress, port, 16, Duration.ofMinutes(30), StandardCharsets.UTF_8, DEFAULT_ACCESSION_FIELDS);
+        }
+    }
+
+    private final Settings settings;
+    private final ReportSink sink;
+    private final HapiContext hapi;
+    private final PipeParser parser;
+    private final OruReportExtractor extractor;
+    private final Semaphore slots;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong ackIds = new AtomicLong();
+    private final String ackIdPrefix = Long.toString(System.currentTimeMillis(), 36).toUpperCase();
+    private ServerSocket server;
+    private ExecutorService connections;
+    private Thread acceptor;
+    private volatile boolean closed;
+
+    public MllpReportListener(Settings settings, ReportSink sink) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.extractor = new OruReportExtractor(settings.accessionFields());
+        this.slots = new Semaphore(settings.maxConnections());
+        // v2.3 .. v2.5.1 messages into v2.5 structures; no HAPI validation rules: the extractor checks what we use and
+        // a sloppy field we do not use must not cost a report.
+        hapi = new DefaultHapiContext(new CanonicalModelClassFactory("2.5"));
+        hapi.setValidationContext(ValidationContextFactory.noValidation());
+        // The default ID generator writes a file into the working directory: ACK control IDs from memory instead.
+        hapi.getParserConfiguration().setIdGenerator(() -> ackIdPrefix + ackIds.incrementAndGet());
+        parser = hapi.getPipeParser();
+    }
+
+    /** Binds the address and starts accepting. @throws IOException when the address or port cannot be bound */
+    public synchronized MllpReportListener start() throws IOException {
+        if (server != null) throw new IllegalStateException("started already");
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 50);
+        server = ss;
+        connections = Executors.newFixedThreadPool(settings.maxConnections(), r -> {
+            Thread t = new Thread(r, "mllp-conn");
+            t.setDaemon(true);
+            return t;
+        });
+        acceptor = new Thread(this::acceptLoop, "mllp-accept-" + port());
+        acceptor.setDaemon(true);
+        acceptor.start();
+        log.info("HL7 MLLP listener on {}:{} (at most {} connections)", settings.bindAddress().getHostAddress(), port(), settings.maxConnections());
+        return this;
+    }
+
+    /** The port listened on (the one picked when configured as 0). */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public InetAddress address() {
+        return server.getInetAddress();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (!closed) log.error("MLLP accept failed", e);
+                if (server.isClosed()) return;
+                continue;
+            }
+            if (!slots.tryAcquire()) {
+                log.warn("MLLP connection from {} refused: {} connections open already", s.getRemoteSocketAddress(), settings.maxConnections());
+                closeQuietly(s);
+                continue;
+            }
+            open.add(s);
+            try {
+                connections.execute(() -> {
+                    try {
+                        serve(s);
+                    } finally {
+                        open.remove(s);
+                        closeQuietly(s);
+                        slots.release();
+                    }
+                });
+            } catch (RuntimeException e) { // pool shut down
+                open.remove(s);
+                closeQuietly(s);
+                slots.release();
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        String peer = String.valueOf(s.getRemoteSocketAddress());
+        log.debug("MLLP connection from {}", peer);
+        try {
+            s.setTcpNoDelay(true);
+            s.setKeepAlive(true);
+            s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
+            MinLowerLayerProtocol llp = new MinLowerLayerProtocol(true);
+            llp.setCharset(settings.charset());
+            HL7Reader in = llp.getReader(s.getInputStream());
+            HL7Writer out = llp.getWriter(s.getOutputStream());
+            while (!closed) {
+                String raw = in.getMessage();
+                if (raw == null) break; // peer closed
+                out.writeMessage(handle(raw, peer));
+            }
+        } catch (SocketTimeoutException e) {
+            log.info("MLLP connection from {} idle for {}: closed", peer, settings.idleTimeout());
+        } catch (SocketException e) {
+            if (!closed) log.debug("MLLP connection from {} ended: {}", peer, e.toString());
+        } catch (IOException | LLPException e) {
+            if (!closed) log.warn("MLLP connection from {} failed: {}", peer, e.toString());
+        }
+    }
+
+    /** One message in, its acknowledgement out (encoded). Never throws: the peer always gets an answer. */
+    String handle(String raw, String peer) {
+        Message msg;
+        try {
+            msg = parser.parse(raw);
+        } catch (HL7Exception | RuntimeException e) {
+            String reason = "message could not be parsed: " + e.getMessage();
+            log.warn("HL7 from {}: AE, {}", peer, reason);
+            return nakFromRaw(raw, AcknowledgmentCode.AE, ErrorCode.SEGMENT_SEQUENCE_ERROR, reason);
+        }
+        String controlId = OruReportExtractor.trim(raw.length() > 0 ? rawMshField(raw, 10) : null);
+        List<IncomingReport> reports;
+        try {
+            reports = extractor.extract(msg);
+        } catch (OruReportExtractor.Refusal r) {
+            log.warn("HL7 {} from {}: {}, {}", controlId, peer, r.ack, r.getMessage());
+            return ack(msg, raw, r.ack, r.code, r.getMessage());
+        } catch (HL7Exception | RuntimeException e) {
+            String reason = "message could not be read: " + e.getMessage();
+            log.warn("HL7 {} from {}: AE, {}", controlId, peer, reason);
+            return ack(msg, raw, AcknowledgmentCode.AE, ErrorCode.APPLICATION_INTERNAL_ERROR, reason);
+        }
+        List<String> notes = new ArrayList<>();
+        for (IncomingReport r : reports) {
+            ReportSink.Stored stored;
+            try {
+                stored = sink.accept(r);
+            } catch (ReportSink.ReportRejectedException e) {
+                log.warn("HL7 {} from {}: AE, report refused: {}", controlId, peer, e.getMessage());
+                return ack(msg, raw, AcknowledgmentCode.AE, ErrorCode.APPLICATION_INTERNAL_ERROR, "report refused: " + e.getMessage());
+            } catch (Exception e) {
+                log.error("HL7 {} from {}: AR, report could not be stored", controlId, peer, e);
+                return ack(msg, raw, AcknowledgmentCode.AR, ErrorCode.APPLICATION_INTERNAL_ERROR,
+                        "report could not be stored, send again later: " + e);
+            }
+            notes.add("report " + stored.reportId() + (stored.duplicate() ? " (stored before)" : " stored")
+                    + (stored.note() == null ? "" : ": " + stored.note()));
+        }
+        log.info("HL7 {} from {}: AA, {}", controlId, peer, String.join("; ", notes));
+        return ack(msg, raw, AcknowledgmentCode.AA, null, String.join("; ", notes));
+    }
+
+    /** HAPI's ACK for a parsed message; MSA-3 carries the reason (or the stored report ids), ERR the error code. */
+    private String ack(Message msg, String raw, AcknowledgmentCode code, ErrorCode error, String text) {
+        try {
+            Message ack = error == null ? msg.generateACK(code, null) : msg.generateACK(code, new HL7Exception(text, error));
+            new Terser(ack).set("MSA-3", clip(text, 80));
+            return parser.encode(ack);
+        } catch (HL7Exception | IOException | RuntimeException e) {
+            log.warn("could not build the ACK from the message ({}); building it from the raw header", e.toString());
+            return nakFromRaw(raw, code, error, text);
+        }
+    }
+
+    /** An ACK for a message HAPI could not parse: v2.5, header fields taken from the raw MSH as far as it goes. */
+    private String nakFromRaw(String raw, AcknowledgmentCode code, ErrorCode error, String text) {
+        try {
+            ACK ack = new ACK(hapi.getModelClassFactory());
+            ack.setParser(parser);
+            ack.initQuickstart("ACK", OruReportExtractor.trim(rawMshField(raw, 9, 2)), "P");
+            Terser t = new Terser(ack);
+            set(t, "MSH-3", rawMshField(raw, 5, 1));
+            set(t, "MSH-4", rawMshField(raw, 6, 1));
+            set(t, "MSH-5", rawMshField(raw, 3, 1));
+            set(t, "MSH-6", rawMshField(raw, 4, 1));
+            t.set("MSA-1", code.name());
+            set(t, "MSA-2", rawMshField(raw, 10));
+            t.set("MSA-3", clip(text, 80));
+            if (error != null) {
+                t.set("ERR-3-1", String.valueOf(error.getCode()));
+                t.set("ERR-3-2", error.getMessage());
+                t.set("ERR-3-3", "HL70357");
+                t.set("ERR-4", "E");
+                t.set("ERR-8", clip(text, 250));
+            }
+            return parser.encode(ack);
+        } catch (HL7Exception | IOException e) {
+            // Cannot happen with a fixed v2.5 ACK; the peer must still get an answer.
+            return "MSH|^~\\&|||||||ACK|" + ackIdPrefix + ackIds.incrementAndGet() + "|P|2.5\rMSA|" + code.name() + "|\r";
+        }
+    }
+
+    private static void set(Terser t, String path, String value) throws HL7Exception {
+        if (value != null && !value.isBlank()) t.set(path, value);
+    }
+
+    /** MSH-n of a raw message (n >= 3), or null; the field separator is the 4th character of "MSH|". */
+    static String rawMshField(String raw, int n) {
+        if (raw == null) return null;
+        int start = raw.indexOf("MSH");
+        if (start < 0 || raw.length() < start + 8) return null;
+        char sep = raw.charAt(start + 3);
+        int end = raw.indexOf('\r', start);
+        String msh = raw.substring(start, end < 0 ? raw.length() : end);
+        String[] f = msh.split(java.util.regex.Pattern.quote(String.valueOf(sep)), -1);
+        return n - 1 < f.length ? f[n - 1] : null;
+    }
+
+    /** Component c of MSH-n of a raw message, or null. */
+    static String rawMshField(String raw, int n, int c) {
+        String f = rawMshField(raw, n);
+        if (f == null || raw.length() < raw.indexOf("MSH") + 5) return null;
+        char compSep = raw.charAt(raw.indexOf("MSH") + 4);
+        String[] parts = f.split(java.util.regex.Pattern.quote(String.valueOf(compSep)), -1);
+        return c - 1 < parts.length ? parts[c - 1] : null;
+    }
+
+    private static String clip(String s, int max) {
+        if (s == null) return "";
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+
+    /**
+     * Stops accepting and closes the open connections, then the pool. A report being stored at that moment is stored
+     * but its ACK may not go out: the sender sends it again and the store recognises the duplicate.
+     */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (server != null) {
+            try {
+                server.close();
+            } catch (IOException e) {
+                log.debug("closing server socket: {}", e.toString());
+            }
+        }
+        open.forEach(MllpReportListener::closeQuietly);
+        if (connections != null) {
+            connections.shutdown();
+            try {
+                if (!connections.awaitTermination(5, TimeUnit.SECONDS)) connections.shutdownNow();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
