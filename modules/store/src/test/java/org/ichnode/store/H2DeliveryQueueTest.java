@@ -1,36 +1,25 @@
 package org.ichnode.store;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import org.ichnode.store.testing.TestH2;
 
-/** The delivery queue on the embedded H2 file database. */
+/** The delivery queue on the embedded H2 file database (the zero-setup default). */
 class H2DeliveryQueueTest extends DeliveryQueueContractTest {
-    private Path dir;
+    private TestH2 h2;
 
     @Override
     protected Database openFreshDatabase() throws Exception {
-        dir = Files.createTempDirectory("ichnode-h2-");
-        return Database.open(url());
-    }
-
-    private String url() {
-        return "jdbc:h2:file:" + dir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+        h2 = new TestH2();
+        return Database.open(h2.url());
     }
 
     /** An embedded H2 file belongs to one process; a second pool in the same JVM is the closest match. */
     @Override
     protected Database openSecond() {
-        return Database.open(url());
+        return Database.open(h2.url());
     }
 
     @Override
     protected void dropDatabase() throws Exception {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        if (h2 != null) h2.close();
     }
 }

@@ -1,26 +1,19 @@
 package org.ichnode.store;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import org.ichnode.store.testing.TestH2;
 
-/** The report store on the embedded H2 file database. */
+/** The report store on the embedded H2 file database (the zero-setup default). */
 class H2ReportStoreTest extends ReportStoreContractTest {
-    private Path dir;
+    private TestH2 h2;
 
     @Override
     protected Database openFreshDatabase() throws Exception {
-        dir = Files.createTempDirectory("ichnode-h2-");
-        return Database.open("jdbc:h2:file:" + dir.resolve("db"));
+        h2 = new TestH2();
+        return Database.open(h2.url());
     }
 
     @Override
     protected void dropDatabase() throws Exception {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        if (h2 != null) h2.close();
     }
 }
