@@ -1,0 +1,31 @@
+package org.ichnode.model;
+
+import java.util.List;
+
+/**
+ * How a CT slice becomes a model input: one channel per window, resized to {@code size x size}.
+ *
+ * @param size    side of the square model input (384 by default; 128 or 256 in tests)
+ * @param windows one channel per window, in order
+ */
+public record PreprocessOptions(int size, List<HuWindow> windows) {
+
+    public PreprocessOptions {
+        if (size < 16) throw new IllegalArgumentException("model input too small: " + size);
+        windows = List.copyOf(windows);
+        if (windows.isEmpty()) throw new IllegalArgumentException("at least one window");
+    }
+
+    /** 384 x 384, one channel, window 50/130. */
+    public static PreprocessOptions defaults() { return single(384); }
+
+    /** One channel, window 50/130. */
+    public static PreprocessOptions single(int size) { return new PreprocessOptions(size, List.of(HuWindow.HEMORRHAGE)); }
+
+    /** Three channels: brain 40/80, subdural 80/200, bone 600/2800 (the usual multi-window input for ICH models). */
+    public static PreprocessOptions multiWindow(int size) {
+        return new PreprocessOptions(size, List.of(HuWindow.BRAIN, HuWindow.SUBDURAL, HuWindow.BONE));
+    }
+
+    public int channels() { return windows.size(); }
+}

@@ -1,0 +1,85 @@
+package org.ichnode.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.ichnode.core.geometry.Vec3;
+import org.ichnode.core.phantom.PhantomGenerator;
+import org.ichnode.core.phantom.PhantomOptions;
+import org.ichnode.core.phantom.PhantomStudy;
+import org.ichnode.core.volume.SliceGeometry;
+import org.ichnode.core.volume.Volume;
+import org.junit.jupiter.api.Test;
+
+class SlicePreprocessorTest {
+
+    @Test void windowMapsLinearlyAndClips() {
+        HuWindow w = HuWindow.HEMORRHAGE;          // -15 .. 115
+        assertEquals(0f, w.apply(-1000));
+        assertEquals(0f, w.apply(-15));
+        assertEquals(0.5f, w.apply(50), 1e-6);
+        assertEquals(1f, w.apply(115));
+        assertEquals(1f, w.apply(1500));
+    }
+
+    @Test void mappingIsExactAndInvertible() {
+        SliceMapping m = SliceMapping.fit(100, 80, 64);    // scale 0.64, padded top and bottom
+        assertEquals(0.64, m.scale(), 1e-12);
+        assertEquals(0.0, m.offsetX(), 1e-12);
+        assertEquals((64 - 80 * 0.64) / 2, m.offsetY(), 1e-12);
+        for (double t = -0.5; t < 64; t += 3.7) {
+            assertEquals(t, m.targetX(m.sourceX(t)), 1e-9);
+            assertEquals(t, m.targetY(m.sourceY(t)), 1e-9);
+        }
+        // the outer edges of the source land on the outer edges of the covered target
+        assertEquals(-0.5, m.targetX(-0.5), 1e-9);
+        assertEquals(63.5, m.targetX(99.5), 1e-9);
+        // a map linear in target x comes back linear in source x
+        float[] ramp = new float[64 * 64];
+        for (int i = 0; i < ramp.length; i++) ramp[i] = i % 64;
+        float[] back = m.toSource(ramp);
+        assertEquals(100 * 80, back.length);
+        for (int c = 1; c < 99; c += 7) assertEquals(m.targetX(c), back[40 * 100 + c], 1e-4);
+    }
+
+    @Test void bright_square_lands_where_the_mapping_says() {
+        int cols = 96, rows = 64;
+        short[] hu = new short[cols * rows];
+        java.util.Arrays.fill(hu, (short) 20);
+        for (int r = 30; r < 40; r++) for (int c = 60; c < 70; c++) hu[r * cols + c] = 80;
+        Volume v = volume(cols, rows, hu);
+        SlicePreprocessor pre = new SlicePreprocessor(PreprocessOptions.single(48));   // scale 0.5
+        PreparedSlice p = pre.prepare(v, 0);
+        assertEquals(48, p.size());
+        SliceMapping m = p.mapping();
+        int tx = (int) Math.round(m.targetX(64.5)), ty = (int) Math.round(m.targetY(34.5));
+        assertEquals((80 - (-15)) / 130f, p.pixels()[ty * 48 + tx], 1e-3);
+        // padding rows above the image are 0, inside the image background is the window value of 20 HU
+        assertEquals(0f, p.pixels()[0]);
+        assertEquals((20 + 15) / 130f, p.pixels()[24 * 48 + 5], 1e-3);
+        // a CAM equal to the image comes back onto the source grid at the right place
+        float[] cam = p.pixels().clone();
+        float[] back = m.toSource(cam);
+        assertTrue(back[35 * cols + 65] > 0.6f);
+        assertTrue(back[10 * cols + 10] < 0.3f);
+    }
+
+    @Test void phantomSliceMultiWindow() {
+        PhantomStudy s = new PhantomGenerator(PhantomOptions.small()).generate(1, 1);
+        PreparedSlice p = new SlicePreprocessor(PreprocessOptions.multiWindow(64)).prepare(s.volume(), 6);
+        assertEquals(3, p.channels());
+        assertEquals(3 * 64 * 64, p.pixels().length);
+        for (float f : p.pixels()) assertTrue(f >= 0 && f <= 1);
+        PreparedSlice[] all = new SlicePreprocessor(PreprocessOptions.single(128)).prepareAll(s.volume());
+        assertEquals(s.volume().slices(), all.length);
+        assertEquals(1.0, all[0].mapping().scale(), 1e-12);
+    }
+
+    private static Volume volume(int cols, int rows, short[] hu) {
+        List<SliceGeometry> g = new ArrayList<>();
+        g.add(new SliceGeometry(new Vec3(0, 0, 0), new Vec3(1, 0, 0), new Vec3(0, 1, 0), 1.0, 1.0));
+        return new Volume(cols, rows, hu, g, List.of("1.2.3"), "1.2");
+    }
+}
