@@ -52,7 +52,9 @@ public final class DemoCommand {
 
         PhantomOptions options = PhantomOptions.defaults().withSlices(32, 32).withTilt(0, 0);
         PhantomStudy study = null;
-        for (long s = seed; study == null || !study.hemorrhage(); s++) study = new PhantomGenerator(options).generate(s, 1);
+        // a study whose largest bleed is intraparenchymal: the kind the HU baseline can find (it misses most
+        // subdural and epidural bleeds along the skull, see docs/segmentation.md)
+        for (long s = seed; study == null || !largestIsIntraparenchymal(study); s++) study = new PhantomGenerator(options).generate(s, 1);
         Path studyDir = dir.resolve("phantom");
         PhantomExporter.writeStudy(study, studyDir);
         List<Path> ct;
@@ -60,8 +62,9 @@ public final class DemoCommand {
             ct = f.sorted().toList();
         }
         double trueMl = study.lesions().stream().mapToDouble(Lesion::volumeMl).sum();
-        System.out.printf(Locale.ROOT, "demo: phantom study %s, %d slices %dx%d, %d hemorrhage(s), true volume %.2f mL -> %s%n",
-                study.studyId(), study.volume().slices(), study.volume().columns(), study.volume().rows(), study.lesions().size(),
+        System.out.printf(Locale.ROOT, "demo: phantom study %s, %d slices %dx%d, hemorrhage %s, true volume %.2f mL -> %s%n",
+                study.studyId(), study.volume().slices(), study.volume().columns(), study.volume().rows(),
+                study.lesions().stream().map(l -> l.type().name().toLowerCase(Locale.ROOT) + String.format(Locale.ROOT, " %.2f mL", l.volumeMl())).toList(),
                 trueMl, studyDir);
 
         int nodePort = LocalOrthanc.freePort();
@@ -133,11 +136,10 @@ public final class DemoCommand {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(folder.resolve("mask.u8.gz")))) {
             mask = in.readAllBytes();
         }
-        System.out.printf(Locale.ROOT, "demo: hemorrhage found %.2f mL (true %.2f mL), Dice against the true mask %.3f%n",
-                foundMl, trueMl, dice(mask, sliceOrder(json), study));
+        System.out.printf(Locale.ROOT, "demo: hemorrhage found %.2f mL (true %.2f mL), Dice against the true mask %.3f"
+                + " (segmenter: the HU baseline)%n", foundMl, trueMl, dice(mask, sliceOrder(json), study));
         if (orthanc != null) {
             System.out.println("demo: in Orthanc, study " + study.studyInstanceUid() + " now has series " + orthanc.seriesByModality(study.studyInstanceUid()).keySet());
-            System.out.println("demo: see them in Orthanc Explorer at http://127.0.0.1:" + orthanc.httpPort() + "/app/explorer.html (while the demo runs)");
         } else {
             System.out.println("demo: the stand-in PACS received " + received.size() + " object(s):");
             received.forEach(r -> System.out.println("  " + r));
@@ -146,6 +148,11 @@ public final class DemoCommand {
         System.out.println("  phantom CT and truth:      " + dir.resolve("phantom"));
         System.out.println("  node spool and database:   " + dir.resolve("node"));
         System.out.println("  SEG, SR, overlay, mask:    " + folder);
+    }
+
+    private static boolean largestIsIntraparenchymal(PhantomStudy s) {
+        return s.hemorrhage() && s.lesions().stream().max(java.util.Comparator.comparingDouble(Lesion::volumeMl))
+                .map(l -> l.type() == org.ichnode.core.phantom.LesionType.INTRAPARENCHYMAL).orElse(false);
     }
 
     /** Dice of the node's mask against the phantom's true mask, slices matched by SOP Instance UID. */
