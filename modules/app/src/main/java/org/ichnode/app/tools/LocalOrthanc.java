@@ -26,19 +26,14 @@ import java.util.regex.Pattern;
 public final class LocalOrthanc implements AutoCloseable {
     public static final String AET = "ORTHANC";
     private static final Path BINARY = Path.of("/usr/sbin/Orthanc");
-    private static final String ROUTING_RULE = """
-            -- forward every stable head CT series to ich-node (as conf/route-head-ct.lua)
-            function OnStableSeries(seriesId, tags, metadata)
-              local series = ParseJson(RestApiGet('/series/' .. seriesId))
-              local modality = series['MainDicomTags']['Modality'] or ''
-              if modality ~= 'CT' then return end
-              local text = string.lower((series['MainDicomTags']['BodyPartExamined'] or '') .. ' ' ..
-                                        (series['MainDicomTags']['SeriesDescription'] or ''))
-              if string.find(text, 'head') or string.find(text, 'brain') or string.find(text, 'skull') then
-                RestApiPost('/modalities/ichnode/store', seriesId)
-              end
-            end
-            """;
+    /** The routing rule shipped in conf/, so the tests and the demo prove the example a site would use. */
+    private static Path routingRule() throws IOException {
+        String home = System.getProperty("ichnode.home", System.getProperty("ichnode.root.dir", "."));
+        Path rule = Path.of(home, "conf", "route-head-ct.lua");
+        if (!Files.isRegularFile(rule)) throw new IOException("routing rule not found: " + rule.toAbsolutePath());
+        return rule;
+    }
+
 
     private final Process process;
     private final int dicomPort;
@@ -57,7 +52,7 @@ public final class LocalOrthanc implements AutoCloseable {
     public static LocalOrthanc start(Path dir, String nodeAet, int nodePort, int stableAgeSeconds) throws IOException, InterruptedException {
         if (!installed()) throw new IOException("Orthanc is not installed (apt-get install orthanc)");
         Files.createDirectories(dir.resolve("db"));
-        Path lua = Files.writeString(dir.resolve("route-head-ct.lua"), ROUTING_RULE);
+        Path lua = Files.copy(routingRule(), dir.resolve("route-head-ct.lua"));
         int dicomPort = freePort();
         int httpPort = freePort();
         String config = """

@@ -84,6 +84,14 @@ class EndToEndTest {
                 AttributeList seg = new AttributeList();
                 seg.read(new com.pixelmed.dicom.DicomInputStream(new ByteArrayInputStream(orthanc.firstInstanceFile(byModality.get("SEG").get(0)))));
                 assertSegMatchesMask(seg, mask, sliceUids);
+
+                // what reached the PACS is valid per dicom3tools
+                for (String modality : List.of("SEG", "SR")) {
+                    Path file = tmp.resolve(modality.toLowerCase() + "-from-orthanc.dcm");
+                    Files.write(file, orthanc.firstInstanceFile(byModality.get(modality).get(0)));
+                    org.ichnode.dicom.testing.Tools.Result v = org.ichnode.dicom.testing.Tools.run(List.of("dciodvfy", file.toString()));
+                    assertTrue(v.output().lines().noneMatch(l -> l.contains("Error")), modality + ":\n" + v.output());
+                }
             } finally {
                 if (node != null) node.close();
                 if (orthanc != null) orthanc.close();
