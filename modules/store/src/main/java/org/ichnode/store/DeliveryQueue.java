@@ -91,40 +91,53 @@ public final class DeliveryQueue {
                     resultId = rs.getLong(1);
                 }
             }
-            int added = 0;
-            for (DeliveryRequest d : deliveries) {
-                try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM delivery WHERE sop_instance_uid = ? AND destination = ?")) {
-                    st.setString(1, d.sopInstanceUid());
-                    st.setString(2, d.destination());
-                    try (ResultSet rs = st.executeQuery()) {
-                        if (rs.next()) {
-                            log.warn("result of job {}: {} to {} is recorded already, not added again", jobId, d.sopInstanceUid(), d.destination());
-                            continue;
-                        }
-                    }
-                }
-                try (PreparedStatement st = c.prepareStatement("""
-                        INSERT INTO delivery (result_id, file_path, sop_class_uid, sop_instance_uid, destination, dest_ae,
-                            dest_host, dest_port, state, attempts, max_attempts, next_attempt_at, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""")) {
-                    st.setLong(1, resultId);
-                    st.setString(2, d.filePath());
-                    st.setString(3, d.sopClassUid());
-                    st.setString(4, d.sopInstanceUid());
-                    st.setString(5, d.destination());
-                    st.setString(6, d.destAe());
-                    st.setString(7, d.destHost());
-                    st.setInt(8, d.destPort());
-                    st.setInt(9, d.maxAttempts());
-                    st.setObject(10, ts(now));
-                    st.setObject(11, ts(now));
-                    st.executeUpdate();
-                    added++;
-                }
-            }
+            int added = insertDeliveries(c, resultId, deliveries, now);
             log.info("result {} of job {} recorded in {} with {} deliveries", resultId, jobId, folder, added);
             return resultId;
         }));
+    }
+
+    /**
+     * Adds deliveries to a recorded result (objects written after the first ones went out, e.g. the overlay).
+     * A (SOP Instance UID, destination) pair that is there already is not added again. Returns how many were added.
+     */
+    public int addDeliveries(long resultId, List<DeliveryRequest> deliveries) {
+        return db.inTransactionRetrying(5, s -> jdbc(s, (c, now) -> insertDeliveries(c, resultId, deliveries, now)));
+    }
+
+    private static int insertDeliveries(Connection c, long resultId, List<DeliveryRequest> deliveries, Instant now) throws SQLException {
+        int added = 0;
+        for (DeliveryRequest d : deliveries) {
+            try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM delivery WHERE sop_instance_uid = ? AND destination = ?")) {
+                st.setString(1, d.sopInstanceUid());
+                st.setString(2, d.destination());
+                try (ResultSet rs = st.executeQuery()) {
+                    if (rs.next()) {
+                        log.warn("result {}: {} to {} is recorded already, not added again", resultId, d.sopInstanceUid(), d.destination());
+                        continue;
+                    }
+                }
+            }
+            try (PreparedStatement st = c.prepareStatement("""
+                    INSERT INTO delivery (result_id, file_path, sop_class_uid, sop_instance_uid, destination, dest_ae,
+                        dest_host, dest_port, state, attempts, max_attempts, next_attempt_at, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""")) {
+                st.setLong(1, resultId);
+                st.setString(2, d.filePath());
+                st.setString(3, d.sopClassUid());
+                st.setString(4, d.sopInstanceUid());
+                st.setString(5, d.destination());
+                st.setString(6, d.destAe());
+                st.setString(7, d.destHost());
+                st.setInt(8, d.destPort());
+                st.setInt(9, d.maxAttempts());
+                st.setObject(10, ts(now));
+                st.setObject(11, ts(now));
+                st.executeUpdate();
+                added++;
+            }
+        }
+        return added;
     }
 
     /**

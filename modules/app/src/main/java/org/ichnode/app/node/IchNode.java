@@ -58,6 +58,7 @@ public final class IchNode implements AutoCloseable {
     private Database db;
     private StorageScp scp;
     private volatile Workers workers;
+    private Thread warmUp;
     private volatile DeliveryWorkers deliveries;
     private StatusHttpServer http;
     private MllpReportListener hl7;
@@ -95,7 +96,7 @@ public final class IchNode implements AutoCloseable {
 
         DeliveryQueue deliveryQueue = new DeliveryQueue(db);
         HuThresholdSegmenter segmenter = new HuThresholdSegmenter();
-        warmUp(segmenter);
+        warmUp = warmUp(segmenter);
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
         DeliveryTargets targets = new DeliveryTargets(Peers.parse(settings.get(Keys.DICOM_PEERS)), settings.get(Keys.DELIVERY_DESTINATIONS));
@@ -139,11 +140,12 @@ public final class IchNode implements AutoCloseable {
      * Runs the segmenter once on a small synthetic head in the background, so the JIT has compiled its loops
      * before the first real study arrives (the first study otherwise takes about twice as long).
      */
-    private static void warmUp(Segmenter segmenter) {
+    private static Thread warmUp(Segmenter segmenter) {
         Thread t = new Thread(() -> {
             try {
-                PhantomStudy head = new PhantomGenerator(PhantomOptions.small()).generate(1, 1);
-                for (int i = 0; i < 3; i++) segmenter.segment(head.volume());
+                // full-size slices: the JIT compiles the loops as they run on real 512x512 images
+                PhantomStudy head = new PhantomGenerator(PhantomOptions.defaults().withSlices(12, 12).withTilt(0, 0)).generate(1, 1);
+                for (int i = 0; i < 4; i++) segmenter.segment(head.volume());
             } catch (RuntimeException e) {
                 log.warn("segmenter warm-up failed (the first study will just be slower): {}", e.toString());
             }
@@ -151,6 +153,12 @@ public final class IchNode implements AutoCloseable {
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();
+        return t;
+    }
+
+    /** Waits until the segmenter warm-up is over (benchmarks measure the steady state, not the JIT). */
+    public void awaitWarmUp() throws InterruptedException {
+        if (warmUp != null) warmUp.join();
     }
 
     public Database database() { return db; }

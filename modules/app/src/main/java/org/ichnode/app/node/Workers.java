@@ -95,28 +95,40 @@ final class Workers implements AutoCloseable {
             }
             DeliveryTargets.Resolved to = targets.resolve(queries.callingAeOfSeries(job.seriesId()).orElse(null));
             to.problems().forEach(p -> log.error("job {} series {}: results not sent: {}", job.jobId(), job.seriesUid(), p));
-            List<DeliveryRequest> requests = new ArrayList<>();
-            for (Destination d : to.destinations()) {
-                for (ResultObjects.Written o : out.objects()) {
-                    requests.add(new DeliveryRequest(o.file().toString(), o.sopClassUid(), o.sopInstanceUid(), d.name(),
-                            d.aeTitle(), d.host(), d.port(), deliveryMaxAttempts));
-                }
-            }
-            deliveries.recordResult(job.jobId(), job.seriesId(), folder.toString(), out.resultJson(), requests);
+            // SEG and SR go out first; the overlay series is drawn meanwhile and follows
+            long resultId = deliveries.recordResult(job.jobId(), job.seriesId(), folder.toString(), out.resultJson(),
+                    requests(to, out.objects()));
             onResultRecorded.run();
+            List<ResultObjects.Written> overlay = pipeline.writeOverlay(out, folder);
+            if (!overlay.isEmpty()) {
+                deliveries.addDeliveries(resultId, requests(to, overlay));
+                onResultRecorded.run();
+            }
             boolean done = queue.complete(job.jobId(), workerId, out.resultJson());
+            int objects = out.objects().size() + overlay.size();
             Segmentation seg = out.segmentation();
             log.info("job {} series {}: {} in {} ms ({}): {}, {} object(s) to {} destination(s)", job.jobId(), job.seriesUid(),
                     done ? "done" : "finished after its lease was lost", (System.nanoTime() - t0) / 1_000_000, out.millis(),
                     seg.hemorrhageFound() ? String.format(java.util.Locale.ROOT, "hemorrhage %.2f mL in %d lesion(s)",
                             seg.totalVolumeMl(), seg.findings().size()) : "no hemorrhage",
-                    out.objects().size(), to.destinations().size());
+                    objects, to.destinations().size());
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
             log.error("job {} series {}: failed", job.jobId(), job.seriesUid(), e);
             queue.fail(job.jobId(), workerId, e.toString(), true, Duration.ofSeconds(30L * job.attempt()));
         } finally {
             renewal.cancel(false);
         }
+    }
+
+    private List<DeliveryRequest> requests(DeliveryTargets.Resolved to, List<ResultObjects.Written> objects) {
+        List<DeliveryRequest> out = new ArrayList<>();
+        for (Destination d : to.destinations()) {
+            for (ResultObjects.Written o : objects) {
+                out.add(new DeliveryRequest(o.file().toString(), o.sopClassUid(), o.sopInstanceUid(), d.name(),
+                        d.aeTitle(), d.host(), d.port(), deliveryMaxAttempts));
+            }
+        }
+        return out;
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -8,6 +8,7 @@ import org.ichnode.core.volume.HuStatistics;
 import org.ichnode.core.volume.Volume;
 import org.ichnode.dicom.read.SeriesVolumeLoader;
 import org.ichnode.dicom.results.ResultObjects;
+import org.ichnode.dicom.results.SourceImages;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,15 +26,20 @@ import java.util.zip.GZIPOutputStream;
  * <ol>
  *   <li>load: the series' spool files -> a {@link Volume} (or a refusal with the reason);</li>
  *   <li>segment: Volume -> {@link Segmentation} (the active segmenter);</li>
- *   <li>encode: Volume + Segmentation + source files -> SEG, SR and overlay files in the result folder, plus the
- *       mask and findings kept beside them so a delivery can be repeated without recomputing.</li>
+ *   <li>encode: Volume + Segmentation + source files -> SEG and SR files in the result folder, plus the mask and
+ *       findings kept beside them so a delivery can be repeated without recomputing; the overlay series follows
+ *       ({@link #writeOverlay}) once SEG and SR are on their way.</li>
  * </ol>
  * Each step's time is part of the outcome (for the status page and the e2e benchmark).
  */
 public final class SeriesPipeline {
 
+    /**
+     * @param objects the SEG (when found) and SR; {@link #writeOverlay} writes the overlay afterwards, so the
+     *                objects a viewer needs first can be sent while the overlay is still being drawn
+     */
     public record Outcome(boolean ok, String refusal, String resultJson, List<ResultObjects.Written> objects,
-                          Segmentation segmentation, Map<String, Long> millis) {}
+                          Segmentation segmentation, Map<String, Long> millis, Volume volume, SourceImages sources) {}
 
     private final Segmenter segmenter;
     private final ResultObjects.Options objectOptions;
@@ -50,7 +56,8 @@ public final class SeriesPipeline {
         AssemblyResult assembled = loader.load(files);
         millis.put("load", elapsed(t));
         if (!assembled.isAccepted()) {
-            return new Outcome(false, assembled.refusalReason().orElse("volume refused"), assembled.toJson(), List.of(), null, millis);
+            return new Outcome(false, assembled.refusalReason().orElse("volume refused"), assembled.toJson(), List.of(), null, millis,
+                    null, null);
         }
         Volume volume = assembled.volumeOrThrow();
 
@@ -59,7 +66,8 @@ public final class SeriesPipeline {
         millis.put("segment", elapsed(t));
 
         t = System.nanoTime();
-        List<ResultObjects.Written> objects = ResultObjects.write(volume, segmentation, files, objectOptions, resultFolder);
+        SourceImages sources = SourceImages.read(volume, files);
+        List<ResultObjects.Written> objects = ResultObjects.writeSegAndReport(volume, segmentation, sources, objectOptions, resultFolder);
         keepMaskAndFindings(segmentation, volume, resultFolder);
         millis.put("encode", elapsed(t));
 
@@ -71,7 +79,13 @@ public final class SeriesPipeline {
                 + ",\"millis\":" + millis.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue())
                         .collect(Collectors.joining(",", "{", "}"))
                 + "}";
-        return new Outcome(true, null, json, objects, segmentation, millis);
+        return new Outcome(true, null, json, objects, segmentation, millis, volume, sources);
+    }
+
+    /** The overlay series for a successful outcome, or nothing when overlays are off. */
+    public List<ResultObjects.Written> writeOverlay(Outcome outcome, Path resultFolder) throws IOException {
+        if (!objectOptions.overlay()) return List.of();
+        return ResultObjects.writeOverlay(outcome.volume(), outcome.segmentation(), outcome.sources(), objectOptions, resultFolder);
     }
 
     /** The mask (gzip, volume voxel order) and the findings, kept with the objects. */

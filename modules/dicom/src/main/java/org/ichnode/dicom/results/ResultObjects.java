@@ -24,10 +24,19 @@ public final class ResultObjects {
 
     public record Options(boolean overlay, boolean allFrames, String nodeName) {}
 
+    /** Everything: SEG (when found), SR and, when {@code options.overlay()}, the overlay series. */
     public static List<Written> write(Volume volume, Segmentation segmentation, Collection<Path> sourceFiles, Options options,
                                       Path folder) throws IOException {
-        Files.createDirectories(folder);
         SourceImages sources = SourceImages.read(volume, sourceFiles);
+        List<Written> out = new ArrayList<>(writeSegAndReport(volume, segmentation, sources, options, folder));
+        if (options.overlay()) out.addAll(writeOverlay(volume, segmentation, sources, options, folder));
+        return out;
+    }
+
+    /** The SEG (only when something was found) and the SR: what a radiologist's viewer needs first. */
+    public static List<Written> writeSegAndReport(Volume volume, Segmentation segmentation, SourceImages sources, Options options,
+                                                  Path folder) throws IOException {
+        Files.createDirectories(folder);
         ResultDevice device = ResultDevice.of(segmentation, options.nodeName());
         List<Written> out = new ArrayList<>();
         SegmentationObjectWriter.SegmentationObject seg = null;
@@ -38,11 +47,18 @@ public final class ResultObjects {
         }
         DicomObject sr = MeasurementReportWriter.build(sources, segmentation, seg, device, MeasurementReportWriter.Options.defaults());
         out.add(written(Kind.SR, sr, folder.resolve("sr.dcm")));
-        if (options.overlay()) {
-            List<DicomObject> overlay = OverlayWriter.build(volume, segmentation, sources, device, OverlayWriter.Options.defaults());
-            for (int i = 0; i < overlay.size(); i++) {
-                out.add(written(Kind.OVERLAY, overlay.get(i), folder.resolve(String.format("overlay-%03d.dcm", i + 1))));
-            }
+        return out;
+    }
+
+    /** The Secondary Capture overlay series (slices with findings plus a summary image). */
+    public static List<Written> writeOverlay(Volume volume, Segmentation segmentation, SourceImages sources, Options options,
+                                             Path folder) throws IOException {
+        Files.createDirectories(folder);
+        ResultDevice device = ResultDevice.of(segmentation, options.nodeName());
+        List<Written> out = new ArrayList<>();
+        List<DicomObject> overlay = OverlayWriter.build(volume, segmentation, sources, device, OverlayWriter.Options.defaults());
+        for (int i = 0; i < overlay.size(); i++) {
+            out.add(written(Kind.OVERLAY, overlay.get(i), folder.resolve(String.format("overlay-%03d.dcm", i + 1))));
         }
         return out;
     }
