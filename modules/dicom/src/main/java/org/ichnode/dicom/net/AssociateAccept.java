@@ -1,7 +1,6 @@
 package org.ichnode.dicom.net;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -34,22 +33,15 @@ record AssociateAccept(Map<Integer, Pdus.ContextResult> contexts, long maxPduLen
                         b.get();
                         int subLen = b.getShort() & 0xFFFF;
                         if (b.position() + subLen > end) throw new ProtocolException("transfer syntax sub-item overruns item");
-                        String v = ascii(b, subLen);
+                        String v = PduItems.ascii(b, subLen);
                         if (sub == 0x40) ts = v;
                     }
                     contexts.put(id, new Pdus.ContextResult(id, result, ts));
                 }
                 case 0x50 -> {
-                    while (b.position() + 4 <= end) {
-                        int sub = b.get() & 0xFF;
-                        b.get();
-                        int subLen = b.getShort() & 0xFFFF;
-                        int subEnd = b.position() + subLen;
-                        if (subEnd > end) throw new ProtocolException("user information sub-item overruns item");
-                        if (sub == 0x51 && subLen == 4) maxPdu = b.getInt() & 0xFFFFFFFFL;
-                        else if (sub == 0x52) implClass = ascii(b, subLen);
-                        b.position(subEnd);
-                    }
+                    PduItems.UserInformation user = PduItems.userInformation(b, end);
+                    maxPdu = user.maxPduLength();
+                    implClass = user.implementationClassUid();
                 }
                 default -> { /* application context (0x10) and anything else: not needed */ }
             }
@@ -58,11 +50,4 @@ record AssociateAccept(Map<Integer, Pdus.ContextResult> contexts, long maxPduLen
         return new AssociateAccept(contexts, maxPdu, implClass);
     }
 
-    private static String ascii(ByteBuffer b, int len) {
-        byte[] v = new byte[len];
-        b.get(v);
-        int end = len;
-        while (end > 0 && (v[end - 1] == 0 || v[end - 1] == ' ')) end--;
-        return new String(v, 0, end, StandardCharsets.US_ASCII);
-    }
 }

@@ -33,19 +33,12 @@ record AssociateRequest(int protocolVersion, String calledAeTitle, String callin
             if (len > b.remaining()) throw new ProtocolException("item 0x" + Integer.toHexString(type) + " overruns PDU");
             int end = b.position() + len;
             switch (type) {
-                case 0x10 -> appContext = ascii(b, len);
+                case 0x10 -> appContext = PduItems.ascii(b, len);
                 case 0x20 -> contexts.add(parseContext(b, end));
                 case 0x50 -> {
-                    while (b.position() + 4 <= end) {
-                        int sub = b.get() & 0xFF;
-                        b.get();
-                        int subLen = b.getShort() & 0xFFFF;
-                        int subEnd = b.position() + subLen;
-                        if (subEnd > end) throw new ProtocolException("user information sub-item overruns item");
-                        if (sub == 0x51 && subLen == 4) maxPdu = b.getInt() & 0xFFFFFFFFL;
-                        else if (sub == 0x52) implClass = ascii(b, subLen);
-                        b.position(subEnd);
-                    }
+                    PduItems.UserInformation user = PduItems.userInformation(b, end);
+                    maxPdu = user.maxPduLength();
+                    implClass = user.implementationClassUid();
                 }
                 default -> { /* other items (role selection, extended negotiation) are not used */ }
             }
@@ -65,20 +58,13 @@ record AssociateRequest(int protocolVersion, String calledAeTitle, String callin
             b.get();
             int len = b.getShort() & 0xFFFF;
             if (b.position() + len > end) throw new ProtocolException("presentation context sub-item overruns item");
-            String v = ascii(b, len);
+            String v = PduItems.ascii(b, len);
             if (sub == 0x30) abstractSyntax = v;
             else if (sub == 0x40) ts.add(v);
         }
         return new ProposedContext(id, abstractSyntax, ts);
     }
 
-    private static String ascii(ByteBuffer b, int len) {
-        byte[] v = new byte[len];
-        b.get(v);
-        int end = len;
-        while (end > 0 && (v[end - 1] == 0 || v[end - 1] == ' ')) end--;
-        return new String(v, 0, end, StandardCharsets.US_ASCII);
-    }
 
     private static String aeTitle(byte[] block, int offset) {
         return new String(block, offset, 16, StandardCharsets.US_ASCII).trim();
