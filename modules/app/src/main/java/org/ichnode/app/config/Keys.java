@@ -51,6 +51,8 @@ public final class Keys {
     public static final String HL7_PORT = "hl7.port";
     public static final String HL7_BIND = "hl7.bind";
     public static final String RESULTS_ALL_FRAMES = "results.allFrames";
+    public static final String MODEL_DIR = "model.dir";
+    public static final String MODEL_THREADS = "model.threads";
 
     public static final List<Key> ALL = List.of(
             new Key(DICOM_AET, "ICHNODE", false, Keys::aeTitle, "our AE title (called AE title the PACS must use)"),
@@ -89,7 +91,9 @@ public final class Keys {
             new Key(HL7_PORT, "2575", false, range(0, 65535), "HL7 v2 MLLP port for ORU^R01 report results (0 = off)"),
             new Key(HL7_BIND, "127.0.0.1", false, Keys::address, "address the HL7 port binds to"),
             new Key(RESULTS_OVERLAY, "true", false, Keys::bool, "also send a Secondary Capture overlay series (for PACS that cannot show SEG)"),
-            new Key(RESULTS_ALL_FRAMES, "false", false, Keys::bool, "SEG with a frame for every source slice, not only those with findings"));
+            new Key(RESULTS_ALL_FRAMES, "false", false, Keys::bool, "SEG with a frame for every source slice, not only those with findings"),
+            new Key(MODEL_DIR, "default", false, Keys::nonEmpty, "segmenter: 'default' (the shipped model in models/default, else the baseline), 'baseline' (HU threshold), or a model artifact folder"),
+            new Key(MODEL_THREADS, "2", false, range(1, 64), "PyTorch threads for model inference (read once per process)"));
 
     public static Key find(String name) {
         for (Key k : ALL) if (k.name().equals(name)) return k;

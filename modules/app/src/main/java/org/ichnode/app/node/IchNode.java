@@ -10,7 +10,6 @@ import org.ichnode.store.ReportStore;
 import org.ichnode.core.phantom.PhantomGenerator;
 import org.ichnode.core.phantom.PhantomOptions;
 import org.ichnode.core.phantom.PhantomStudy;
-import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.dicom.results.ResultObjects;
 import org.ichnode.app.config.Settings;
@@ -59,6 +58,7 @@ public final class IchNode implements AutoCloseable {
     private StorageScp scp;
     private volatile Workers workers;
     private Thread warmUp;
+    private Segmenter segmenter;
     private volatile DeliveryWorkers deliveries;
     private StatusHttpServer http;
     private MllpReportListener hl7;
@@ -95,7 +95,7 @@ public final class IchNode implements AutoCloseable {
         completionTimer.scheduleWithFixedDelay(() -> completeSeries(completion, stable, rules), 250, 250, TimeUnit.MILLISECONDS);
 
         DeliveryQueue deliveryQueue = new DeliveryQueue(db);
-        HuThresholdSegmenter segmenter = new HuThresholdSegmenter();
+        segmenter = SegmenterChoice.open(settings);
         warmUp = warmUp(segmenter);
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
@@ -233,6 +233,9 @@ public final class IchNode implements AutoCloseable {
         if (scp != null) scp.close();
         if (completionTimer != null) completionTimer.shutdownNow();
         if (workers != null) workers.close();
+        if (segmenter instanceof AutoCloseable c) {
+            try { c.close(); } catch (Exception e) { log.warn("closing the segmenter: {}", e.toString()); }
+        }
         if (deliveries != null) deliveries.close();
         if (http != null) http.close();
         if (hl7 != null) hl7.close();
