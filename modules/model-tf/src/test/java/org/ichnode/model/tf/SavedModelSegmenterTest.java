@@ -90,8 +90,9 @@ class SavedModelSegmenterTest {
         // with no minimum volume every component is a finding, and together they are the mask
         long inFindings = seg.findings().stream().mapToLong(Finding::voxelCount).sum();
         assertEquals(expectedCount, inFindings);
+        // a HU threshold is a crude model, but it must find this bleed (measured Dice 0.74)
         double dice = dice(seg.mask(), study.mask());
-        assertTrue(dice > 0.5, "Dice with the true bleed " + dice);
+        assertTrue(dice > 0.6, "Dice with the true bleed " + dice);
     }
 
     @Test void threeWindowsReachTheModelChannelsLast() throws IOException {
@@ -153,8 +154,9 @@ class SavedModelSegmenterTest {
         // and independent of the mapping code: the coarse mask lies where the source-grid threshold is
         byte[] direct = new byte[v.hu().length];
         for (int i = 0; i < direct.length; i++) direct[i] = (byte) (wideBrain[i] != 0 && v.hu()[i] >= 61 ? 1 : 0);
+        // measured 0.71 (2.5x downsampling blurs small bleeds); a shift by one model pixel gives 0.24, a transpose 0.00
         double dice = dice(seg.mask(), direct);
-        assertTrue(dice > 0.7, "Dice with the source-grid threshold " + dice);
+        assertTrue(dice > 0.6, "Dice with the source-grid threshold " + dice);
     }
 
     @Test void minimumLesionVolumeDropsSmallComponents() throws IOException {
