@@ -190,12 +190,14 @@ public final class SavedModelSegmenter implements Segmenter, AutoCloseable {
         int per = volume.voxelsPerSlice();
         for (int j = 0; j < count; j++) {
             float[] map = Arrays.copyOfRange(maps, j * plane, (j + 1) * plane);
-            for (float v : map) {
+            for (int i = 0; i < plane; i++) {
+                float v = map[i];
                 // a logit or an unbounded score would be thresholded meaninglessly: refuse it
                 if (!(v >= -1e-6f && v <= 1 + 1e-6f)) {
                     throw new IllegalStateException(modelDir + ": output value " + v + " outside 0..1 on slice " + (k0 + j)
                             + "; the model must return probabilities (end with a sigmoid)");
                 }
+                map[i] = Math.max(0f, Math.min(1f, v)); // float rounding of a sigmoid may overshoot by an ulp
             }
             float[] back = prepared[j].mapping().toSource(map);
             System.arraycopy(back, 0, out, (k0 + j) * per, per);
