@@ -8,7 +8,7 @@ import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.model.LabelledStudy;
 
 /**
- * {@code ./ichnode evaluate --model DIR|default|baseline [--data ...] [--out DIR]}: a model (or the HU baseline)
+ * {@code ./ichnode evaluate --model DIR|default|baseline [--data ...] [--out DIR]}: a model (ich-node artifact or SavedModel, or the HU baseline)
  * against true masks; writes report.json, report.md and PNG overlays, prints the JSON last.
  */
 public final class EvaluateCommand {
@@ -23,7 +23,7 @@ public final class EvaluateCommand {
         Segmenter seg = switch (model) {
             case "baseline" -> new HuThresholdSegmenter();
             case "default" -> SegmenterChoice.load(SegmenterChoice.defaultModel(), threads);
-            default -> SegmenterChoice.load(Path.of(model), threads);
+            default -> SegmenterChoice.loadAny(Path.of(model), threads);
         };
         try {
             List<LabelledStudy> studies = data.load(false);
