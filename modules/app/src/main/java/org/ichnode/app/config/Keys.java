@@ -54,6 +54,7 @@ public final class Keys {
     public static final String FHIR_BASE_URL = "fhir.baseUrl";
     public static final String FHIR_AUTHORIZATION = "fhir.authorization";
     public static final String FHIR_POLL_SECONDS = "fhir.pollSeconds";
+    public static final String FHIR_SEARCH_PARAMS = "fhir.searchParams";
     public static final String FHIR_PAGE_SIZE = "fhir.pageSize";
     public static final String FHIR_TIMEOUT_SECONDS = "fhir.timeoutSeconds";
 
@@ -95,6 +96,7 @@ public final class Keys {
             new Key(HL7_BIND, "127.0.0.1", false, Keys::address, "address the HL7 port binds to"),
             new Key(FHIR_BASE_URL, "", false, Keys::fhirBaseUrl, "FHIR R4 server to pull DiagnosticReports from, e.g. https://ris.example.org/fhir (empty = off)"),
             new Key(FHIR_AUTHORIZATION, "", true, Keys::headerValue, "Authorization header value sent to the FHIR server, e.g. 'Bearer ...' (empty = none)"),
+            new Key(FHIR_SEARCH_PARAMS, "", false, Keys::fhirSearchParams, "further DiagnosticReport search parameters, e.g. category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD"),
             new Key(FHIR_POLL_SECONDS, "300", false, range(10, 86400), "seconds between two FHIR pulls"),
             new Key(FHIR_PAGE_SIZE, "50", false, range(1, 1000), "DiagnosticReports asked for per page (_count)"),
             new Key(FHIR_TIMEOUT_SECONDS, "30", false, range(1, 600), "connect and read timeout of each FHIR request"),
@@ -179,6 +181,14 @@ public final class Keys {
         }
         if (u.getRawUserInfo() != null) throw new ConfigException(key, "must not carry user:password (put credentials in fhir.authorization)");
         if (u.getRawQuery() != null || u.getRawFragment() != null) throw new ConfigException(key, "the base URL takes no query or fragment");
+    }
+
+    private static void fhirSearchParams(String key, String v) {
+        try {
+            org.ichnode.ris.fhir.FhirReportPuller.Settings.checkSearchParams(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
     }
 
     /** One line of printable characters (a header value; CR or LF would start another header). The value is secret: not echoed. */

@@ -149,10 +149,10 @@ public final class IchNode implements AutoCloseable {
      */
     private void startFhirPull(ReportStore reports) {
         FhirReportPuller.Settings fs = new FhirReportPuller.Settings(URI.create(settings.get(Keys.FHIR_BASE_URL)),
-                settings.get(Keys.FHIR_AUTHORIZATION), settings.getInt(Keys.FHIR_PAGE_SIZE),
+                settings.get(Keys.FHIR_AUTHORIZATION), settings.get(Keys.FHIR_SEARCH_PARAMS), settings.getInt(Keys.FHIR_PAGE_SIZE),
                 Duration.ofSeconds(settings.getLong(Keys.FHIR_TIMEOUT_SECONDS)));
         fhir = new FhirReportPuller(fs, new ReportStoreSink(reports, new ReportLabeller(), ReportStoreSink.Channel.FHIR),
-                new StoredPullCursor(new FhirCursorStore(db), fs.base()));
+                new StoredPullCursor(new FhirCursorStore(db), fs.sourceKey()));
         fhirTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fhir-pull");
             t.setDaemon(true);

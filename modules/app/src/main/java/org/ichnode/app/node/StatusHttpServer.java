@@ -89,7 +89,7 @@ final class StatusHttpServer implements AutoCloseable {
     /** The pull's totals since start and its cursor (no report content, no secret). */
     private static String json(FhirReportPuller fhir) {
         FhirReportPuller.Stats s = fhir.stats();
-        return "{\"baseUrl\":" + quote(fhir.settings().base()) + ",\"pulls\":" + s.pulls() + ",\"failedPulls\":" + s.failedPulls()
+        return "{\"baseUrl\":" + quote(fhir.settings().base()) + ",\"searchParams\":" + quote(fhir.settings().searchParams()) + ",\"pulls\":" + s.pulls() + ",\"failedPulls\":" + s.failedPulls()
                 + ",\"fetched\":" + s.fetched() + ",\"stored\":" + s.stored() + ",\"duplicates\":" + s.duplicates()
                 + ",\"skipped\":" + s.skipped() + ",\"cursor\":" + quote(s.cursor()) + ",\"lastPullAt\":" + quote(s.lastPullAt())
                 + ",\"lastError\":" + quote(s.lastError()) + "}";

@@ -98,6 +98,12 @@ class SettingsTest {
         assertEquals("fhir.authorization", header.key());
         assertFalse(header.getMessage().contains("Bearer"), "the secret is not echoed");
 
+        assertEquals("category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD", Settings.load(null, Map.of(),
+                List.of("fhir.searchParams=category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD")).get(Keys.FHIR_SEARCH_PARAMS));
+        for (String bad : List.of("category", "_count=5", "category=RAD&_lastUpdated=gt2025", "category=a b")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("fhir.searchParams=" + bad)), bad);
+            assertEquals("fhir.searchParams", e.key());
+        }
         assertEquals("fhir.pollSeconds", assertThrows(ConfigException.class,
                 () -> Settings.load(null, Map.of(), List.of("fhir.pollSeconds=5"))).key());
         assertEquals("fhir.pageSize", assertThrows(ConfigException.class,

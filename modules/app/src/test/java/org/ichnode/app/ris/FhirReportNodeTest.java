@@ -71,7 +71,7 @@ class FhirReportNodeTest {
                         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 assertEquals(200, status.statusCode());
                 String body = status.body();
-                assertTrue(body.contains("\"fhir\":{\"baseUrl\":\"" + server.baseUrl() + "\",\"pulls\":1,\"failedPulls\":0,\"fetched\":1,"
+                assertTrue(body.contains("\"fhir\":{\"baseUrl\":\"" + server.baseUrl() + "\",\"searchParams\":\"\",\"pulls\":1,\"failedPulls\":0,\"fetched\":1,"
                         + "\"stored\":1,\"duplicates\":0,\"skipped\":0,\"cursor\":\"2025-04-01T08:00:00.250Z\""), body);
                 assertTrue(body.contains("\"lastError\":null"), body);
                 assertFalse(body.contains("node-test-secret"), body);

@@ -50,6 +50,7 @@ abstract class FhirReportPullContractTest {
     private static final String TOKEN = "Bearer s3cr3t-token-for-the-test";
     private static final Instant T0 = Instant.parse("2025-03-01T10:00:00.125Z");
     private static final String ACSN_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0203";
+    private static final String CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0074";
 
     private Database db;
     private ReportStore reports;
@@ -88,8 +89,13 @@ abstract class FhirReportPullContractTest {
     }
 
     private FhirReportPuller puller(String authorization, ReportSink sink) {
-        FhirReportPuller.Settings settings = new FhirReportPuller.Settings(URI.create(server.baseUrl()), authorization, 2, Duration.ofSeconds(10));
-        return new FhirReportPuller(settings, sink, new StoredPullCursor(cursorStore, settings.base()));
+        return puller(authorization, "", sink);
+    }
+
+    private FhirReportPuller puller(String authorization, String searchParams, ReportSink sink) {
+        FhirReportPuller.Settings settings = new FhirReportPuller.Settings(URI.create(server.baseUrl()), authorization, searchParams, 2,
+                Duration.ofSeconds(10));
+        return new FhirReportPuller(settings, sink, new StoredPullCursor(cursorStore, settings.sourceKey()));
     }
 
     private FhirReportPuller puller(String authorization) {
@@ -107,6 +113,7 @@ abstract class FhirReportPullContractTest {
         r.setId(id);
         r.setStatus(status);
         r.setCode(new CodeableConcept(new Coding("http://loinc.org", "24725-4", "CT Head")));
+        r.addCategory(new CodeableConcept(new Coding(CATEGORY_SYSTEM, "RAD", "Radiology")));
         r.setSubject(new Reference().setIdentifier(new Identifier().setSystem("urn:oid:1.2.3.4").setValue(patientId)));
         r.setEffective(new DateTimeType("2025-03-01T09:45:00Z"));
         return r;
@@ -343,5 +350,31 @@ abstract class FhirReportPullContractTest {
         assertEquals(1, resumed.alreadySeen(), "r3, at the cursor's instant");
         assertEquals(1, resumed.skipped());
         assertEquals(5, count("SELECT COUNT(*) FROM report"));
+    }
+    @Test
+    void searchParametersKeepOtherReportsOutAndHaveTheirOwnCursor() throws Exception {
+        serveSixReports();
+        DiagnosticReport lab = withPlainText(report("lab1", DiagnosticReportStatus.FINAL, "PAT1"), "Haemoglobin 13.2 g/dL.");
+        lab.getCategoryFirstRep().getCodingFirstRep().setCode("LAB");
+        lab.addIdentifier(accession("L5001"));
+        server.put(lab, T0.plusSeconds(30));
+
+        FhirReportPuller radiology = puller(TOKEN, "category=" + CATEGORY_SYSTEM + "|RAD", new ReportStoreSink(reports, new ReportLabeller(),
+                ReportStoreSink.Channel.FHIR));
+        FhirReportPuller.PullResult r = radiology.pullOnce();
+        assertTrue(r.ok(), r.error());
+        assertEquals(6, r.fetched(), "the laboratory report is not asked for");
+        assertEquals(5, r.stored());
+        assertTrue(reports.versions("L5001", null).isEmpty());
+        String query = java.net.URLDecoder.decode(server.requests().get(0).query(), StandardCharsets.UTF_8);
+        assertTrue(query.contains("category=" + CATEGORY_SYSTEM + "|RAD"), query);
+        assertEquals(server.baseUrl() + "?category=" + CATEGORY_SYSTEM + "|RAD", radiology.settings().sourceKey());
+        assertTrue(new StoredPullCursor(cursorStore, radiology.settings().sourceKey()).load().isPresent());
+        assertTrue(new StoredPullCursor(cursorStore, server.baseUrl()).load().isEmpty(), "the unfiltered search has a cursor of its own");
+
+        FhirReportPuller.PullResult all = puller(TOKEN).pullOnce();
+        assertTrue(all.ok(), all.error());
+        assertEquals(7, all.fetched(), "without the filter from the beginning");
+        assertEquals(1, all.stored(), "only the laboratory report is new");
     }
 }

@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.annotation.Sort;
 import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -32,7 +33,7 @@ import org.hl7.fhir.r4.model.IdType;
 
 /**
  * A FHIR R4 endpoint for the tests: HAPI's RestfulServer in an embedded Jetty on 127.0.0.1 (a free port), serving
- * DiagnosticReports from memory with search by _lastUpdated, _sort=_lastUpdated and paging (next links). Requests
+ * DiagnosticReports from memory with search by _lastUpdated and category, _sort=_lastUpdated and paging (next links). Requests
  * without the expected Authorization header are answered 401; every request's Authorization header and query are
  * recorded.
  */
@@ -120,12 +121,17 @@ final class FhirTestServer implements AutoCloseable {
 
         @Search
         public synchronized IBundleProvider search(@OptionalParam(name = "_lastUpdated") DateRangeParam lastUpdated,
+                                                   @OptionalParam(name = "category") TokenParam category,
                                                    @Sort SortSpec sort) {
             List<DiagnosticReport> out = new ArrayList<>();
             for (DiagnosticReport r : current.values()) {
                 Date t = r.getMeta().getLastUpdated();
                 if (lastUpdated != null && lastUpdated.getLowerBoundAsInstant() != null && t.before(lastUpdated.getLowerBoundAsInstant())) continue;
                 if (lastUpdated != null && lastUpdated.getUpperBoundAsInstant() != null && t.after(lastUpdated.getUpperBoundAsInstant())) continue;
+                if (category != null && r.getCategory().stream().flatMap(c -> c.getCoding().stream()).noneMatch(c ->
+                        (category.getSystem() == null || category.getSystem().equals(c.getSystem())) && category.getValue().equals(c.getCode()))) {
+                    continue;
+                }
                 out.add(r.copy());
             }
             if (sort != null && "_lastUpdated".equals(sort.getParamName())) {

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Pulls FHIR R4 DiagnosticReport resources from a server and hands each to a {@link ReportSink} (the same one the HL7
  * listener uses, labeller and report store behind it). One {@link #pullOnce()} asks
- * {@code DiagnosticReport?_lastUpdated=ge<cursor>&_sort=_lastUpdated&_count=<pageSize>} (no lower bound the first
- * time) and follows the {@code next} links to the end. The cursor ({@link PullCursor}) is saved after every page, so
+ * {@code DiagnosticReport?<searchParams>&_lastUpdated=ge<cursor>&_sort=_lastUpdated&_count=<pageSize>} (no lower
+ * bound the first time) and follows the {@code next} links to the end. The cursor ({@link PullCursor}) is saved after every page, so
  * an interrupted pull resumes where it stopped; a resource stored but not yet in the saved cursor is pulled again and
  * recognised as stored by the report store.
  *
@@ -43,10 +43,14 @@ public final class FhirReportPuller {
     /**
      * @param baseUrl       the FHIR server's base, e.g. https://ris.example.org/fhir (no user info: use authorization)
      * @param authorization the Authorization header value (e.g. "Bearer ..."), or null for none
+     * @param searchParams  further search parameters, e.g. {@code category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD}
+     *                      ("" for none; see {@link #checkSearchParams})
      * @param pageSize      _count per page
      * @param timeout       connect, connection-pool and read timeout of each request
      */
-    public record Settings(URI baseUrl, String authorization, int pageSize, Duration timeout) {
+    public record Settings(URI baseUrl, String authorization, String searchParams, int pageSize, Duration timeout) {
+        private static final java.util.Set<String> OURS = java.util.Set.of("_lastUpdated", "_sort", "_count");
+
         public Settings {
             Objects.requireNonNull(baseUrl, "baseUrl");
             if (!"http".equals(baseUrl.getScheme()) && !"https".equals(baseUrl.getScheme())) {
@@ -57,19 +61,51 @@ public final class FhirReportPuller {
             if (authorization != null && authorization.chars().anyMatch(c -> c == '\r' || c == '\n')) {
                 throw new IllegalArgumentException("Authorization value must be one line");
             }
+            searchParams = checkSearchParams(searchParams);
             if (pageSize < 1) throw new IllegalArgumentException("pageSize must be at least 1");
             Objects.requireNonNull(timeout, "timeout");
         }
 
-        /** The base URL without a trailing slash: the sender stored with each report and the cursor's key. */
+        /**
+         * Further search parameters as {@code name=value} joined by {@code &} (values as FHIR writes them, HAPI encodes
+         * them); not the ones the pull sets itself (_lastUpdated, _sort, _count). Returns them without a leading ? or &.
+         *
+         * @throws IllegalArgumentException with the reason
+         */
+        public static String checkSearchParams(String params) {
+            if (params == null) return "";
+            String p = params.strip();
+            while (p.startsWith("?") || p.startsWith("&")) p = p.substring(1);
+            if (p.isEmpty()) return "";
+            if (p.chars().anyMatch(c -> c <= 0x20 || c == 0x7F || c == '#')) {
+                throw new IllegalArgumentException("search parameters must not contain spaces, control characters or #");
+            }
+            for (String part : p.split("&")) {
+                int eq = part.indexOf('=');
+                if (eq <= 0) throw new IllegalArgumentException("'" + part + "' is not name=value");
+                String name = part.substring(0, eq).split(":")[0];
+                if (OURS.contains(name)) throw new IllegalArgumentException(name + " is set by the pull itself");
+            }
+            return p;
+        }
+
+        /** The base URL without a trailing slash: the sender stored with each report. */
         public String base() {
             String s = baseUrl.toString();
             return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
         }
 
+        /**
+         * The cursor's key: the base URL, with the search parameters when there are any (a cursor is only valid for
+         * the search it was made by; a changed filter starts from the beginning).
+         */
+        public String sourceKey() {
+            return searchParams.isEmpty() ? base() : base() + "?" + searchParams;
+        }
+
         @Override
         public String toString() { // the secret stays out of logs
-            return "FHIR " + base() + " (page size " + pageSize + ", timeout " + timeout + (authorization != null ? ", with Authorization" : "") + ")";
+            return "FHIR " + base() + (searchParams.isEmpty() ? "" : " (" + searchParams + ")") + " (page size " + pageSize + ", timeout " + timeout + (authorization != null ? ", with Authorization" : "") + ")";
         }
     }
 
@@ -231,6 +267,7 @@ public final class FhirReportPuller {
     /** First page URL: the search, relative to the base. The instant goes in full (milliseconds) and in UTC. */
     String firstPageUrl(Instant since) {
         StringBuilder b = new StringBuilder(settings.base()).append("/DiagnosticReport?");
+        if (!settings.searchParams().isEmpty()) b.append(settings.searchParams()).append('&');
         if (since != null) b.append("_lastUpdated=ge").append(since.truncatedTo(ChronoUnit.MILLIS)).append('&');
         return b.append("_sort=_lastUpdated&_count=").append(settings.pageSize()).toString();
     }
@@ -263,7 +300,7 @@ public final class FhirReportPuller {
                 } else {
                     p.stored++;
                     stored.incrementAndGet();
-                    log.info("FHIR {} stored as report {}{}", key, s.reportId(), s.note() == null ? "" : ": " + s.note());
+                    log.debug("FHIR {} stored as report {}", key, s.reportId()); // the report store logs it at INFO
                 }
             } catch (ReportSink.ReportRejectedException rejected) {
                 skip(p, key, lastUpdated, "refused: " + rejected.getMessage());

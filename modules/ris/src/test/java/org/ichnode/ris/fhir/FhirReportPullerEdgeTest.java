@@ -64,7 +64,7 @@ class FhirReportPullerEdgeTest {
             List<IncomingReport> got = new CopyOnWriteArrayList<>();
             MemoryCursor cursor = new MemoryCursor();
             FhirReportPuller puller = new FhirReportPuller(new FhirReportPuller.Settings(
-                    URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/fhir"), null, 10, Duration.ofSeconds(1)),
+                    URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/fhir"), null, "", 10, Duration.ofSeconds(1)),
                     r -> { got.add(r); return new ReportSink.Stored(1, false, null); }, cursor);
             long start = System.nanoTime();
             FhirReportPuller.PullResult r = puller.pullOnce();
@@ -107,7 +107,7 @@ class FhirReportPullerEdgeTest {
         try {
             List<IncomingReport> got = new CopyOnWriteArrayList<>();
             MemoryCursor cursor = new MemoryCursor();
-            FhirReportPuller puller = new FhirReportPuller(new FhirReportPuller.Settings(URI.create(base + "/"), "Basic c2VjcmV0", 10,
+            FhirReportPuller puller = new FhirReportPuller(new FhirReportPuller.Settings(URI.create(base + "/"), "Basic c2VjcmV0", null, 10,
                     Duration.ofSeconds(5)), r -> { got.add(r); return new ReportSink.Stored(got.size(), false, null); }, cursor);
             FhirReportPuller.PullResult r = puller.pullOnce();
             assertFalse(r.ok());
