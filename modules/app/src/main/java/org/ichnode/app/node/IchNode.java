@@ -4,6 +4,9 @@ import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Peers;
 import org.ichnode.app.pipeline.SeriesPipeline;
 import org.ichnode.app.ris.ReportStoreSink;
+import org.ichnode.app.ris.StoredPullCursor;
+import org.ichnode.ris.fhir.FhirReportPuller;
+import org.ichnode.store.FhirCursorStore;
 import org.ichnode.ris.hl7.MllpReportListener;
 import org.ichnode.ris.label.ReportLabeller;
 import org.ichnode.store.ReportStore;
@@ -33,6 +36,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +66,8 @@ public final class IchNode implements AutoCloseable {
     private volatile DeliveryWorkers deliveries;
     private StatusHttpServer http;
     private MllpReportListener hl7;
+    private FhirReportPuller fhir;
+    private ScheduledExecutorService fhirTimer;
     private ScheduledExecutorService completionTimer;
 
     public IchNode(Settings settings) {
@@ -122,12 +128,13 @@ public final class IchNode implements AutoCloseable {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
                     settings.getInt(Keys.HL7_PORT)), new ReportStoreSink(reports, new ReportLabeller())).start();
         }
+        if (!settings.get(Keys.FHIR_BASE_URL).isBlank()) startFhirPull(reports);
         // reports that came before their images are linked once the images are there
         completionTimer.scheduleWithFixedDelay(() -> linkPendingReports(reports), 5, 30, TimeUnit.SECONDS);
 
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
             http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
-                    new StoreQueries(db), deliveryQueue, nodeId);
+                    new StoreQueries(db), deliveryQueue, fhir, nodeId);
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
@@ -135,6 +142,35 @@ public final class IchNode implements AutoCloseable {
     }
 
     public int dicomPort() { return scp.port(); }
+
+    /**
+     * The FHIR DiagnosticReport pull, every fhir.pollSeconds on a thread of its own (the first one a few seconds after
+     * start). {@link FhirReportPuller#pullOnce()} is all a scheduler needs to call.
+     */
+    private void startFhirPull(ReportStore reports) {
+        FhirReportPuller.Settings fs = new FhirReportPuller.Settings(URI.create(settings.get(Keys.FHIR_BASE_URL)),
+                settings.get(Keys.FHIR_AUTHORIZATION), settings.get(Keys.FHIR_SEARCH_PARAMS), settings.getInt(Keys.FHIR_PAGE_SIZE),
+                Duration.ofSeconds(settings.getLong(Keys.FHIR_TIMEOUT_SECONDS)));
+        fhir = new FhirReportPuller(fs, new ReportStoreSink(reports, new ReportLabeller(), ReportStoreSink.Channel.FHIR),
+                new StoredPullCursor(new FhirCursorStore(db), fs.sourceKey()));
+        fhirTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fhir-pull");
+            t.setDaemon(true);
+            return t;
+        });
+        FhirReportPuller puller = fhir;
+        fhirTimer.scheduleWithFixedDelay(() -> {
+            try {
+                puller.pullOnce(); // logs and counts its own failures
+            } catch (RuntimeException e) {
+                log.error("FHIR pull failed, next one in {} s: {}", settings.get(Keys.FHIR_POLL_SECONDS), e.toString());
+            }
+        }, 2, settings.getLong(Keys.FHIR_POLL_SECONDS), TimeUnit.SECONDS);
+        log.info("FHIR DiagnosticReport pull from {} every {} s", fs, settings.get(Keys.FHIR_POLL_SECONDS));
+    }
+
+    /** The FHIR pull, or null when fhir.baseUrl is empty. */
+    public FhirReportPuller fhirPuller() { return fhir; }
 
     /**
      * Runs the segmenter once on a small synthetic head in the background, so the JIT has compiled its loops
@@ -232,6 +268,7 @@ public final class IchNode implements AutoCloseable {
         log.info("ich-node {} stopping", nodeId);
         if (scp != null) scp.close();
         if (completionTimer != null) completionTimer.shutdownNow();
+        if (fhirTimer != null) fhirTimer.shutdownNow();
         if (workers != null) workers.close();
         if (segmenter instanceof AutoCloseable c) {
             try { c.close(); } catch (Exception e) { log.warn("closing the segmenter: {}", e.toString()); }

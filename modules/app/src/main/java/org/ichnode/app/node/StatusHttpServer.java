@@ -2,6 +2,7 @@ package org.ichnode.app.node;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.ichnode.ris.fhir.FhirReportPuller;
 import org.ichnode.store.DeliveryQueue;
 import org.ichnode.store.StoreQueries;
 import org.slf4j.Logger;
@@ -18,7 +19,7 @@ import java.util.stream.Collectors;
 
 /**
  * Plain HTTP for operations: {@code GET /health} (200 when the database answers, 503 otherwise) and
- * {@code GET /status} (series, job and delivery counts by state, as JSON) and
+ * {@code GET /status} (series, job and delivery counts by state, and the FHIR pull's counts and cursor, as JSON) and
  * {@code POST /deliveries/resend?result=ID} (or {@code ?delivery=ID}). No patient data is served.
  */
 final class StatusHttpServer implements AutoCloseable {
@@ -26,7 +27,9 @@ final class StatusHttpServer implements AutoCloseable {
 
     private final HttpServer server;
 
-    StatusHttpServer(InetAddress bind, int port, StoreQueries queries, DeliveryQueue deliveries, String nodeId) throws IOException {
+    /** @param fhir the FHIR pull, or null when there is none */
+    StatusHttpServer(InetAddress bind, int port, StoreQueries queries, DeliveryQueue deliveries, FhirReportPuller fhir,
+                     String nodeId) throws IOException {
         server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "http");
@@ -45,7 +48,8 @@ final class StatusHttpServer implements AutoCloseable {
             try {
                 send(ex, 200, "{\"node\":\"" + nodeId + "\",\"series\":" + json(queries.seriesCountsByState())
                         + ",\"jobs\":" + json(queries.jobCountsByState())
-                        + ",\"deliveries\":" + json(deliveries.countsByState()) + "}");
+                        + ",\"deliveries\":" + json(deliveries.countsByState())
+                        + (fhir == null ? "" : ",\"fhir\":" + json(fhir)) + "}");
             } catch (RuntimeException e) {
                 send(ex, 503, "{\"status\":\"database unavailable\"}");
             }
@@ -80,6 +84,26 @@ final class StatusHttpServer implements AutoCloseable {
     private static String json(Map<?, Long> counts) {
         return counts.entrySet().stream().map(e -> "\"" + e.getKey().toString().toLowerCase() + "\":" + e.getValue())
                 .collect(Collectors.joining(",", "{", "}"));
+    }
+
+    /** The pull's totals since start and its cursor (no report content, no secret). */
+    private static String json(FhirReportPuller fhir) {
+        FhirReportPuller.Stats s = fhir.stats();
+        return "{\"baseUrl\":" + quote(fhir.settings().base()) + ",\"searchParams\":" + quote(fhir.settings().searchParams()) + ",\"pulls\":" + s.pulls() + ",\"failedPulls\":" + s.failedPulls()
+                + ",\"fetched\":" + s.fetched() + ",\"stored\":" + s.stored() + ",\"duplicates\":" + s.duplicates()
+                + ",\"skipped\":" + s.skipped() + ",\"cursor\":" + quote(s.cursor()) + ",\"lastPullAt\":" + quote(s.lastPullAt())
+                + ",\"lastError\":" + quote(s.lastError()) + "}";
+    }
+
+    private static String quote(Object v) {
+        if (v == null) return "null";
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : v.toString().toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
     }
 
     private static void send(HttpExchange ex, int code, String body) throws IOException {
