@@ -15,7 +15,8 @@ import org.ichnode.core.segmentation.Segmenter;
 /**
  * The paper's ablation on studies with known truth (phantom): pseudo-mask quality on the training studies for each
  * cumulative stage (deep Grad-CAM, + shallow-feature CAM, + ensemble, + spatial fusion, + bi-layer aggregation,
- * + dense CRF), a TH sweep with OR and AND, then on held-out studies the U-Net trained on the pseudo masks next to
+ * + dense CRF, then ich-node's per-slice renormalisation before the threshold), a TH sweep with OR and AND (on the
+ * plan's pseudo-mask configuration), then on held-out studies the U-Net trained on the pseudo masks next to
  * the fully supervised U-Net (same network and steps, true masks) and the HU baseline. Returns a Markdown table and
  * a JSON object.
  */
@@ -57,6 +58,8 @@ public final class AblationExperiment {
                 rows.put("pseudo: " + stageName(stage), pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage)));
                 progress.accept("stage " + stage + " done");
             }
+            rows.put("pseudo: + per-slice renormalisation (ich-node)",
+                    pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
             for (double th : sweep) {
                 for (BiLayerAggregation.Mode mode : BiLayerAggregation.Mode.values()) {
                     PseudoMaskPipeline.Config c = plan.pseudoMasks().withThreshold(th).withMode(mode);
