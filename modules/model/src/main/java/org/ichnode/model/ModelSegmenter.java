@@ -21,7 +21,7 @@ import org.ichnode.core.volume.Volume;
  *       against the inner table);</li>
  *   <li>3-D connected components below the minimum lesion volume dropped, lesions measured
  *       ({@link LesionMeasurer});</li>
- *   <li>study probability: the highest slice probability of the two classifiers' mean (not calibrated).</li>
+ *   <li>study probability: sigmoid of the highest slice logit of the two classifiers' mean (not calibrated).</li>
  * </ol>
  * One segmentation at a time per instance (calls are serialised); close it to free native memory.
  */
@@ -69,13 +69,17 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
                 algorithmName(), algorithmVersion());
     }
 
-    /** Highest slice probability of the mean of the two classifiers. */
+    /**
+     * Sigmoid of the highest slice logit of the two classifiers' mean, in double precision (probabilities in float
+     * saturate to exactly 1 for confident slices, which ties studies and blunts the AUC).
+     */
     double studyProbability(List<PreparedSlice> slices) {
-        float[] a = model.classifierA().predictProbabilities(slices, chunk);
-        float[] b = model.classifierB().predictProbabilities(slices, chunk);
-        double best = 0;
-        for (int i = 0; i < a.length; i++) best = Math.max(best, 0.5 * (a[i] + b[i]));
-        return Math.min(1, Math.max(0, best));
+        float[] a = model.classifierA().predictLogits(slices, chunk);
+        float[] b = model.classifierB().predictLogits(slices, chunk);
+        double best = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < a.length; i++) best = Math.max(best, 0.5 * ((double) a[i] + b[i]));
+        double p = 1 / (1 + Math.exp(-best));
+        return Double.isFinite(p) ? Math.min(1, Math.max(0, p)) : 0;
     }
 
     @Override public String algorithmName() { return model.settings().name(); }

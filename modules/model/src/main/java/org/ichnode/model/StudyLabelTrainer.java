@@ -22,11 +22,13 @@ import org.slf4j.LoggerFactory;
  * Step 2 with study-level labels only (multiple instance learning): the same slice classifier, trained so that it
  * still scores single slices and yields per-slice CAMs.
  *
- * <p>Each step takes one positive study (its slices, every k-th when it has more than {@code maxBagSlices}) and
- * {@code batchSize} slices drawn from negative studies. The positive study's score is the log-mean-exp of its slice
- * logits with sharpness {@code r} ({@code m + log(mean(exp(r (l_i - m)))) / r}, m the detached maximum): a soft
- * maximum, so the loss asks for at least one confidently positive slice without forcing every slice up. Slices of
- * negative studies are known negatives and each gets its own loss. Loss = (BCE(bag, 1) + mean BCE(negative slice, 0)) / 2.
+ * <p>Each step takes as many negative as positive studies ({@code max(1, batchSize / 16)} of each; a study's slices,
+ * every k-th when it has more than {@code maxBagSlices}). A study's score is the log-mean-exp of its slice logits
+ * with sharpness {@code r} ({@code m + log(mean(exp(r (l_i - m)))) / r}, m the detached maximum): a soft maximum, so
+ * the loss asks for at least one confidently positive slice in a positive study and none in a negative one. Loss =
+ * mean over the studies of BCE(score, label). Negative studies are pooled the same way rather than scored slice by
+ * slice: against single negative slices the maximum of a bag wins on whatever varies most between slices (overall
+ * brightness on the blob test set), and the classifier learned that instead of the lesion (held-out slice AUC 0.5).
  * Augmentation as in {@link ClassifierTrainer}.
  */
 public final class StudyLabelTrainer {
@@ -50,46 +52,54 @@ public final class StudyLabelTrainer {
     }
 
     public TrainingReport train(ResNetClassifier classifier, List<StudyBag> bags) {
-        List<StudyBag> pos = new ArrayList<>();
-        List<PreparedSlice> neg = new ArrayList<>();
-        for (StudyBag b : bags) {
-            if (b.positive()) pos.add(b); else neg.addAll(b.slices());
-        }
+        List<StudyBag> pos = new ArrayList<>(), neg = new ArrayList<>();
+        for (StudyBag b : bags) (b.positive() ? pos : neg).add(b);
         if (pos.isEmpty() || neg.isEmpty()) {
             throw new IllegalArgumentException("study-level training needs positive and negative studies (" + pos.size()
-                    + " positive, " + (bags.size() - pos.size()) + " negative)");
+                    + " positive, " + neg.size() + " negative)");
         }
         SplittableRandom rnd = new SplittableRandom(options.seed());
         int per = classifier.config().inputChannels() * classifier.config().inputSize() * classifier.config().inputSize();
-        int nNeg = options.batchSize();
+        int bagsPerClass = Math.max(1, options.batchSize() / 16);
         float[] losses = new float[options.steps()];
         long slices = 0;
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
                 .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) options.learningRate())).build());
-        LOG.info("training {} from study labels: {} positive studies, {} negative slices; {} steps",
-                classifier.config(), pos.size(), neg.size(), options.steps());
+        LOG.info("training {} from study labels: {} positive and {} negative studies; {} steps of {} + {} studies",
+                classifier.config(), pos.size(), neg.size(), options.steps(), bagsPerClass, bagsPerClass);
         long t0 = System.nanoTime();
         try (Trainer trainer = classifier.model().newTrainer(cfg)) {
             trainer.initialize(classifier.inputShape(1));
             for (int step = 0; step < options.steps(); step++) {
-                List<PreparedSlice> bag = subsample(pos.get(rnd.nextInt(pos.size())).slices(), rnd);
-                int nPos = bag.size(), n = nPos + nNeg;
+                List<List<PreparedSlice>> chosen = new ArrayList<>();
+                List<Boolean> label = new ArrayList<>();
+                for (int i = 0; i < 2 * bagsPerClass; i++) {
+                    boolean p = i % 2 == 0;
+                    List<StudyBag> from = p ? pos : neg;
+                    chosen.add(subsample(from.get(rnd.nextInt(from.size())).slices(), rnd));
+                    label.add(p);
+                }
+                int n = chosen.stream().mapToInt(List::size).sum();
                 float[] x = new float[n * per];
-                for (int i = 0; i < nPos; i++) ClassifierTrainer.augment(bag.get(i), x, i * per, rnd, options);
-                for (int i = 0; i < nNeg; i++) ClassifierTrainer.augment(neg.get(rnd.nextInt(neg.size())), x, (nPos + i) * per, rnd, options);
+                int at = 0;
+                for (List<PreparedSlice> bag : chosen) for (PreparedSlice sl : bag) ClassifierTrainer.augment(sl, x, per * at++, rnd, options);
                 slices += n;
                 try (NDManager sub = classifier.manager().newSubManager()) {
                     NDArray xa = sub.create(x, classifier.inputShape(n));
                     classifier.zeroGradients();
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDArray logits = trainer.forward(new NDList(xa)).singletonOrThrow().reshape(n);
-                        NDArray lp = logits.get(new NDIndex("0:" + nPos));
-                        NDArray ln = logits.get(new NDIndex(nPos + ":"));
-                        NDArray m = lp.max().stopGradient();
-                        NDArray pooled = lp.sub(m).mul(sharpness).exp().mean().log().div(sharpness).add(m);
-                        NDArray bagLoss = Activation.softPlus(pooled.neg());        // BCE(pooled, 1)
-                        NDArray negLoss = Activation.softPlus(ln).mean();            // BCE(l, 0) per slice
-                        NDArray loss = bagLoss.add(negLoss).mul(0.5);
+                        NDArray loss = null;
+                        int from = 0;
+                        for (int b = 0; b < chosen.size(); b++) {
+                            int to = from + chosen.get(b).size();
+                            NDArray pooled = pool(logits.get(new NDIndex(from + ":" + to)));
+                            // BCE(pooled, 1) = softplus(-pooled); BCE(pooled, 0) = softplus(pooled)
+                            NDArray l = Activation.softPlus(label.get(b) ? pooled.neg() : pooled);
+                            loss = loss == null ? l : loss.add(l);
+                            from = to;
+                        }
+                        loss = loss.div((float) chosen.size());
                         gc.backward(loss);
                         losses[step] = loss.getFloat();
                     }
@@ -105,6 +115,13 @@ public final class StudyLabelTrainer {
         classifier.zeroGradients();
         double secs = (System.nanoTime() - t0) / 1e9;
         return new TrainingReport(options.steps(), slices, secs, slices / secs, losses);
+    }
+
+    /** Log-mean-exp of a study's slice logits: {@code m + log(mean(exp(r (l - m)))) / r}, m the detached maximum. */
+    private NDArray pool(NDArray logits) {
+        NDArray m = logits.max().stopGradient();
+        float r = (float) sharpness;
+        return logits.sub(m).mul(r).exp().mean().log().div(r).add(m);
     }
 
     /** All slices, or every k-th from a random start when there are more than {@code maxBagSlices}. */

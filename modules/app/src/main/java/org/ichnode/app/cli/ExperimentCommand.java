@@ -28,6 +28,7 @@ public final class ExperimentCommand {
         if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
         boolean studyOnly = labels.equals("study");
         ModelRuntime.configure();
+        ModelRuntime.seed(seed);
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
         long t0 = System.nanoTime();

@@ -16,4 +16,7 @@ public final class ModelRuntime {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }
+
+    /** Seeds DJL's random generator (weight initialisation), so training runs can be repeated. */
+    public static void seed(long seed) { ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed); }
 }

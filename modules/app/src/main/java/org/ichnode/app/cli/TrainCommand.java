@@ -34,6 +34,7 @@ public final class TrainCommand {
             throw new IllegalArgumentException(out + " already holds a model; choose a new folder (artifacts are never overwritten)");
         }
         ModelRuntime.configure(threads);
+        ModelRuntime.seed(7);
         boolean studyOnly = labels.equals("study");
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);

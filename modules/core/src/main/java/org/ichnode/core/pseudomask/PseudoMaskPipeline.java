@@ -52,7 +52,9 @@ public final class PseudoMaskPipeline {
      * @param gateNegativeSlices empty mask on slices flagged negative
      * @param renormalize        divide each slice's map by its maximum after ensemble and fusion, so TH stays relative
      *                           to the slice's peak (averaging two models or neighbouring slices lowers the peaks: without
-     *                           it, TH 0.3 and above found nothing on the phantom ablation)
+     *                           it, TH 0.3 and above found nothing on the phantom ablation). Off by default: on the
+     *                           phantom ablation it tripled the false-positive lesions and the U-Net trained on such
+     *                           masks over-segmented
      */
     public record Config(boolean shallowCam, Layer singleLayer, boolean ensemble, boolean spatialFusion,
                          boolean biLayer, boolean crf, double threshold, BiLayerAggregation.Mode mode,
