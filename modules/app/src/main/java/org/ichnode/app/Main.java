@@ -4,10 +4,13 @@ import org.ichnode.app.cli.Args;
 import org.ichnode.app.cli.BenchE2eCommand;
 import org.ichnode.app.cli.BenchIngestCommand;
 import org.ichnode.app.cli.DemoCommand;
+import org.ichnode.app.cli.ModelsCommand;
+import org.ichnode.app.cli.RetrainCommand;
 import org.ichnode.app.cli.PhantomCommand;
 import org.ichnode.app.config.ConfigException;
 import org.ichnode.app.config.Settings;
 import org.ichnode.app.node.IchNode;
+import org.ichnode.app.retrain.CandidateTrainer;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -34,6 +37,12 @@ public final class Main {
                     phantom study -> Orthanc -> node -> SEG + SR back in Orthanc, timed and broken down;
                     last line: e2e_seconds_excluding_stable_wait=X
               demo  the whole loop on this machine with a phantom study that has a known hemorrhage
+              models [activate VERSION] [--config FILE] [--set key=value ...]
+                    list the model versions (state, created, Dice, dataset size) and the latest retraining runs;
+                    activate: make VERSION the active model (rollback / roll forward), in the node's database
+              retrain [--wait] [--config FILE] [--set key=value ...]
+                    start a retraining run now on one node of the cluster (stored as a Quartz trigger in the
+                    database; a running node with retrain.enabled=true runs it); --wait: until it has ended
               label-report
                     read one radiology report on standard input, print its hemorrhage label as JSON
               test  run the whole test suite (handled by the launcher: mvn verify)
@@ -54,6 +63,8 @@ public final class Main {
                 case "phantom" -> new PhantomCommand().run(new Args(rest));
                 case "bench" -> bench(rest);
                 case "demo" -> new DemoCommand().run(new Args(rest));
+                case "models" -> new ModelsCommand(System.out, System.err).run(rest);
+                case "retrain" -> new RetrainCommand(System.out, System.err).run(new Args(rest));
                 case "label-report" -> org.ichnode.ris.label.LabelReportCli.run(System.in, System.out);
                 default -> {
                     System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
@@ -81,12 +92,17 @@ public final class Main {
     }
 
     private static int serve(Args args) throws Exception {
+        return serve(args, null);
+    }
+
+    /** {@code serve} with the trainer retraining uses (null: none in this build yet). */
+    public static int serve(Args args, CandidateTrainer trainer) throws Exception {
         String config = args.option("--config");
         Settings settings = Settings.load(config == null ? null : Path.of(config), System.getenv(), args.repeated("--set"));
         args.requireNoneLeft();
         IchNode node;
         try {
-            node = new IchNode(settings).start();
+            node = new IchNode(settings, trainer).start();
         } catch (java.io.IOException e) {
             System.err.println("ichnode: cannot start: " + e.getMessage());
             return 1;

@@ -3,6 +3,14 @@ package org.ichnode.app.node;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Peers;
 import org.ichnode.app.pipeline.SeriesPipeline;
+import org.ichnode.app.retrain.ActiveModel;
+import org.ichnode.app.retrain.CandidateTrainer;
+import org.ichnode.app.retrain.RetrainPolicy;
+import org.ichnode.app.retrain.RetrainScheduler;
+import org.ichnode.app.retrain.Retraining;
+import org.ichnode.store.DatasetSnapshots;
+import org.ichnode.store.ModelRegistry;
+import org.ichnode.store.TrainingRuns;
 import org.ichnode.app.ris.ReportStoreSink;
 import org.ichnode.ris.hl7.MllpReportListener;
 import org.ichnode.ris.label.ReportLabeller;
@@ -63,9 +71,18 @@ public final class IchNode implements AutoCloseable {
     private StatusHttpServer http;
     private MllpReportListener hl7;
     private ScheduledExecutorService completionTimer;
+    private final CandidateTrainer trainer;
+    private ActiveModel activeModel;
+    private RetrainScheduler retrainScheduler;
 
     public IchNode(Settings settings) {
+        this(settings, null);
+    }
+
+    /** @param trainer what retraining runs train with; null: none in this build (runs fail with that reason) */
+    public IchNode(Settings settings, CandidateTrainer trainer) {
         this.settings = settings;
+        this.trainer = trainer;
         String configured = settings.get(Keys.NODE_ID);
         this.nodeId = configured.isBlank() ? defaultNodeId() : configured;
     }
@@ -125,9 +142,11 @@ public final class IchNode implements AutoCloseable {
         // reports that came before their images are linked once the images are there
         completionTimer.scheduleWithFixedDelay(() -> linkPendingReports(reports), 5, 30, TimeUnit.SECONDS);
 
+        startRetraining(reports, storage);
+
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
             http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
-                    new StoreQueries(db), deliveryQueue, nodeId);
+                    new StoreQueries(db), deliveryQueue, nodeId, new TrainingRuns(db), activeModel, retrainScheduler);
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
@@ -135,6 +154,36 @@ public final class IchNode implements AutoCloseable {
     }
 
     public int dicomPort() { return scp.port(); }
+
+    public int httpPort() { return http == null ? -1 : http.port(); }
+
+    /** The active model for serving (refreshed every 30 s and after a promotion on this node). */
+    public ActiveModel activeModel() { return activeModel; }
+
+    /**
+     * Model registry and the clustered retrain scheduler. Runs this node left running when it stopped are marked
+     * interrupted before the scheduler starts; Quartz then re-fires the job they belonged to (it requests recovery).
+     */
+    private void startRetraining(ReportStore reports, Path storage) throws IOException {
+        ModelRegistry registry = new ModelRegistry(db);
+        activeModel = new ActiveModel(registry);
+        activeModel.refresh();
+        completionTimer.scheduleWithFixedDelay(activeModel::refresh, 30, 30, TimeUnit.SECONDS);
+        if (!settings.getBoolean(Keys.RETRAIN_ENABLED)) {
+            log.info("retraining is off on this node (retrain.enabled=false)");
+            return;
+        }
+        TrainingRuns runs = new TrainingRuns(db);
+        runs.interruptRunning(nodeId, "node " + nodeId + " stopped while the run was running");
+        Retraining retraining = new Retraining(reports, new DatasetSnapshots(db), runs, registry, trainer, RetrainPolicy.of(settings),
+                storage.resolve("models"), nodeId, activeModel);
+        try {
+            retrainScheduler = RetrainScheduler.start(db, nodeId, settings.get(Keys.RETRAIN_CRON), retraining);
+        } catch (org.quartz.SchedulerException e) {
+            throw new IOException("retrain scheduler: " + e.getMessage(), e);
+        }
+        if (trainer == null) log.warn("no CandidateTrainer in this build: retraining runs will fail until one is wired");
+    }
 
     /**
      * Runs the segmenter once on a small synthetic head in the background, so the JIT has compiled its loops
@@ -231,6 +280,7 @@ public final class IchNode implements AutoCloseable {
     public void close() {
         log.info("ich-node {} stopping", nodeId);
         if (scp != null) scp.close();
+        if (retrainScheduler != null) retrainScheduler.close();
         if (completionTimer != null) completionTimer.shutdownNow();
         if (workers != null) workers.close();
         if (deliveries != null) deliveries.close();
