@@ -128,21 +128,22 @@ public final class IchNode implements AutoCloseable {
                 Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS));
         deliveries.start();
 
+        ReportStore reports = new ReportStore(db);
+        // before the DICOM port opens: a node that answers C-ECHO has its retrain scheduler in the cluster
+        startRetraining(reports, storage);
+
         scp = new StorageScp(new ScpSettings(settings.get(Keys.DICOM_AET), InetAddress.getByName(settings.get(Keys.DICOM_BIND)),
                 settings.getInt(Keys.DICOM_PORT), CallerAllowlist.parse(settings.get(Keys.DICOM_ALLOWED_CALLERS)),
                 settings.getInt(Keys.DICOM_MAX_ASSOCIATIONS), settings.getInt(Keys.DICOM_MAX_PDU),
                 Duration.ofSeconds(settings.getLong(Keys.DICOM_IDLE_TIMEOUT_SECONDS)),
                 ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool);
 
-        ReportStore reports = new ReportStore(db);
         if (settings.getInt(Keys.HL7_PORT) > 0) {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
                     settings.getInt(Keys.HL7_PORT)), new ReportStoreSink(reports, new ReportLabeller())).start();
         }
         // reports that came before their images are linked once the images are there
         completionTimer.scheduleWithFixedDelay(() -> linkPendingReports(reports), 5, 30, TimeUnit.SECONDS);
-
-        startRetraining(reports, storage);
 
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
             http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),

@@ -113,7 +113,8 @@ public final class RetrainScheduler implements AutoCloseable {
         }
     }
 
-    private static RetrainScheduler create(Database db, String instanceId) throws SchedulerException {
+    /** An unstarted scheduler on the database (stores and changes triggers, runs nothing). */
+    static RetrainScheduler create(Database db, String instanceId) throws SchedulerException {
         // Quartz looks connection providers up by name, JVM-wide: one name per scheduler.
         String dsName = "ichnode-" + dataSources.incrementAndGet();
         DBConnectionManager.getInstance().addConnectionProvider(dsName, new QuartzConnectionProvider(db.dataSource()));
@@ -168,6 +169,10 @@ public final class RetrainScheduler implements AutoCloseable {
 
     public String instanceId() {
         return instanceId;
+    }
+
+    Scheduler quartz() {
+        return scheduler;
     }
 
     @Override
