@@ -63,8 +63,14 @@ public final class Main {
                 case "phantom" -> new PhantomCommand().run(new Args(rest));
                 case "bench" -> bench(rest);
                 case "demo" -> new DemoCommand().run(new Args(rest));
-                case "models" -> new ModelsCommand(System.out, System.err).run(rest);
-                case "retrain" -> new RetrainCommand(System.out, System.err).run(new Args(rest));
+                case "models" -> {
+                    onlyWarningsLogged();
+                    yield new ModelsCommand(System.out, System.err).run(rest);
+                }
+                case "retrain" -> {
+                    onlyWarningsLogged();
+                    yield new RetrainCommand(System.out, System.err).run(new Args(rest));
+                }
                 case "label-report" -> org.ichnode.ris.label.LabelReportCli.run(System.in, System.out);
                 default -> {
                     System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
@@ -76,6 +82,14 @@ public final class Main {
             code = 2;
         }
         System.exit(code);
+    }
+
+    /** Commands that print a result: the start-up chatter of Flyway and Quartz would bury it on stdout. */
+    private static void onlyWarningsLogged() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+            ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
+            ctx.getLogger("org.flywaydb").setLevel(ch.qos.logback.classic.Level.WARN);
+        }
     }
 
     private static int bench(List<String> rest) throws Exception {
