@@ -36,6 +36,13 @@ public final class Main {
               bench e2e [--slices N] [--stable-age S]
                     phantom study -> Orthanc -> node -> SEG + SR back in Orthanc, timed and broken down;
                     last line: e2e_seconds_excluding_stable_wait=X
+              bench inference [--model DIR] [--slices N] [--runs N] [--threads N]
+                    a 512x512 series through the model; last line: inference_seconds=X peak_rss_mb=Y
+              train --out DIR [--data phantom:full|phantom:small|FOLDER] [--studies N] [--seed N] [--size S]
+                    [--labels slice|study] [--classifier-steps N] [--unet-steps N] [--version V] [--threads N]
+                    weakly supervised training (classifiers -> CAM pseudo masks -> U-Net) into a model artifact
+              evaluate [--model DIR|default|baseline] [--data ...] [--from N] [--studies N] [--out DIR]
+                    Dice, IoU, mIoU, CL/ML/FPL, volume error, study AUC, run time; JSON + Markdown + PNG overlays
               demo  the whole loop on this machine with a phantom study that has a known hemorrhage
               models [activate VERSION] [--config FILE] [--set key=value ...]
                     list the model versions (state, created, Dice, dataset size) and the latest retraining runs;
@@ -45,6 +52,10 @@ public final class Main {
                     database; a running node with retrain.enabled=true runs it); --wait: until it has ended
               label-report
                     read one radiology report on standard input, print its hemorrhage label as JSON
+              experiment ablation [--train N] [--test N] [--phantom small|full] [--size S] [--labels slice|study]
+                    [--classifier-steps N] [--unet-steps N] [--seed N] [--out DIR]
+                    the ablation table (deep Grad-CAM ... dense CRF, weak vs fully supervised U-Net, HU baseline)
+                    and the TH sweep (OR / AND) on phantom studies; prints the JSON last
               test  run the whole test suite (handled by the launcher: mvn verify)
               --help
                     this text
@@ -72,6 +83,9 @@ public final class Main {
                     yield new RetrainCommand(System.out, System.err).run(new Args(rest));
                 }
                 case "label-report" -> org.ichnode.ris.label.LabelReportCli.run(System.in, System.out);
+                case "experiment" -> experiment(rest);
+                case "train" -> new org.ichnode.app.cli.TrainCommand().run(new Args(rest));
+                case "evaluate" -> new org.ichnode.app.cli.EvaluateCommand().run(new Args(rest));
                 default -> {
                     System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
                     yield 2;
@@ -98,11 +112,21 @@ public final class Main {
         return switch (name) {
             case "ingest" -> new BenchIngestCommand().run(args);
             case "e2e" -> new BenchE2eCommand().run(args);
+            case "inference" -> new org.ichnode.app.cli.BenchInferenceCommand().run(args);
             default -> {
-                System.err.println("ichnode: bench needs a benchmark name: ingest or e2e");
+                System.err.println("ichnode: bench needs a benchmark name: ingest, e2e or inference");
                 yield 2;
             }
         };
+    }
+
+    private static int experiment(List<String> rest) throws Exception {
+        String name = rest.isEmpty() ? "" : rest.get(0);
+        if (!name.equals("ablation")) {
+            System.err.println("ichnode: experiment needs a name: ablation");
+            return 2;
+        }
+        return new org.ichnode.app.cli.ExperimentCommand().run(new Args(rest.subList(1, rest.size())));
     }
 
     private static int serve(Args args) throws Exception {

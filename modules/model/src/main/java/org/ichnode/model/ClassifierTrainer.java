@@ -58,7 +58,7 @@ public final class ClassifierTrainer {
                     } else {
                         k = rnd.nextInt(data.size());
                     }
-                    augment(data.inputs().get(k), x, i * per, rnd);
+                    augment(data.inputs().get(k), x, i * per, rnd, options);
                     y[i] = data.labels()[k] ? 1f : 0f;
                 }
                 try (NDManager sub = classifier.manager().newSubManager()) {
@@ -95,7 +95,7 @@ public final class ClassifierTrainer {
     }
 
     /** Copies one slice into {@code dst} at {@code off}, flipped and shifted at random; exposed pixels get 0. */
-    private void augment(PreparedSlice s, float[] dst, int off, SplittableRandom rnd) {
+    static void augment(PreparedSlice s, float[] dst, int off, SplittableRandom rnd, TrainingOptions options) {
         int n = s.size(), ch = s.channels();
         boolean fx = options.flipHorizontal() && rnd.nextBoolean();
         boolean fy = options.flipVertical() && rnd.nextBoolean();

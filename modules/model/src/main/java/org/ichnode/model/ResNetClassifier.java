@@ -32,7 +32,7 @@ import java.util.List;
  * ({@link ResNetConfig#resnet10}, {@link ResNetConfig#resnet18}) make the bi-model ensemble.
  *
  * <p>Owns a DJL {@link Model} (and its native memory): close it. Inputs are {@code (N, C, S, S)} float arrays in the
- * layout of {@link PreparedSlice}. {@link #forwardWithTaps} exposes the layer1 and layer2 feature maps with gradient
+ * layout of {@link PreparedSlice}. {@link #forwardWithTaps} exposes the layer1, layer2 and last-stage feature maps with gradient
  * probes for CAMs.
  */
 public final class ResNetClassifier implements AutoCloseable {
@@ -175,18 +175,20 @@ public final class ResNetClassifier implements AutoCloseable {
     public FeatureTaps forwardWithTaps(ParameterStore ps, NDArray input) {
         NDManager m = input.getManager();
         NDList x = new NDList(input);
-        NDArray l1 = null, p1 = null, l2 = null, p2 = null;
+        int last = parts.size() - 2;   // the last stage, before the head
+        NDArray[] maps = new NDArray[parts.size()], probes = new NDArray[parts.size()];
         for (int i = 0; i < parts.size(); i++) {
             x = parts.get(i).forward(ps, x, false);
-            if (i == 1 || i == 2) {
+            if (i == 1 || i == 2 || i == last) {
                 NDArray a = x.singletonOrThrow();
                 NDArray probe = m.zeros(a.getShape(), a.getDataType());
                 probe.setRequiresGradient(true);
-                if (i == 1) { l1 = a; p1 = probe; } else { l2 = a; p2 = probe; }
+                maps[i] = a;
+                probes[i] = probe;
                 x = new NDList(a.add(probe));
             }
         }
-        return new FeatureTaps(x.singletonOrThrow(), l1, p1, l2, p2);
+        return new FeatureTaps(x.singletonOrThrow(), maps[1], probes[1], maps[2], probes[2], maps[last], probes[last]);
     }
 
     /** Inference forward pass with {@code offset} added to the layer1 output (finite-difference checks). */
@@ -220,21 +222,8 @@ public final class ResNetClassifier implements AutoCloseable {
         return l;
     }
 
-    /**
-     * Zeroes the gradients held by the weights. Backward passes accumulate into them (CAM extraction included); DJL's
-     * {@code GradientCollector.zeroGradients} only walks arrays of the system manager, so clear them explicitly
-     * before each training step and after CAMs.
-     */
-    public void zeroGradients() {
-        for (Pair<String, Parameter> p : net.getParameters()) {
-            Parameter param = p.getValue();
-            if (!param.isInitialized()) continue;
-            NDArray a = param.getArray();
-            if (a.hasGradient()) {
-                try (NDArray g = a.getGradient()) { g.subi(g); }
-            }
-        }
-    }
+    /** Zeroes the gradients held by the weights (see {@link Gradients#zero}); before each training step and after CAMs. */
+    public void zeroGradients() { Gradients.zero(net); }
 
     @Override public void close() { model.close(); }
 }

@@ -25,6 +25,7 @@ import java.util.List;
  *   elementwise product {@code M * P}, renormalised to a maximum of 1, keeping class evidence where the dominant
  *   pattern of the channels agrees and suppressing the diffuse halo.</li>
  * </ul>
+ * The deep Grad-CAM of the last stage is computed in the same pass, as the ablation's reference.
  * All maps are computed at feature resolution, then upsampled bilinearly to the input size. Gradients left on the
  * weights by the backward pass are cleared before returning.
  */
@@ -54,8 +55,8 @@ public final class ShallowFeatureCam {
             try (NDManager sub = classifier.manager().newSubManager()) {
                 ParameterStore ps = new ParameterStore(sub, false);
                 NDArray input = classifier.toBatch(sub, part);
-                float[] logits, a1, g1, a2, g2;
-                long[] s1, s2;
+                float[] logits, a1, g1, a2, g2, a3, g3;
+                long[] s1, s2, s3;
                 try (GradientCollector gc = sub.getEngine().newGradientCollector()) {
                     FeatureTaps taps = classifier.forwardWithTaps(ps, input);
                     gc.backward(taps.logits().sum());
@@ -66,13 +67,17 @@ public final class ShallowFeatureCam {
                     g2 = taps.layer2Probe().getGradient().toFloatArray();
                     s1 = taps.layer1().getShape().getShape();
                     s2 = taps.layer2().getShape().getShape();
+                    a3 = taps.deep().toFloatArray();
+                    g3 = taps.deepProbe().getGradient().toFloatArray();
+                    s3 = taps.deep().getShape().getShape();
                 } finally {
                     classifier.zeroGradients();
                 }
                 for (int i = 0; i < part.size(); i++) {
                     out.add(new CamResult(logits[i],
                             layerCam(1, a1, g1, s1, i, size, true),
-                            layerCam(2, a2, g2, s2, i, size, false)));
+                            layerCam(2, a2, g2, s2, i, size, false),
+                            gradCam(a3, g3, s3, i, size)));
                 }
             }
         }
@@ -114,6 +119,22 @@ public final class ShallowFeatureCam {
                 Resample.resize(cam, w, h, size, size),
                 Resample.resize(pc, w, h, size, size),
                 Resample.resize(sharp, w, h, size, size), h);
+    }
+
+    /** Grad-CAM (Selvaraju et al.): channel weights = spatial mean of dS/dA_c; ReLU(sum_c w_c A_c), max-normalised. */
+    private static float[] gradCam(float[] act, float[] grad, long[] shape, int item, int size) {
+        int c = (int) shape[1], h = (int) shape[2], w = (int) shape[3];
+        int hw = h * w, off = item * c * hw;
+        float[] cam = new float[hw];
+        for (int ch = 0; ch < c; ch++) {
+            double wsum = 0;
+            for (int p = 0; p < hw; p++) wsum += grad[off + ch * hw + p];
+            float weight = (float) (wsum / hw);
+            for (int p = 0; p < hw; p++) cam[p] += weight * act[off + ch * hw + p];
+        }
+        relu(cam);
+        normalizeMax(cam);
+        return Resample.resize(cam, w, h, size, size);
     }
 
     static void relu(float[] m) {

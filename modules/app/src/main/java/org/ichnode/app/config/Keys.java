@@ -57,6 +57,14 @@ public final class Keys {
     public static final String RETRAIN_GATE_MIN_STUDIES = "retrain.gate.minStudies";
     public static final String RETRAIN_THREADS = "retrain.threads";
     public static final String RETRAIN_MAX_MINUTES = "retrain.maxMinutes";
+    public static final String MODEL_DIR = "model.dir";
+    public static final String MODEL_THREADS = "model.threads";
+    public static final String FHIR_BASE_URL = "fhir.baseUrl";
+    public static final String FHIR_AUTHORIZATION = "fhir.authorization";
+    public static final String FHIR_POLL_SECONDS = "fhir.pollSeconds";
+    public static final String FHIR_SEARCH_PARAMS = "fhir.searchParams";
+    public static final String FHIR_PAGE_SIZE = "fhir.pageSize";
+    public static final String FHIR_TIMEOUT_SECONDS = "fhir.timeoutSeconds";
 
     public static final List<Key> ALL = List.of(
             new Key(DICOM_AET, "ICHNODE", false, Keys::aeTitle, "our AE title (called AE title the PACS must use)"),
@@ -94,6 +102,12 @@ public final class Keys {
             new Key(DELIVERY_THREADS, "1", false, range(0, 32), "delivery workers in this node (0: none)"),
             new Key(HL7_PORT, "2575", false, range(0, 65535), "HL7 v2 MLLP port for ORU^R01 report results (0 = off)"),
             new Key(HL7_BIND, "127.0.0.1", false, Keys::address, "address the HL7 port binds to"),
+            new Key(FHIR_BASE_URL, "", false, Keys::fhirBaseUrl, "FHIR R4 server to pull DiagnosticReports from, e.g. https://ris.example.org/fhir (empty = off)"),
+            new Key(FHIR_AUTHORIZATION, "", true, Keys::headerValue, "Authorization header value sent to the FHIR server, e.g. 'Bearer ...' (empty = none)"),
+            new Key(FHIR_SEARCH_PARAMS, "", false, Keys::fhirSearchParams, "further DiagnosticReport search parameters, e.g. category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD"),
+            new Key(FHIR_POLL_SECONDS, "300", false, range(10, 86400), "seconds between two FHIR pulls"),
+            new Key(FHIR_PAGE_SIZE, "50", false, range(1, 1000), "DiagnosticReports asked for per page (_count)"),
+            new Key(FHIR_TIMEOUT_SECONDS, "30", false, range(1, 600), "connect and read timeout of each FHIR request"),
             new Key(RESULTS_OVERLAY, "true", false, Keys::bool, "also send a Secondary Capture overlay series (for PACS that cannot show SEG)"),
             new Key(RESULTS_ALL_FRAMES, "false", false, Keys::bool, "SEG with a frame for every source slice, not only those with findings"),
             new Key(RETRAIN_ENABLED, "true", false, Keys::bool, "this node runs the clustered retrain scheduler (one node of the cluster runs each retraining)"),
@@ -101,7 +115,9 @@ public final class Keys {
             new Key(RETRAIN_GATE_MIN_DICE_GAIN, "0.0", false, Keys::number, "a candidate is promoted only if its Dice minus the active model's is at least this (0: not worse)"),
             new Key(RETRAIN_GATE_MIN_STUDIES, "20", false, range(1, 10_000_000), "fewest labelled studies with a processed series for a run to train"),
             new Key(RETRAIN_THREADS, "1", false, range(1, 64), "compute threads the training may use"),
-            new Key(RETRAIN_MAX_MINUTES, "240", false, range(1, 10080), "training time limit; the run fails if it is not done a tenth of it later"));
+            new Key(RETRAIN_MAX_MINUTES, "240", false, range(1, 10080), "training time limit; the run fails if it is not done a tenth of it later"),
+            new Key(MODEL_DIR, "default", false, Keys::nonEmpty, "segmenter: 'default' (the shipped model in models/default, else the baseline), 'baseline' (HU threshold), or a model artifact folder"),
+            new Key(MODEL_THREADS, "2", false, range(1, 64), "PyTorch threads for model inference (read once per process)"));
 
     public static Key find(String name) {
         for (Key k : ALL) if (k.name().equals(name)) return k;
@@ -180,6 +196,35 @@ public final class Keys {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key, e.getMessage());
         }
+    }
+
+    /** Empty (off) or an absolute http(s) URL with a host and no user info (credentials go in fhir.authorization). */
+    private static void fhirBaseUrl(String key, String v) {
+        if (v.isEmpty()) return;
+        java.net.URI u;
+        try {
+            u = new java.net.URI(v);
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException(key, "'" + v + "' is not a URL: " + e.getReason());
+        }
+        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+            throw new ConfigException(key, "'" + v + "' is not an http:// or https:// URL with a host");
+        }
+        if (u.getRawUserInfo() != null) throw new ConfigException(key, "must not carry user:password (put credentials in fhir.authorization)");
+        if (u.getRawQuery() != null || u.getRawFragment() != null) throw new ConfigException(key, "the base URL takes no query or fragment");
+    }
+
+    private static void fhirSearchParams(String key, String v) {
+        try {
+            org.ichnode.ris.fhir.FhirReportPuller.Settings.checkSearchParams(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    /** One line of printable characters (a header value; CR or LF would start another header). The value is secret: not echoed. */
+    private static void headerValue(String key, String v) {
+        if (v.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7F)) throw new ConfigException(key, "must be one line without control characters");
     }
 
     private static void jdbcUrl(String key, String v) {

@@ -12,13 +12,15 @@ import org.ichnode.store.DatasetSnapshots;
 import org.ichnode.store.ModelRegistry;
 import org.ichnode.store.TrainingRuns;
 import org.ichnode.app.ris.ReportStoreSink;
+import org.ichnode.app.ris.StoredPullCursor;
+import org.ichnode.ris.fhir.FhirReportPuller;
+import org.ichnode.store.FhirCursorStore;
 import org.ichnode.ris.hl7.MllpReportListener;
 import org.ichnode.ris.label.ReportLabeller;
 import org.ichnode.store.ReportStore;
 import org.ichnode.core.phantom.PhantomGenerator;
 import org.ichnode.core.phantom.PhantomOptions;
 import org.ichnode.core.phantom.PhantomStudy;
-import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.dicom.results.ResultObjects;
 import org.ichnode.app.config.Settings;
@@ -42,6 +44,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,9 +70,12 @@ public final class IchNode implements AutoCloseable {
     private StorageScp scp;
     private volatile Workers workers;
     private Thread warmUp;
+    private Segmenter segmenter;
     private volatile DeliveryWorkers deliveries;
     private StatusHttpServer http;
     private MllpReportListener hl7;
+    private FhirReportPuller fhir;
+    private ScheduledExecutorService fhirTimer;
     private ScheduledExecutorService completionTimer;
     private final CandidateTrainer trainer;
     private ActiveModel activeModel;
@@ -112,7 +118,7 @@ public final class IchNode implements AutoCloseable {
         completionTimer.scheduleWithFixedDelay(() -> completeSeries(completion, stable, rules), 250, 250, TimeUnit.MILLISECONDS);
 
         DeliveryQueue deliveryQueue = new DeliveryQueue(db);
-        HuThresholdSegmenter segmenter = new HuThresholdSegmenter();
+        segmenter = SegmenterChoice.open(settings);
         warmUp = warmUp(segmenter);
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
@@ -142,12 +148,13 @@ public final class IchNode implements AutoCloseable {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
                     settings.getInt(Keys.HL7_PORT)), new ReportStoreSink(reports, new ReportLabeller())).start();
         }
+        if (!settings.get(Keys.FHIR_BASE_URL).isBlank()) startFhirPull(reports);
         // reports that came before their images are linked once the images are there
         completionTimer.scheduleWithFixedDelay(() -> linkPendingReports(reports), 5, 30, TimeUnit.SECONDS);
 
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
             http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
-                    new StoreQueries(db), deliveryQueue, nodeId, new TrainingRuns(db), activeModel, retrainScheduler);
+                    new StoreQueries(db), deliveryQueue, fhir, nodeId, new TrainingRuns(db), activeModel, retrainScheduler);
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
@@ -185,6 +192,35 @@ public final class IchNode implements AutoCloseable {
         }
         if (trainer == null) log.warn("no CandidateTrainer in this build: retraining runs will fail until one is wired");
     }
+
+    /**
+     * The FHIR DiagnosticReport pull, every fhir.pollSeconds on a thread of its own (the first one a few seconds after
+     * start). {@link FhirReportPuller#pullOnce()} is all a scheduler needs to call.
+     */
+    private void startFhirPull(ReportStore reports) {
+        FhirReportPuller.Settings fs = new FhirReportPuller.Settings(URI.create(settings.get(Keys.FHIR_BASE_URL)),
+                settings.get(Keys.FHIR_AUTHORIZATION), settings.get(Keys.FHIR_SEARCH_PARAMS), settings.getInt(Keys.FHIR_PAGE_SIZE),
+                Duration.ofSeconds(settings.getLong(Keys.FHIR_TIMEOUT_SECONDS)));
+        fhir = new FhirReportPuller(fs, new ReportStoreSink(reports, new ReportLabeller(), ReportStoreSink.Channel.FHIR),
+                new StoredPullCursor(new FhirCursorStore(db), fs.sourceKey()));
+        fhirTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fhir-pull");
+            t.setDaemon(true);
+            return t;
+        });
+        FhirReportPuller puller = fhir;
+        fhirTimer.scheduleWithFixedDelay(() -> {
+            try {
+                puller.pullOnce(); // logs and counts its own failures
+            } catch (RuntimeException e) {
+                log.error("FHIR pull failed, next one in {} s: {}", settings.get(Keys.FHIR_POLL_SECONDS), e.toString());
+            }
+        }, 2, settings.getLong(Keys.FHIR_POLL_SECONDS), TimeUnit.SECONDS);
+        log.info("FHIR DiagnosticReport pull from {} every {} s", fs, settings.get(Keys.FHIR_POLL_SECONDS));
+    }
+
+    /** The FHIR pull, or null when fhir.baseUrl is empty. */
+    public FhirReportPuller fhirPuller() { return fhir; }
 
     /**
      * Runs the segmenter once on a small synthetic head in the background, so the JIT has compiled its loops
@@ -283,7 +319,11 @@ public final class IchNode implements AutoCloseable {
         if (scp != null) scp.close();
         if (retrainScheduler != null) retrainScheduler.close();
         if (completionTimer != null) completionTimer.shutdownNow();
+        if (fhirTimer != null) fhirTimer.shutdownNow();
         if (workers != null) workers.close();
+        if (segmenter instanceof AutoCloseable c) {
+            try { c.close(); } catch (Exception e) { log.warn("closing the segmenter: {}", e.toString()); }
+        }
         if (deliveries != null) deliveries.close();
         if (http != null) http.close();
         if (hl7 != null) hl7.close();

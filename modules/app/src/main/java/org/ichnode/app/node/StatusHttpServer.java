@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.ichnode.app.retrain.ActiveModel;
 import org.ichnode.app.retrain.RetrainScheduler;
+import org.ichnode.ris.fhir.FhirReportPuller;
 import org.ichnode.store.DeliveryQueue;
 import org.ichnode.store.StoreQueries;
 import org.ichnode.store.TrainingRun;
@@ -23,18 +24,18 @@ import java.util.stream.Collectors;
 
 /**
  * Plain HTTP for operations: {@code GET /health} (200 when the database answers, 503 otherwise) and
- * {@code GET /status} (series, job and delivery counts by state, as JSON) and
- * {@code POST /deliveries/resend?result=ID} (or {@code ?delivery=ID}) and {@code POST /retrain} (a retraining run now,
- * on whichever node's scheduler takes it). No patient data is served.
+ * {@code GET /status} (series, job and delivery counts by state, the FHIR pull's counts and cursor, and retraining:
+ * the active model and the latest run, as JSON), {@code POST /deliveries/resend?result=ID} (or {@code ?delivery=ID}) and
+ * {@code POST /retrain} (a retraining run now, on whichever node's scheduler takes it). No patient data is served.
  */
 final class StatusHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusHttpServer.class);
 
     private final HttpServer server;
 
-    /** @param retrain null when retraining is off on this node */
-    StatusHttpServer(InetAddress bind, int port, StoreQueries queries, DeliveryQueue deliveries, String nodeId,
-                     TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain) throws IOException {
+    /** @param fhir the FHIR pull, or null when there is none; @param retrain null when retraining is off on this node */
+    StatusHttpServer(InetAddress bind, int port, StoreQueries queries, DeliveryQueue deliveries, FhirReportPuller fhir,
+                     String nodeId, TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain) throws IOException {
         server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "http");
@@ -54,6 +55,7 @@ final class StatusHttpServer implements AutoCloseable {
                 send(ex, 200, "{\"node\":\"" + nodeId + "\",\"series\":" + json(queries.seriesCountsByState())
                         + ",\"jobs\":" + json(queries.jobCountsByState())
                         + ",\"deliveries\":" + json(deliveries.countsByState())
+                        + (fhir == null ? "" : ",\"fhir\":" + json(fhir))
                         + ",\"retraining\":" + retraining(runs, activeModel, retrain != null) + "}");
             } catch (RuntimeException e) {
                 send(ex, 503, "{\"status\":\"database unavailable\"}");
@@ -139,6 +141,26 @@ final class StatusHttpServer implements AutoCloseable {
     private static String json(Map<?, Long> counts) {
         return counts.entrySet().stream().map(e -> "\"" + e.getKey().toString().toLowerCase() + "\":" + e.getValue())
                 .collect(Collectors.joining(",", "{", "}"));
+    }
+
+    /** The pull's totals since start and its cursor (no report content, no secret). */
+    private static String json(FhirReportPuller fhir) {
+        FhirReportPuller.Stats s = fhir.stats();
+        return "{\"baseUrl\":" + quote(fhir.settings().base()) + ",\"searchParams\":" + quote(fhir.settings().searchParams()) + ",\"pulls\":" + s.pulls() + ",\"failedPulls\":" + s.failedPulls()
+                + ",\"fetched\":" + s.fetched() + ",\"stored\":" + s.stored() + ",\"duplicates\":" + s.duplicates()
+                + ",\"skipped\":" + s.skipped() + ",\"cursor\":" + quote(s.cursor()) + ",\"lastPullAt\":" + quote(s.lastPullAt())
+                + ",\"lastError\":" + quote(s.lastError()) + "}";
+    }
+
+    private static String quote(Object v) {
+        if (v == null) return "null";
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : v.toString().toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
     }
 
     private static void send(HttpExchange ex, int code, String body) throws IOException {

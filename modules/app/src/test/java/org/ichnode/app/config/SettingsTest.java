@@ -87,6 +87,45 @@ class SettingsTest {
     }
 
     @Test
+    void fhirPullIsOffByDefaultAndItsKeysAreChecked() {
+        Settings s = Settings.load(null, Map.of(), List.of());
+        assertEquals("", s.get(Keys.FHIR_BASE_URL));
+        assertEquals(300, s.getInt(Keys.FHIR_POLL_SECONDS));
+        Settings on = Settings.load(null, Map.of("ICHNODE_FHIR_AUTHORIZATION", "Bearer abc.def"),
+                List.of("fhir.baseUrl=https://ris.example.org/fhir", "fhir.pageSize=20"));
+        assertEquals("https://ris.example.org/fhir", on.get(Keys.FHIR_BASE_URL));
+        assertEquals("Bearer abc.def", on.get(Keys.FHIR_AUTHORIZATION));
+        assertFalse(on.describe().toString().contains("abc.def"), "the Authorization value is masked");
+
+        for (String bad : List.of("ftp://ris.example.org/fhir", "ris.example.org/fhir", "https://ris.example.org/fhir?x=1", "http://bad url")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("fhir.baseUrl=" + bad)), bad);
+            assertEquals("fhir.baseUrl", e.key());
+        }
+        ConfigException userInfo = assertThrows(ConfigException.class,
+                () -> Settings.load(null, Map.of(), List.of("fhir.baseUrl=https://user:hunter2@ris.example.org/fhir")));
+        assertEquals("fhir.baseUrl", userInfo.key());
+        assertFalse(userInfo.getMessage().contains("hunter2"), userInfo.getMessage());
+
+        ConfigException header = assertThrows(ConfigException.class,
+                () -> Settings.load(null, Map.of("ICHNODE_FHIR_AUTHORIZATION", "Bearer x\r\nX-Evil: 1"), List.of()));
+        assertEquals("fhir.authorization", header.key());
+        assertFalse(header.getMessage().contains("Bearer"), "the secret is not echoed");
+
+        assertEquals("category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD", Settings.load(null, Map.of(),
+                List.of("fhir.searchParams=category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD")).get(Keys.FHIR_SEARCH_PARAMS));
+        for (String bad : List.of("category", "_count=5", "category=RAD&_lastUpdated=gt2025", "category=a b")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("fhir.searchParams=" + bad)), bad);
+            assertEquals("fhir.searchParams", e.key());
+        }
+        assertEquals("fhir.pollSeconds", assertThrows(ConfigException.class,
+                () -> Settings.load(null, Map.of(), List.of("fhir.pollSeconds=5"))).key());
+        assertEquals("fhir.pageSize", assertThrows(ConfigException.class,
+                () -> Settings.load(null, Map.of(), List.of("fhir.pageSize=0"))).key());
+        assertEquals("fhir.timeoutSeconds", assertThrows(ConfigException.class,
+                () -> Settings.load(null, Map.of(), List.of("fhir.timeoutSeconds=soon"))).key());
+    }
+
+    @Test
     void passwordsAreMaskedInDescriptions() {
         Settings s = Settings.load(null, Map.of("ICHNODE_DB_PASSWORD", "secret"), List.of());
         assertFalse(s.describe().toString().contains("secret"));

@@ -12,6 +12,7 @@ import java.util.List;
  * <ol>
  *   <li>cams = ensemble ? mean(model A, model B) : model A</li>
  *   <li>cams = spatialFusion ? fuse(cams, positive) : cams</li>
+ *   <li>cams = renormalize ? cams / max(cams) per slice : cams</li>
  *   <li>mask = two sources ? aggregate(L1, L2, TH, mode) : (cams >= TH)</li>
  *   <li>gateNegativeSlices: slices flagged negative get an empty mask (fusion already zeroes them)</li>
  *   <li>crf: every non-empty slice mask is refined with {@link DenseCrf#refineMask} (unary from the binary mask with
@@ -49,11 +50,14 @@ public final class PseudoMaskPipeline {
      * @param crfParameters      CRF parameters; null: {@link DenseCrf.Parameters#defaults()} scaled to the slice width
      * @param crfMaskConfidence  unary confidence of the aggregated mask, in (0.5, 1)
      * @param gateNegativeSlices empty mask on slices flagged negative
+     * @param renormalize        divide each slice's map by its maximum after ensemble and fusion, so TH stays relative
+     *                           to the slice's peak (averaging two models or neighbouring slices lowers the peaks: without
+     *                           it, TH 0.3 and above found nothing on the phantom ablation)
      */
     public record Config(boolean shallowCam, Layer singleLayer, boolean ensemble, boolean spatialFusion,
                          boolean biLayer, boolean crf, double threshold, BiLayerAggregation.Mode mode,
                          SpatialContextFusion fusion, DenseCrf.Parameters crfParameters, double crfMaskConfidence,
-                         boolean gateNegativeSlices) {
+                         boolean gateNegativeSlices, boolean renormalize) {
         public Config {
             if (biLayer && !shallowCam) throw new IllegalArgumentException("bi-layer aggregation needs shallow CAMs");
             if (singleLayer == null || mode == null || fusion == null) throw new IllegalArgumentException("null setting");
@@ -72,37 +76,42 @@ public final class PseudoMaskPipeline {
             return new Config(k >= Stage.SHALLOW_CAM.ordinal(), Layer.LAYER2, k >= Stage.ENSEMBLE.ordinal(),
                     k >= Stage.SPATIAL_FUSION.ordinal(), k >= Stage.BI_LAYER.ordinal(), k >= Stage.CRF.ordinal(),
                     BiLayerAggregation.DEFAULT_THRESHOLD, BiLayerAggregation.Mode.OR, SpatialContextFusion.defaults(),
-                    null, 0.7, true);
+                    null, 0.7, true, false);
         }
 
         public Config withThreshold(double th) {
             return new Config(shallowCam, singleLayer, ensemble, spatialFusion, biLayer, crf, th, mode, fusion,
-                    crfParameters, crfMaskConfidence, gateNegativeSlices);
+                    crfParameters, crfMaskConfidence, gateNegativeSlices, renormalize);
         }
 
         public Config withMode(BiLayerAggregation.Mode m) {
             return new Config(shallowCam, singleLayer, ensemble, spatialFusion, biLayer, crf, threshold, m, fusion,
-                    crfParameters, crfMaskConfidence, gateNegativeSlices);
+                    crfParameters, crfMaskConfidence, gateNegativeSlices, renormalize);
         }
 
         public Config withSingleLayer(Layer layer) {
             return new Config(shallowCam, layer, ensemble, spatialFusion, biLayer, crf, threshold, mode, fusion,
-                    crfParameters, crfMaskConfidence, gateNegativeSlices);
+                    crfParameters, crfMaskConfidence, gateNegativeSlices, renormalize);
         }
 
         public Config withCrf(boolean on, DenseCrf.Parameters parameters, double confidence) {
             return new Config(shallowCam, singleLayer, ensemble, spatialFusion, biLayer, on, threshold, mode, fusion,
-                    parameters, confidence, gateNegativeSlices);
+                    parameters, confidence, gateNegativeSlices, renormalize);
         }
 
         public Config withFusion(boolean on, SpatialContextFusion f) {
             return new Config(shallowCam, singleLayer, ensemble, on, biLayer, crf, threshold, mode, f,
-                    crfParameters, crfMaskConfidence, gateNegativeSlices);
+                    crfParameters, crfMaskConfidence, gateNegativeSlices, renormalize);
+        }
+
+        public Config withRenormalize(boolean on) {
+            return new Config(shallowCam, singleLayer, ensemble, spatialFusion, biLayer, crf, threshold, mode, fusion,
+                    crfParameters, crfMaskConfidence, gateNegativeSlices, on);
         }
 
         public Config withGateNegativeSlices(boolean gate) {
             return new Config(shallowCam, singleLayer, ensemble, spatialFusion, biLayer, crf, threshold, mode, fusion,
-                    crfParameters, crfMaskConfidence, gate);
+                    crfParameters, crfMaskConfidence, gate, renormalize);
         }
     }
 
@@ -147,6 +156,7 @@ public final class PseudoMaskPipeline {
                 cams = BiModelEnsemble.mean(a, b);
             }
             if (config.spatialFusion()) cams = config.fusion().fuse(cams, positive);
+            if (config.renormalize()) cams = maxNormalized(cams);
             maps.add(cams);
         }
         byte[][] masks = maps.size() == 2
@@ -166,6 +176,19 @@ public final class PseudoMaskPipeline {
             }
         }
         return CamStacks.flatten(masks);
+    }
+
+    /** Each slice divided by its maximum (an all-zero slice stays zero). */
+    static float[][] maxNormalized(float[][] stack) {
+        float[][] out = new float[stack.length][];
+        for (int s = 0; s < stack.length; s++) {
+            float max = 0;
+            for (float v : stack[s]) if (v > max) max = v;
+            float[] o = stack[s].clone();
+            if (max > 0) for (int i = 0; i < o.length; i++) o[i] /= max;
+            out[s] = o;
+        }
+        return out;
     }
 
     private static boolean isEmpty(byte[] m) {

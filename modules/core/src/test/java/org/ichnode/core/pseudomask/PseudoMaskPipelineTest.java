@@ -135,7 +135,7 @@ class PseudoMaskPipelineTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new PseudoMaskPipeline(Config.forStage(Stage.ENSEMBLE)).run(2, 2, a, null, pos, null));
         assertThrows(IllegalArgumentException.class, () -> new Config(false, PseudoMaskPipeline.Layer.LAYER1, false,
-                false, true, false, 0.2, BiLayerAggregation.Mode.OR, SpatialContextFusion.defaults(), null, 0.7, true));
+                false, true, false, 0.2, BiLayerAggregation.Mode.OR, SpatialContextFusion.defaults(), null, 0.7, true, false));
         // CRF on needs the intensity
         assertThrows(IllegalArgumentException.class, () -> new PseudoMaskPipeline(bare.withCrf(true, null, 0.7))
                 .run(2, 2, a, null, pos, null));

@@ -5,7 +5,9 @@ import java.util.Objects;
 
 /**
  * One report taken from an HL7 v2 ORU^R01 message (one per OBR order group), as the listener hands it to a
- * {@link ReportSink}. At least one of accession number and Study Instance UID is set.
+ * {@link ReportSink}. At least one of accession number and Study Instance UID is set. The FHIR pull hands over its
+ * DiagnosticReports in the same shape (see org.ichnode.ris.fhir.DiagnosticReportMapper): sender = the FHIR base URL,
+ * message control id = DiagnosticReport/id/_history/version, part 1, the FHIR status, no HL7 version.
  *
  * @param sender           MSH-3^MSH-4 (sending application ^ facility), "" when empty
  * @param messageControlId MSH-10
@@ -17,7 +19,7 @@ import java.util.Objects;
  * @param observationTime  OBR-7, or null
  * @param resultTime       OBR-22 (results report / status change time), or null
  * @param text             OBX-5 values of type TX, FT or ST and NTE-3 comments after the OBR, in message order, one line each
- * @param hl7Version       MSH-12
+ * @param hl7Version       MSH-12 (null for FHIR)
  */
 public record IncomingReport(String sender, String messageControlId, int messagePart, String accessionNumber,
                              String studyInstanceUid, String patientId, String resultStatus, Instant observationTime,

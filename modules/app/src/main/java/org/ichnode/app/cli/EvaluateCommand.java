@@ -1,0 +1,38 @@
+package org.ichnode.app.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.ichnode.app.node.SegmenterChoice;
+import org.ichnode.core.segmentation.HuThresholdSegmenter;
+import org.ichnode.core.segmentation.Segmenter;
+import org.ichnode.model.LabelledStudy;
+
+/**
+ * {@code ./ichnode evaluate --model DIR|default|baseline [--data ...] [--out DIR]}: a model (ich-node artifact or SavedModel, or the HU baseline)
+ * against true masks; writes report.json, report.md and PNG overlays, prints the JSON last.
+ */
+public final class EvaluateCommand {
+
+    public int run(Args args) throws Exception {
+        String model = args.option("--model", "default");
+        Path out = Path.of(args.option("--out", "var/evaluation"));
+        DatasetOption data = DatasetOption.parse(args, "phantom:full", 1000, 20);
+        int overlays = args.intOption("--overlays", 6);
+        int threads = args.intOption("--threads", 2);
+        args.requireNoneLeft();
+        Segmenter seg = switch (model) {
+            case "baseline" -> new HuThresholdSegmenter();
+            case "default" -> SegmenterChoice.load(SegmenterChoice.defaultModel(), threads);
+            default -> SegmenterChoice.loadAny(Path.of(model), threads);
+        };
+        try {
+            List<LabelledStudy> studies = data.load(false);
+            EvaluationRun.Result r = EvaluationRun.run(seg, studies, out, overlays);
+            System.out.println(seg.algorithmName() + " " + seg.algorithmVersion() + " on " + data.describe() + ": report in " + out);
+            System.out.println(r.report().toJson());
+        } finally {
+            if (seg instanceof AutoCloseable c) c.close();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,35 @@
+package org.ichnode.app.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.ichnode.core.phantom.PhantomGenerator;
+import org.ichnode.core.phantom.PhantomOptions;
+import org.ichnode.model.LabelledStudy;
+
+/**
+ * Phantom studies for the model commands: {@code --phantom small} (128x128x12, fast) or {@code full} (512x512, 24
+ * to 64 slices, as a scanner writes them). Study i of seed s is always the same study; training and test sets use
+ * disjoint index ranges, so no phantom patient is in both.
+ */
+final class PhantomStudies {
+    private PhantomStudies() {}
+
+    static PhantomOptions options(String kind) {
+        return switch (kind) {
+            case "small" -> PhantomOptions.small();
+            case "full" -> PhantomOptions.defaults();
+            default -> throw new IllegalArgumentException("--phantom must be small or full, got '" + kind + "'");
+        };
+    }
+
+    static List<LabelledStudy> generate(PhantomOptions options, long seed, int from, int count, boolean studyLabelsOnly) {
+        PhantomGenerator gen = new PhantomGenerator(options);
+        List<LabelledStudy> out = new ArrayList<>(count);
+        for (int i = from; i < from + count; i++) {
+            LabelledStudy s = LabelledStudy.fromPhantom(gen.generate(seed, i));
+            out.add(studyLabelsOnly ? s.studyLabelOnly() : s);
+            if ((i - from + 1) % 20 == 0) System.err.printf("ichnode: generated %d/%d phantom studies%n", i - from + 1, count);
+        }
+        return out;
+    }
+}

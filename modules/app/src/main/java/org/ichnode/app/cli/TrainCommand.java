@@ -1,0 +1,65 @@
+package org.ichnode.app.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import org.ichnode.model.LabelledStudy;
+import org.ichnode.model.ModelSegmenter;
+import org.ichnode.model.WeakSupervision;
+
+/**
+ * {@code ./ichnode train --out DIR [...]}: the weak learning loop from image-level labels (slice labels, or
+ * {@code --labels study} for study labels only) into a model artifact folder. On phantom data the held-out studies
+ * after the training range are evaluated and written into the artifact's metrics.json.
+ */
+public final class TrainCommand {
+
+    public int run(Args args) throws Exception {
+        String outOpt = args.option("--out");
+        if (outOpt == null) throw new IllegalArgumentException("train needs --out DIR (the model artifact folder to write)");
+        Path out = Path.of(outOpt);
+        DatasetOption data = DatasetOption.parse(args, "phantom:full", 0, 40);
+        int size = args.intOption("--size", 256);
+        String labels = args.option("--labels", "slice");
+        int classifierSteps = args.intOption("--classifier-steps", 1200);
+        int unetSteps = args.intOption("--unet-steps", 1500);
+        int heldOut = args.intOption("--held-out", 10);
+        int threads = args.intOption("--threads", 2);
+        String version = args.option("--version", LocalDate.now() + "-" + (data.isPhantom() ? "phantom" : "site"));
+        args.requireNoneLeft();
+        if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
+        if (Files.exists(out.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
+            throw new IllegalArgumentException(out + " already holds a model; choose a new folder (artifacts are never overwritten)");
+        }
+        ModelRuntime.configure(threads);
+        boolean studyOnly = labels.equals("study");
+        WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+                .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+        long t0 = System.nanoTime();
+        List<LabelledStudy> studies = data.load(studyOnly);
+        WeakSupervision.Result r = new WeakSupervision(plan, m -> System.err.println("ichnode: " + m))
+                .train(studies, "ich-node weak U-Net", version);
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        String metrics;
+        try (ModelSegmenter seg = new ModelSegmenter(r.model(), ModelSegmenter.DEFAULT_CHUNK)) {
+            String throughput = String.format(Locale.ROOT,
+                    "\"trainingSeconds\":%.1f,\"classifierSlicesPerSecond\":[%.1f,%.1f],\"unetSlicesPerSecond\":%.1f,\"unetSteps\":%d,\"unetBestValidationDice\":%s",
+                    trainSeconds, r.classifierA().slicesPerSecond(), r.classifierB().slicesPerSecond(), r.unet().slicesPerSecond(),
+                    r.unet().steps(), Double.isFinite(r.unet().bestValidationDice()) ? String.format(Locale.ROOT, "%.4f", r.unet().bestValidationDice()) : "null");
+            if (data.isPhantom() && heldOut > 0) {
+                System.err.println("ichnode: evaluating on " + heldOut + " held-out phantom studies");
+                EvaluationRun.Result e = EvaluationRun.run(seg, data.heldOut(heldOut).load(false), null, 0);
+                metrics = "{\"heldOut\":" + e.report().toJson() + "," + throughput + "}";
+            } else {
+                metrics = "{" + throughput + "}";
+            }
+            r.model().save(out, r.trainingDataJson(), metrics + "\n");
+        }
+        System.out.printf(Locale.ROOT, "model %s written to %s in %.0f s (%d training studies, %d validation, %d pseudo-masked slices)%n",
+                version, out, (System.nanoTime() - t0) / 1e9, r.trainStudies(), r.validationStudies(), r.pseudoMaskSlices());
+        System.out.println(metrics);
+        return 0;
+    }
+}

@@ -1,0 +1,142 @@
+package org.ichnode.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.ichnode.core.pseudomask.BiLayerAggregation;
+import org.ichnode.core.pseudomask.PseudoMaskPipeline;
+import org.ichnode.core.segmentation.HuThresholdSegmenter;
+import org.ichnode.core.segmentation.Segmentation;
+import org.ichnode.core.segmentation.Segmenter;
+
+/**
+ * The paper's ablation on studies with known truth (phantom): pseudo-mask quality on the training studies for each
+ * cumulative stage (deep Grad-CAM, + shallow-feature CAM, + ensemble, + spatial fusion, + bi-layer aggregation,
+ * + dense CRF, then ich-node's per-slice renormalisation before the threshold), a TH sweep with OR and AND (on the
+ * plan's pseudo-mask configuration), then on held-out studies the U-Net trained on the pseudo masks next to
+ * the fully supervised U-Net (same network and steps, true masks) and the HU baseline. Returns a Markdown table and
+ * a JSON object.
+ */
+public final class AblationExperiment {
+
+    public record Outcome(String markdown, String json, Map<String, Evaluation.Report> rows) {}
+
+    private final WeakSupervision.Plan plan;
+    private final Consumer<String> progress;
+    private final double[] sweep;
+
+    public AblationExperiment(WeakSupervision.Plan plan, double[] sweep, Consumer<String> progress) {
+        this.plan = plan;
+        this.sweep = sweep.clone();
+        this.progress = progress == null ? s -> {} : progress;
+    }
+
+    public Outcome run(List<LabelledStudy> train, List<LabelledStudy> test) {
+        WeakSupervision weak = new WeakSupervision(plan, progress);
+        List<PreparedStudy> fit = weak.prepare(train, "training");
+        Map<String, Evaluation.Report> rows = new LinkedHashMap<>();
+        try (ResNetClassifier a = ResNetClassifier.create(ResNetConfig.resnet10(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
+             ResNetClassifier b = ResNetClassifier.create(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()))) {
+            progress.accept("classifier A");
+            TrainingReport ra = weak.trainClassifier(a, fit, plan.classifierTraining());
+            progress.accept("classifier B");
+            TrainingReport rb = weak.trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
+            progress.accept(String.format(Locale.ROOT, "classifiers: %.1f and %.1f slices/s", ra.slicesPerSecond(), rb.slicesPerSecond()));
+
+            // CAMs once per positive training study; each configuration re-runs only the cheap steps after them
+            List<PreparedStudy> positives = new ArrayList<>();
+            List<StudyCams> cams = new ArrayList<>();
+            for (PreparedStudy s : fit) {
+                if (!s.study().positive()) continue;
+                positives.add(s);
+                cams.add(StudyCams.compute(a, b, s, plan.camChunk()));
+            }
+            for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
+                rows.put("pseudo: " + stageName(stage), pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage)));
+                progress.accept("stage " + stage + " done");
+            }
+            rows.put("pseudo: + per-slice renormalisation (ich-node)",
+                    pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
+            for (double th : sweep) {
+                for (BiLayerAggregation.Mode mode : BiLayerAggregation.Mode.values()) {
+                    PseudoMaskPipeline.Config c = plan.pseudoMasks().withThreshold(th).withMode(mode);
+                    rows.put(String.format(Locale.ROOT, "sweep: TH %.1f %s", th, mode), pseudoQuality(positives, cams, c));
+                }
+            }
+
+            List<PreparedStudy> held = weak.prepare(test, "test");
+            // the U-Nets: on pseudo masks (weak) and on the true masks (fully supervised reference)
+            progress.accept("U-Net on pseudo masks");
+            SegmentationSet weakSet = weak.pseudoMaskSet(fit, a, b, plan.pseudoMasks());
+            rows.put("U-Net on pseudo masks (weak)", unetOnTest(weakSet, a, b, test));
+            progress.accept("U-Net on true masks");
+            rows.put("U-Net on true masks (fully supervised)", unetOnTest(WeakSupervision.trueMaskSet(fit), a, b, test));
+            rows.put("HU baseline", onTest(new HuThresholdSegmenter(), test));
+            if (held.isEmpty()) throw new IllegalArgumentException("no test studies");
+        }
+        return new Outcome(markdown(rows), json(rows), rows);
+    }
+
+    private Evaluation.Report pseudoQuality(List<PreparedStudy> studies, List<StudyCams> cams, PseudoMaskPipeline.Config config) {
+        long t0 = System.nanoTime();
+        List<Evaluation.StudyResult> r = new ArrayList<>();
+        for (int i = 0; i < studies.size(); i++) {
+            PreparedStudy s = studies.get(i);
+            boolean[] pos = PseudoMasks.positiveSlices(s, cams.get(i), !plan.studyLabelsOnly());
+            byte[][] m = PseudoMasks.build(config, s, cams.get(i), pos);
+            r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
+        }
+        return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private Evaluation.Report unetOnTest(SegmentationSet set, ResNetClassifier a, ResNetClassifier b, List<LabelledStudy> test) {
+        // early stopping is off here: the weak run has no true masks to stop on, and both U-Nets get the same steps
+        SegmentationTrainingOptions o = plan.unetTraining().withEvalEvery(0, 1);
+        UNet unet = UNet.create(plan.unet());
+        SegmentationTrainer.Report rep = new SegmentationTrainer(o).train(unet, set, null);
+        progress.accept(String.format(Locale.ROOT, "U-Net: %d steps, %.1f slices/s", rep.steps(), rep.slicesPerSecond()));
+        // the classifiers are borrowed for the study probability; the IchModel must not close them
+        IchModel model = new IchModel(new IchModel.Settings("ablation", "0", plan.preprocess(), 0.5, 0.05), a, b, unet);
+        Evaluation.Report r = onTest(new ModelSegmenter(model, plan.camChunk()), test);
+        unet.close();
+        return r;
+    }
+
+    private static Evaluation.Report onTest(Segmenter seg, List<LabelledStudy> test) {
+        long t0 = System.nanoTime();
+        List<Evaluation.StudyResult> r = new ArrayList<>();
+        for (LabelledStudy s : test) {
+            Segmentation out = seg.segment(s.volume());
+            r.add(Evaluation.evaluate(s.id(), s.volume(), s.trueMask(), out.mask(), s.positive(), out.studyProbability()));
+        }
+        return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
+    }
+
+    static String stageName(PseudoMaskPipeline.Stage s) {
+        return switch (s) {
+            case DEEP_GRADCAM -> "deep Grad-CAM";
+            case SHALLOW_CAM -> "+ shallow-feature CAM (layer2)";
+            case ENSEMBLE -> "+ bi-model ensemble";
+            case SPATIAL_FUSION -> "+ spatial context fusion";
+            case BI_LAYER -> "+ bi-layer OR aggregation";
+            case CRF -> "+ dense CRF";
+        };
+    }
+
+    private static String markdown(Map<String, Evaluation.Report> rows) {
+        StringBuilder b = new StringBuilder("| row | Dice | IoU | mIoU | CL | ML | FPL | vol. err. mL | study AUC |\n|---|---|---|---|---|---|---|---|---|\n");
+        rows.forEach((k, r) -> b.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %d | %d | %d | %.2f | %s |%n", k,
+                r.pooledDice(), r.pooledIou(), r.pooledMIou(), r.lesions().correct(), r.lesions().missed(),
+                r.lesions().falsePositive(), r.meanAbsVolumeErrorMl(), Evaluation.num(r.studyAuc()))));
+        return b.toString();
+    }
+
+    private static String json(Map<String, Evaluation.Report> rows) {
+        StringBuilder b = new StringBuilder("{");
+        rows.forEach((k, r) -> b.append(b.length() > 1 ? "," : "").append('"').append(k.replace("\"", "'")).append("\":").append(r.toJson()));
+        return b.append('}').toString();
+    }
+}

@@ -1,0 +1,140 @@
+package org.ichnode.model;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * A model artifact: one versioned folder holding everything inference needs and what it was made from.
+ * <pre>
+ *   ichnode-model.properties   version, name, preprocessing (size, windows), mask threshold, minimum lesion volume
+ *   classifier-a/ classifier-b/  the two ensemble classifiers (study probability for the SR)
+ *   unet/                      the segmentation network (the only network that draws the mask)
+ *   training-data.json         what it was trained on (counts, study ids hashed, label kind)
+ *   metrics.json               how it did on held-out data
+ * </pre>
+ * Owns the networks' native memory: close it.
+ */
+public final class IchModel implements AutoCloseable {
+    public static final String DESCRIPTOR = "ichnode-model.properties";
+
+    /**
+     * @param name             e.g. "ich-node weak U-Net"
+     * @param version          the version written into SEG/SR (e.g. "2026.12.01-phantom")
+     * @param preprocess       how slices become inputs
+     * @param maskThreshold    U-Net probability at or above which a voxel is hemorrhage
+     * @param minLesionVolumeMl smaller connected components are dropped
+     */
+    public record Settings(String name, String version, PreprocessOptions preprocess, double maskThreshold, double minLesionVolumeMl) {
+        public Settings {
+            if (name == null || name.isBlank() || version == null || !version.matches("[A-Za-z0-9_.+-]{1,64}")) {
+                throw new IllegalArgumentException("model name and version (letters, digits, . _ + -) are required");
+            }
+            if (!(maskThreshold > 0 && maskThreshold < 1)) throw new IllegalArgumentException("mask threshold must be in (0, 1)");
+            if (!(minLesionVolumeMl >= 0)) throw new IllegalArgumentException("min lesion volume must be >= 0");
+        }
+    }
+
+    private final Settings settings;
+    private final ResNetClassifier classifierA;
+    private final ResNetClassifier classifierB;
+    private final UNet unet;
+
+    public IchModel(Settings settings, ResNetClassifier classifierA, ResNetClassifier classifierB, UNet unet) {
+        if (unet.config().inputSize() != settings.preprocess().size() || unet.config().inputChannels() != settings.preprocess().channels()) {
+            throw new IllegalArgumentException("U-Net " + unet.config() + " does not fit preprocessing " + settings.preprocess());
+        }
+        for (ResNetClassifier c : List.of(classifierA, classifierB)) {
+            if (c.config().inputSize() != settings.preprocess().size() || c.config().inputChannels() != settings.preprocess().channels()) {
+                throw new IllegalArgumentException("classifier " + c.config() + " does not fit preprocessing");
+            }
+        }
+        this.settings = settings;
+        this.classifierA = classifierA;
+        this.classifierB = classifierB;
+        this.unet = unet;
+    }
+
+    public Settings settings() { return settings; }
+    public ResNetClassifier classifierA() { return classifierA; }
+    public ResNetClassifier classifierB() { return classifierB; }
+    public UNet unet() { return unet; }
+
+    /** Writes the artifact; {@code trainingData} and {@code metrics} are JSON texts (may be null). */
+    public void save(Path dir, String trainingData, String metrics) throws IOException {
+        Files.createDirectories(dir);
+        classifierA.save(dir.resolve("classifier-a"));
+        classifierB.save(dir.resolve("classifier-b"));
+        unet.save(dir.resolve("unet"));
+        if (trainingData != null) Files.writeString(dir.resolve("training-data.json"), trainingData);
+        if (metrics != null) Files.writeString(dir.resolve("metrics.json"), metrics);
+        Properties p = new Properties();
+        p.setProperty("name", settings.name());
+        p.setProperty("version", settings.version());
+        p.setProperty("input.size", Integer.toString(settings.preprocess().size()));
+        List<String> w = new ArrayList<>();
+        for (HuWindow h : settings.preprocess().windows()) w.add(fmt(h.level()) + "/" + fmt(h.width()));
+        p.setProperty("input.windows", String.join(",", w));
+        p.setProperty("mask.threshold", fmt(settings.maskThreshold()));
+        p.setProperty("lesion.minVolumeMl", fmt(settings.minLesionVolumeMl()));
+        // written last: a folder without it is an incomplete artifact and does not load
+        Path tmp = dir.resolve(DESCRIPTOR + ".tmp");
+        try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) { p.store(out, "ich-node model artifact"); }
+        Files.move(tmp, dir.resolve(DESCRIPTOR), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    public static Settings readSettings(Path dir) throws IOException {
+        Path f = dir.resolve(DESCRIPTOR);
+        if (!Files.isRegularFile(f)) throw new IOException("not a model artifact (no " + DESCRIPTOR + "): " + dir);
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) { p.load(r); }
+        try {
+            List<HuWindow> windows = new ArrayList<>();
+            for (String w : required(p, "input.windows").split(",")) {
+                String[] lw = w.trim().split("/");
+                windows.add(new HuWindow(Double.parseDouble(lw[0]), Double.parseDouble(lw[1])));
+            }
+            return new Settings(required(p, "name"), required(p, "version"),
+                    new PreprocessOptions(Integer.parseInt(required(p, "input.size")), windows),
+                    Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")));
+        } catch (RuntimeException e) {
+            throw new IOException("bad " + DESCRIPTOR + " in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static IchModel load(Path dir) throws IOException {
+        Settings s = readSettings(dir);
+        ResNetClassifier a = null, b = null;
+        try {
+            a = ResNetClassifier.load(dir.resolve("classifier-a"));
+            b = ResNetClassifier.load(dir.resolve("classifier-b"));
+            UNet u = UNet.load(dir.resolve("unet"));
+            return new IchModel(s, a, b, u);
+        } catch (IOException | RuntimeException e) {
+            if (a != null) a.close();
+            if (b != null) b.close();
+            throw e;
+        }
+    }
+
+    private static String required(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) throw new IllegalArgumentException("missing " + key);
+        return v.trim();
+    }
+
+    private static String fmt(double d) { return d == Math.rint(d) ? Long.toString((long) d) : String.format(Locale.ROOT, "%s", d); }
+
+    @Override public void close() {
+        classifierA.close();
+        classifierB.close();
+        unet.close();
+    }
+}

@@ -1,0 +1,32 @@
+package org.ichnode.model;
+
+import org.ichnode.core.phantom.PhantomStudy;
+import org.ichnode.core.volume.Volume;
+
+/**
+ * A study as the learning loop sees it: the CT volume and the labels a report gives.
+ *
+ * @param id          study id (e.g. Study Instance UID or phantom id); never a patient name
+ * @param patientId   for patient-wise splits (no patient in two splits)
+ * @param volume      the CT in HU
+ * @param positive    study label: hemorrhage somewhere in the study
+ * @param sliceLabels per-slice labels when known, else null (study label only)
+ * @param trueMask    the true hemorrhage mask in Volume voxel order when known (phantom, annotated import), else
+ *                    null; used for evaluation and the fully supervised reference only, never by weak training
+ */
+public record LabelledStudy(String id, String patientId, Volume volume, boolean positive, boolean[] sliceLabels, byte[] trueMask) {
+
+    public LabelledStudy {
+        if (sliceLabels != null && sliceLabels.length != volume.slices()) {
+            throw new IllegalArgumentException(sliceLabels.length + " slice labels for " + volume.slices() + " slices");
+        }
+        if (trueMask != null && trueMask.length != volume.hu().length) throw new IllegalArgumentException("mask size");
+    }
+
+    public static LabelledStudy fromPhantom(PhantomStudy s) {
+        return new LabelledStudy(s.studyId(), s.patientId(), s.volume(), s.hemorrhage(), s.sliceLabels().clone(), s.mask());
+    }
+
+    /** The same study with its slice labels hidden: what a study-level report gives. */
+    public LabelledStudy studyLabelOnly() { return new LabelledStudy(id, patientId, volume, positive, null, trueMask); }
+}

@@ -1,0 +1,86 @@
+package org.ichnode.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.ichnode.core.segmentation.BrainMask;
+import org.ichnode.core.segmentation.LesionMeasurer;
+import org.ichnode.core.segmentation.Segmentation;
+import org.ichnode.core.segmentation.Segmenter;
+import org.ichnode.core.volume.Volume;
+
+/**
+ * Inference with a trained {@link IchModel} through the node's {@link Segmenter} interface. Only the U-Net draws the
+ * mask; the classifiers give the study probability.
+ * <ol>
+ *   <li>every slice preprocessed to the model grid (in parallel);</li>
+ *   <li>U-Net probabilities, {@code chunk} slices per forward pass, each chunk in its own NDManager (bounded memory);</li>
+ *   <li>each probability map resampled back onto its source slice ({@link SliceMapping#toSource}), thresholded, and
+ *       kept only inside the intracranial mask ({@link BrainMask}, not eroded: subdural and epidural blood lie
+ *       against the inner table);</li>
+ *   <li>3-D connected components below the minimum lesion volume dropped, lesions measured
+ *       ({@link LesionMeasurer});</li>
+ *   <li>study probability: the highest slice probability of the two classifiers' mean (not calibrated).</li>
+ * </ol>
+ * One segmentation at a time per instance (calls are serialised); close it to free native memory.
+ */
+public final class ModelSegmenter implements Segmenter, AutoCloseable {
+    public static final int DEFAULT_CHUNK = 8;
+
+    private final IchModel model;
+    private final int chunk;
+
+    public ModelSegmenter(IchModel model, int chunk) {
+        if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1");
+        this.model = model;
+        this.chunk = chunk;
+    }
+
+    public static ModelSegmenter load(Path artifactDir) throws IOException {
+        return new ModelSegmenter(IchModel.load(artifactDir), DEFAULT_CHUNK);
+    }
+
+    public IchModel model() { return model; }
+
+    @Override
+    public synchronized Segmentation segment(Volume volume) {
+        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
+        PreparedSlice[] prepared = new PreparedSlice[volume.slices()];
+        IntStream.range(0, prepared.length).parallel().forEach(k -> prepared[k] = pre.prepare(volume, k));
+        List<PreparedSlice> slices = List.of(prepared);
+        List<float[]> p = model.unet().predictProbabilities(slices, chunk);
+        byte[] intracranial = new BrainMask().compute(volume).intracranial();
+        int per = volume.voxelsPerSlice();
+        float[] probability = new float[per * volume.slices()];
+        byte[] mask = new byte[probability.length];
+        float th = (float) model.settings().maskThreshold();
+        IntStream.range(0, prepared.length).parallel().forEach(k -> {
+            float[] src = prepared[k].mapping().toSource(p.get(k));
+            int off = k * per;
+            for (int i = 0; i < per; i++) {
+                probability[off + i] = src[i];
+                if (src[i] >= th && intracranial[off + i] != 0) mask[off + i] = 1;
+            }
+        });
+        LesionMeasurer.Result lesions = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX,
+                model.settings().minLesionVolumeMl(), 3.0).measure(volume, mask, intracranial);
+        return new Segmentation(lesions.mask(), probability, studyProbability(slices), lesions.findings(),
+                algorithmName(), algorithmVersion());
+    }
+
+    /** Highest slice probability of the mean of the two classifiers. */
+    double studyProbability(List<PreparedSlice> slices) {
+        float[] a = model.classifierA().predictProbabilities(slices, chunk);
+        float[] b = model.classifierB().predictProbabilities(slices, chunk);
+        double best = 0;
+        for (int i = 0; i < a.length; i++) best = Math.max(best, 0.5 * (a[i] + b[i]));
+        return Math.min(1, Math.max(0, best));
+    }
+
+    @Override public String algorithmName() { return model.settings().name(); }
+
+    @Override public String algorithmVersion() { return model.settings().version(); }
+
+    @Override public void close() { model.close(); }
+}

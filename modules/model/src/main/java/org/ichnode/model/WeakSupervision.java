@@ -1,0 +1,196 @@
+package org.ichnode.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.ichnode.core.pseudomask.PseudoMaskPipeline;
+
+/**
+ * The learning loop of the published method, step by step: preprocess -> two classifiers of different depth trained
+ * on image-level labels (slice labels, or study labels only through {@link StudyLabelTrainer}) -> shallow-feature
+ * CAMs of both ({@link StudyCams}) -> pseudo masks ({@link PseudoMasks}: ensemble, spatial fusion, bi-layer OR, dense
+ * CRF) -> U-Net trained on the pseudo masks ({@link SegmentationTrainer}). Each step is a public method with its
+ * inputs and outputs, so the ablation and the node's retraining use the same pieces. True masks are never read here
+ * except by {@link #trueMaskSet} (the fully supervised reference).
+ */
+public final class WeakSupervision {
+
+    /**
+     * @param preprocess         slice preprocessing
+     * @param classifierWidth    base width of both classifiers (resnet10 and resnet18)
+     * @param classifierTraining classifier training options (resnet18 uses seed + 1)
+     * @param studyLabelsOnly    train the classifiers from study labels even when slice labels are known
+     * @param pseudoMasks        the pseudo-mask steps
+     * @param unet               the U-Net
+     * @param unetTraining       U-Net training options
+     * @param validationFraction share of patients held out of U-Net training for early stopping (targets: pseudo masks)
+     * @param camChunk           slices per CAM forward/backward pass
+     * @param seed               split seed
+     */
+    public record Plan(PreprocessOptions preprocess, int classifierWidth, TrainingOptions classifierTraining,
+                       boolean studyLabelsOnly, PseudoMaskPipeline.Config pseudoMasks, UNetConfig unet,
+                       SegmentationTrainingOptions unetTraining, double validationFraction, int camChunk, long seed) {
+
+        /** Small and fast: for tests and the CI retraining run. */
+        public static Plan quick(int size) {
+            return new Plan(PreprocessOptions.single(size), 8,
+                    TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
+                    false, PseudoMaskPipeline.Config.full().withRenormalize(true), new UNetConfig(8, 3, 1, size),
+                    SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L);
+        }
+
+        /** What the shipped model and the experiments use (CPU-sized). */
+        public static Plan standard(int size) {
+            return new Plan(PreprocessOptions.single(size), 16,
+                    TrainingOptions.defaults().withSteps(1200).withBatchSize(16).withLearningRate(1e-3).withMaxShift(8).withLogEvery(100),
+                    false, PseudoMaskPipeline.Config.full().withRenormalize(true), new UNetConfig(16, 4, 1, size),
+                    SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L);
+        }
+
+        public Plan withStudyLabelsOnly(boolean on) {
+            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed);
+        }
+
+        public Plan withPseudoMasks(PseudoMaskPipeline.Config c) {
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed);
+        }
+
+        public Plan withSteps(int classifierSteps, int unetSteps) {
+            return new Plan(preprocess, classifierWidth, classifierTraining.withSteps(classifierSteps), studyLabelsOnly, pseudoMasks, unet,
+                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed);
+        }
+    }
+
+    /** What {@link #train} made and how the steps went. */
+    public record Result(IchModel model, TrainingReport classifierA, TrainingReport classifierB,
+                         SegmentationTrainer.Report unet, int trainStudies, int validationStudies, int pseudoMaskSlices,
+                         String trainingDataJson) {}
+
+    private final Plan plan;
+    private final Consumer<String> progress;
+
+    public WeakSupervision(Plan plan, Consumer<String> progress) {
+        this.plan = plan;
+        this.progress = progress == null ? s -> {} : progress;
+    }
+
+    public Plan plan() { return plan; }
+
+    /** The whole loop; the returned model is owned by the caller. */
+    public Result train(List<LabelledStudy> studies, String name, String version) {
+        PatientSplit split = PatientSplit.of(studies, plan.validationFraction(), plan.seed());
+        List<PreparedStudy> fit = prepare(split.train(), "training");
+        List<PreparedStudy> val = prepare(split.held(), "validation");
+        ResNetClassifier a = null, b = null;
+        try {
+            progress.accept("classifier A (resnet10)");
+            a = ResNetClassifier.create(ResNetConfig.resnet10(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
+            TrainingReport ra = trainClassifier(a, fit, plan.classifierTraining());
+            progress.accept("classifier B (resnet18)");
+            b = ResNetClassifier.create(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
+            TrainingReport rb = trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
+            progress.accept("pseudo masks");
+            SegmentationSet fitSet = pseudoMaskSet(fit, a, b, plan.pseudoMasks());
+            SegmentationSet valSet = pseudoMaskSet(val, a, b, plan.pseudoMasks());
+            progress.accept("U-Net on " + fitSet.foregroundSlices() + " pseudo-masked slices of " + fitSet.size());
+            UNet unet = UNet.create(plan.unet());
+            SegmentationTrainer.Report ru = new SegmentationTrainer(plan.unetTraining()).train(unet, fitSet, valSet);
+            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), 0.5, 0.05), a, b, unet);
+            return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
+        } catch (RuntimeException e) {
+            if (a != null) a.close();
+            if (b != null) b.close();
+            throw e;
+        }
+    }
+
+    public List<PreparedStudy> prepare(List<LabelledStudy> studies, String what) {
+        SlicePreprocessor pre = new SlicePreprocessor(plan.preprocess());
+        List<PreparedStudy> out = new ArrayList<>(studies.size());
+        for (int i = 0; i < studies.size(); i++) {
+            out.add(PreparedStudy.prepare(studies.get(i), pre));
+            if ((i + 1) % 20 == 0) progress.accept("prepared " + (i + 1) + "/" + studies.size() + " " + what + " studies");
+        }
+        return out;
+    }
+
+    /** Step 2: slice labels when every study has them (and study labels are not forced), else MIL on study labels. */
+    public TrainingReport trainClassifier(ResNetClassifier c, List<PreparedStudy> studies, TrainingOptions options) {
+        boolean sliceLabels = !plan.studyLabelsOnly() && studies.stream().allMatch(s -> s.study().sliceLabels() != null);
+        if (!sliceLabels) {
+            List<StudyBag> bags = new ArrayList<>();
+            for (PreparedStudy s : studies) bags.add(new StudyBag(s.study().id(), s.slices(), s.study().positive()));
+            return new StudyLabelTrainer(options).train(c, bags);
+        }
+        List<PreparedSlice> in = new ArrayList<>();
+        List<float[]> masks = new ArrayList<>();
+        List<Boolean> lab = new ArrayList<>();
+        for (PreparedStudy s : studies) {
+            for (int k = 0; k < s.sliceCount(); k++) {
+                in.add(s.slices().get(k));
+                lab.add(s.study().sliceLabels()[k]);
+                masks.add(null);
+            }
+        }
+        boolean[] labels = new boolean[lab.size()];
+        for (int i = 0; i < labels.length; i++) labels[i] = lab.get(i);
+        return new ClassifierTrainer(options).train(c, new SliceDataset(in, labels, masks));
+    }
+
+    /** Steps 3 to 7: every slice of every study with its pseudo mask (empty for negative studies and slices). */
+    public SegmentationSet pseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b,
+                                         PseudoMaskPipeline.Config config) {
+        List<PreparedSlice> in = new ArrayList<>();
+        List<float[]> targets = new ArrayList<>();
+        int done = 0;
+        for (PreparedStudy s : studies) {
+            byte[][] masks = pseudoMasks(s, a, b, config);
+            for (int k = 0; k < s.sliceCount(); k++) {
+                in.add(s.slices().get(k));
+                targets.add(PseudoMasks.toFloat(masks[k]));
+            }
+            if (++done % 20 == 0) progress.accept("pseudo masks " + done + "/" + studies.size());
+        }
+        return new SegmentationSet(in, targets);
+    }
+
+    /** One study's pseudo masks; a negative study gets empty masks without computing CAMs. */
+    public byte[][] pseudoMasks(PreparedStudy s, ResNetClassifier a, ResNetClassifier b, PseudoMaskPipeline.Config config) {
+        int per = s.size() * s.size();
+        if (!s.study().positive()) return new byte[s.sliceCount()][per];
+        StudyCams cams = StudyCams.compute(a, b, s, plan.camChunk());
+        boolean[] positive = PseudoMasks.positiveSlices(s, cams, !plan.studyLabelsOnly());
+        return PseudoMasks.build(config, s, cams, positive);
+    }
+
+    /** The fully supervised reference: the same slices with their true masks. */
+    public static SegmentationSet trueMaskSet(List<PreparedStudy> studies) {
+        List<PreparedSlice> in = new ArrayList<>();
+        List<float[]> targets = new ArrayList<>();
+        for (PreparedStudy s : studies) {
+            if (s.trueMask() == null) throw new IllegalArgumentException("study " + s.study().id() + " has no true mask");
+            for (int k = 0; k < s.sliceCount(); k++) {
+                in.add(s.slices().get(k));
+                targets.add(s.trueMask()[k]);
+            }
+        }
+        return new SegmentationSet(in, targets);
+    }
+
+    private String trainingData(List<LabelledStudy> all, PatientSplit split) {
+        int pos = 0, slices = 0;
+        boolean sliceLabels = !plan.studyLabelsOnly() && all.stream().allMatch(s -> s.sliceLabels() != null);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        for (LabelledStudy s : all) {
+            if (s.positive()) pos++;
+            slices += s.volume().slices();
+            crc.update((s.id() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return String.format(Locale.ROOT,
+                "{\"studies\":%d,\"positiveStudies\":%d,\"slices\":%d,\"trainStudies\":%d,\"validationStudies\":%d,"
+                        + "\"labels\":\"%s\",\"studyIdsCrc32\":\"%08x\",\"inputSize\":%d}",
+                all.size(), pos, slices, split.train().size(), split.held().size(), sliceLabels ? "slice" : "study",
+                crc.getValue(), plan.preprocess().size());
+    }
+}

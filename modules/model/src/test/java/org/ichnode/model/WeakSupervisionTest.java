@@ -1,0 +1,79 @@
+package org.ichnode.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.ichnode.core.phantom.PhantomGenerator;
+import org.ichnode.core.phantom.PhantomOptions;
+import org.ichnode.core.pseudomask.PseudoMaskPipeline;
+import org.ichnode.core.segmentation.HuThresholdSegmenter;
+import org.ichnode.core.segmentation.Segmentation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole weak loop on small phantoms (128x128x12) on CPU: classifiers from slice labels, CAM pseudo masks, U-Net,
+ * inference through the Segmenter interface on held-out studies.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WeakSupervisionTest {
+    private static final Logger LOG = LoggerFactory.getLogger(WeakSupervisionTest.class);
+    private static final int SIZE = 128;
+
+    private final List<LabelledStudy> train = new ArrayList<>(), test = new ArrayList<>();
+    private WeakSupervision weak;
+    private WeakSupervision.Result result;
+
+    @BeforeAll void trainAll() {
+        PhantomGenerator gen = new PhantomGenerator(PhantomOptions.small().withNegativeFraction(0.25));
+        for (int i = 0; i < 40; i++) train.add(LabelledStudy.fromPhantom(gen.generate(7, i)));
+        for (int i = 40; i < 52; i++) test.add(LabelledStudy.fromPhantom(gen.generate(7, i)));
+        ai.djl.engine.Engine.getInstance().setRandomSeed(5);
+        weak = new WeakSupervision(WeakSupervision.Plan.quick(SIZE).withSteps(250, 300), m -> LOG.info("weak: {}", m));
+        long t0 = System.nanoTime();
+        result = weak.train(train, "ich-node weak U-Net (test)", "test-1");
+        LOG.info("weak loop in {} s: classifiers {} and {} slices/s, U-Net {} slices/s, best validation Dice {} at step {}",
+                String.format("%.1f", (System.nanoTime() - t0) / 1e9), String.format("%.1f", result.classifierA().slicesPerSecond()),
+                String.format("%.1f", result.classifierB().slicesPerSecond()), String.format("%.1f", result.unet().slicesPerSecond()),
+                result.unet().bestValidationDice(), result.unet().bestStep());
+    }
+
+    @AfterAll void close() { if (result != null) result.model().close(); }
+
+    @Test void pseudoMasksOverlapTheTrueLesions() {
+        List<PreparedStudy> prepared = weak.prepare(train.stream().filter(LabelledStudy::positive).limit(12).toList(), "check");
+        List<Evaluation.StudyResult> r = new ArrayList<>();
+        for (PreparedStudy s : prepared) {
+            byte[][] m = weak.pseudoMasks(s, result.model().classifierA(), result.model().classifierB(), PseudoMaskPipeline.Config.full());
+            r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
+        }
+        Evaluation.Report rep = Evaluation.summarize(r, 0);
+        LOG.info("pseudo masks on training positives: {}", rep.toJson());
+        assertTrue(rep.pooledDice() > 0.2, "pseudo-mask Dice " + rep.pooledDice());
+    }
+
+    @Test void segmentsHeldOutStudiesBetterThanChance(@TempDir Path dir) throws Exception {
+        List<Evaluation.StudyResult> model = new ArrayList<>(), base = new ArrayList<>();
+        ModelSegmenter seg = new ModelSegmenter(result.model(), 8);
+        HuThresholdSegmenter hu = new HuThresholdSegmenter();
+        for (LabelledStudy s : test) {
+            Segmentation a = seg.segment(s.volume());
+            model.add(Evaluation.evaluate(s.id(), s.volume(), s.trueMask(), a.mask(), s.positive(), a.studyProbability()));
+            Segmentation b = hu.segment(s.volume());
+            base.add(Evaluation.evaluate(s.id(), s.volume(), s.trueMask(), b.mask(), s.positive(), b.studyProbability()));
+        }
+        Evaluation.Report rm = Evaluation.summarize(model, 0), rb = Evaluation.summarize(base, 0);
+        LOG.info("held-out model: {}", rm.toJson());
+        LOG.info("held-out HU baseline: {}", rb.toJson());
+        assertTrue(rm.pooledDice() > 0.2, "model Dice " + rm.pooledDice());
+        assertTrue(rm.studyAuc() > 0.6, "study AUC " + rm.studyAuc());
+    }
+}
