@@ -4,10 +4,13 @@ import org.ichnode.app.cli.Args;
 import org.ichnode.app.cli.BenchE2eCommand;
 import org.ichnode.app.cli.BenchIngestCommand;
 import org.ichnode.app.cli.DemoCommand;
+import org.ichnode.app.cli.ModelsCommand;
+import org.ichnode.app.cli.RetrainCommand;
 import org.ichnode.app.cli.PhantomCommand;
 import org.ichnode.app.config.ConfigException;
 import org.ichnode.app.config.Settings;
 import org.ichnode.app.node.IchNode;
+import org.ichnode.app.retrain.CandidateTrainer;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -41,6 +44,12 @@ public final class Main {
               evaluate [--model DIR|default|baseline] [--data ...] [--from N] [--studies N] [--out DIR]
                     Dice, IoU, mIoU, CL/ML/FPL, volume error, study AUC, run time; JSON + Markdown + PNG overlays
               demo  the whole loop on this machine with a phantom study that has a known hemorrhage
+              models [activate VERSION] [--config FILE] [--set key=value ...]
+                    list the model versions (state, created, Dice, dataset size) and the latest retraining runs;
+                    activate: make VERSION the active model (rollback / roll forward), in the node's database
+              retrain [--wait] [--config FILE] [--set key=value ...]
+                    start a retraining run now on one node of the cluster (stored as a Quartz trigger in the
+                    database; a running node with retrain.enabled=true runs it); --wait: until it has ended
               label-report
                     read one radiology report on standard input, print its hemorrhage label as JSON
               experiment ablation [--train N] [--test N] [--phantom small|full] [--size S] [--labels slice|study]
@@ -65,6 +74,14 @@ public final class Main {
                 case "phantom" -> new PhantomCommand().run(new Args(rest));
                 case "bench" -> bench(rest);
                 case "demo" -> new DemoCommand().run(new Args(rest));
+                case "models" -> {
+                    onlyWarningsLogged();
+                    yield new ModelsCommand(System.out, System.err).run(rest);
+                }
+                case "retrain" -> {
+                    onlyWarningsLogged();
+                    yield new RetrainCommand(System.out, System.err).run(new Args(rest));
+                }
                 case "label-report" -> org.ichnode.ris.label.LabelReportCli.run(System.in, System.out);
                 case "experiment" -> experiment(rest);
                 case "train" -> new org.ichnode.app.cli.TrainCommand().run(new Args(rest));
@@ -79,6 +96,14 @@ public final class Main {
             code = 2;
         }
         System.exit(code);
+    }
+
+    /** Commands that print a result: the start-up chatter of Flyway and Quartz would bury it on stdout. */
+    private static void onlyWarningsLogged() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+            ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
+            ctx.getLogger("org.flywaydb").setLevel(ch.qos.logback.classic.Level.WARN);
+        }
     }
 
     private static int bench(List<String> rest) throws Exception {
@@ -105,12 +130,17 @@ public final class Main {
     }
 
     private static int serve(Args args) throws Exception {
+        return serve(args, null);
+    }
+
+    /** {@code serve} with the trainer retraining uses (null: none in this build yet). */
+    public static int serve(Args args, CandidateTrainer trainer) throws Exception {
         String config = args.option("--config");
         Settings settings = Settings.load(config == null ? null : Path.of(config), System.getenv(), args.repeated("--set"));
         args.requireNoneLeft();
         IchNode node;
         try {
-            node = new IchNode(settings).start();
+            node = new IchNode(settings, trainer).start();
         } catch (java.io.IOException e) {
             System.err.println("ichnode: cannot start: " + e.getMessage());
             return 1;

@@ -34,6 +34,11 @@ public final class Args {
         }
     }
 
+    /** Whether the option without a value {@code name} is there; removed from the arguments. */
+    public boolean flag(String name) {
+        return remaining.remove(name);
+    }
+
     public List<String> repeated(String name) {
         List<String> values = new ArrayList<>();
         for (String v; (v = option(name)) != null; ) values.add(v);

@@ -51,6 +51,12 @@ public final class Keys {
     public static final String HL7_PORT = "hl7.port";
     public static final String HL7_BIND = "hl7.bind";
     public static final String RESULTS_ALL_FRAMES = "results.allFrames";
+    public static final String RETRAIN_ENABLED = "retrain.enabled";
+    public static final String RETRAIN_CRON = "retrain.cron";
+    public static final String RETRAIN_GATE_MIN_DICE_GAIN = "retrain.gate.minDiceGain";
+    public static final String RETRAIN_GATE_MIN_STUDIES = "retrain.gate.minStudies";
+    public static final String RETRAIN_THREADS = "retrain.threads";
+    public static final String RETRAIN_MAX_MINUTES = "retrain.maxMinutes";
     public static final String MODEL_DIR = "model.dir";
     public static final String MODEL_THREADS = "model.threads";
     public static final String FHIR_BASE_URL = "fhir.baseUrl";
@@ -104,6 +110,12 @@ public final class Keys {
             new Key(FHIR_TIMEOUT_SECONDS, "30", false, range(1, 600), "connect and read timeout of each FHIR request"),
             new Key(RESULTS_OVERLAY, "true", false, Keys::bool, "also send a Secondary Capture overlay series (for PACS that cannot show SEG)"),
             new Key(RESULTS_ALL_FRAMES, "false", false, Keys::bool, "SEG with a frame for every source slice, not only those with findings"),
+            new Key(RETRAIN_ENABLED, "true", false, Keys::bool, "this node runs the clustered retrain scheduler (one node of the cluster runs each retraining)"),
+            new Key(RETRAIN_CRON, "0 0 2 * * ?", false, Keys::cron, "when retraining runs: Quartz cron expression (seconds first), in the node's time zone"),
+            new Key(RETRAIN_GATE_MIN_DICE_GAIN, "0.0", false, Keys::number, "a candidate is promoted only if its Dice minus the active model's is at least this (0: not worse)"),
+            new Key(RETRAIN_GATE_MIN_STUDIES, "20", false, range(1, 10_000_000), "fewest labelled studies with a processed series for a run to train"),
+            new Key(RETRAIN_THREADS, "1", false, range(1, 64), "compute threads the training may use"),
+            new Key(RETRAIN_MAX_MINUTES, "240", false, range(1, 10080), "training time limit; the run fails if it is not done a tenth of it later"),
             new Key(MODEL_DIR, "default", false, Keys::nonEmpty, "segmenter: 'default' (the shipped model in models/default, else the baseline), 'baseline' (HU threshold), or a model artifact folder"),
             new Key(MODEL_THREADS, "2", false, range(1, 64), "PyTorch threads for model inference (read once per process)"));
 
@@ -131,6 +143,21 @@ public final class Keys {
             // reported below
         }
         throw new ConfigException(key, "'" + v + "' is not a positive number");
+    }
+
+    private static void number(String key, String v) {
+        try {
+            if (Double.isFinite(Double.parseDouble(v))) return;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new ConfigException(key, "'" + v + "' is not a number");
+    }
+
+    private static void cron(String key, String v) {
+        if (!org.quartz.CronExpression.isValidExpression(v)) {
+            throw new ConfigException(key, "'" + v + "' is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week, e.g. '0 0 2 * * ?')");
+        }
     }
 
     private static void nonEmpty(String key, String v) {

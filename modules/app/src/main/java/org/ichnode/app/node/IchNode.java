@@ -3,6 +3,14 @@ package org.ichnode.app.node;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Peers;
 import org.ichnode.app.pipeline.SeriesPipeline;
+import org.ichnode.app.retrain.ActiveModel;
+import org.ichnode.app.retrain.CandidateTrainer;
+import org.ichnode.app.retrain.RetrainPolicy;
+import org.ichnode.app.retrain.RetrainScheduler;
+import org.ichnode.app.retrain.Retraining;
+import org.ichnode.store.DatasetSnapshots;
+import org.ichnode.store.ModelRegistry;
+import org.ichnode.store.TrainingRuns;
 import org.ichnode.app.ris.ReportStoreSink;
 import org.ichnode.app.ris.StoredPullCursor;
 import org.ichnode.ris.fhir.FhirReportPuller;
@@ -69,9 +77,18 @@ public final class IchNode implements AutoCloseable {
     private FhirReportPuller fhir;
     private ScheduledExecutorService fhirTimer;
     private ScheduledExecutorService completionTimer;
+    private final CandidateTrainer trainer;
+    private ActiveModel activeModel;
+    private RetrainScheduler retrainScheduler;
 
     public IchNode(Settings settings) {
+        this(settings, null);
+    }
+
+    /** @param trainer what retraining runs train with; null: none in this build (runs fail with that reason) */
+    public IchNode(Settings settings, CandidateTrainer trainer) {
         this.settings = settings;
+        this.trainer = trainer;
         String configured = settings.get(Keys.NODE_ID);
         this.nodeId = configured.isBlank() ? defaultNodeId() : configured;
     }
@@ -117,13 +134,16 @@ public final class IchNode implements AutoCloseable {
                 Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS));
         deliveries.start();
 
+        ReportStore reports = new ReportStore(db);
+        // before the DICOM port opens: a node that answers C-ECHO has its retrain scheduler in the cluster
+        startRetraining(reports, storage);
+
         scp = new StorageScp(new ScpSettings(settings.get(Keys.DICOM_AET), InetAddress.getByName(settings.get(Keys.DICOM_BIND)),
                 settings.getInt(Keys.DICOM_PORT), CallerAllowlist.parse(settings.get(Keys.DICOM_ALLOWED_CALLERS)),
                 settings.getInt(Keys.DICOM_MAX_ASSOCIATIONS), settings.getInt(Keys.DICOM_MAX_PDU),
                 Duration.ofSeconds(settings.getLong(Keys.DICOM_IDLE_TIMEOUT_SECONDS)),
                 ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool);
 
-        ReportStore reports = new ReportStore(db);
         if (settings.getInt(Keys.HL7_PORT) > 0) {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
                     settings.getInt(Keys.HL7_PORT)), new ReportStoreSink(reports, new ReportLabeller())).start();
@@ -134,7 +154,7 @@ public final class IchNode implements AutoCloseable {
 
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
             http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
-                    new StoreQueries(db), deliveryQueue, fhir, nodeId);
+                    new StoreQueries(db), deliveryQueue, fhir, nodeId, new TrainingRuns(db), activeModel, retrainScheduler);
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
@@ -142,6 +162,36 @@ public final class IchNode implements AutoCloseable {
     }
 
     public int dicomPort() { return scp.port(); }
+
+    public int httpPort() { return http == null ? -1 : http.port(); }
+
+    /** The active model for serving (refreshed every 30 s and after a promotion on this node). */
+    public ActiveModel activeModel() { return activeModel; }
+
+    /**
+     * Model registry and the clustered retrain scheduler. Runs this node left running when it stopped are marked
+     * interrupted before the scheduler starts; Quartz then re-fires the job they belonged to (it requests recovery).
+     */
+    private void startRetraining(ReportStore reports, Path storage) throws IOException {
+        ModelRegistry registry = new ModelRegistry(db);
+        activeModel = new ActiveModel(registry);
+        activeModel.refresh();
+        completionTimer.scheduleWithFixedDelay(activeModel::refresh, 30, 30, TimeUnit.SECONDS);
+        if (!settings.getBoolean(Keys.RETRAIN_ENABLED)) {
+            log.info("retraining is off on this node (retrain.enabled=false)");
+            return;
+        }
+        TrainingRuns runs = new TrainingRuns(db);
+        runs.interruptRunning(nodeId, "node " + nodeId + " stopped while the run was running");
+        Retraining retraining = new Retraining(reports, new DatasetSnapshots(db), runs, registry, trainer, RetrainPolicy.of(settings),
+                storage.resolve("models"), nodeId, activeModel);
+        try {
+            retrainScheduler = RetrainScheduler.start(db, nodeId, settings.get(Keys.RETRAIN_CRON), retraining);
+        } catch (org.quartz.SchedulerException e) {
+            throw new IOException("retrain scheduler: " + e.getMessage(), e);
+        }
+        if (trainer == null) log.warn("no CandidateTrainer in this build: retraining runs will fail until one is wired");
+    }
 
     /**
      * The FHIR DiagnosticReport pull, every fhir.pollSeconds on a thread of its own (the first one a few seconds after
@@ -267,6 +317,7 @@ public final class IchNode implements AutoCloseable {
     public void close() {
         log.info("ich-node {} stopping", nodeId);
         if (scp != null) scp.close();
+        if (retrainScheduler != null) retrainScheduler.close();
         if (completionTimer != null) completionTimer.shutdownNow();
         if (fhirTimer != null) fhirTimer.shutdownNow();
         if (workers != null) workers.close();

@@ -2,9 +2,13 @@ package org.ichnode.app.node;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.ichnode.app.retrain.ActiveModel;
+import org.ichnode.app.retrain.RetrainScheduler;
 import org.ichnode.ris.fhir.FhirReportPuller;
 import org.ichnode.store.DeliveryQueue;
 import org.ichnode.store.StoreQueries;
+import org.ichnode.store.TrainingRun;
+import org.ichnode.store.TrainingRuns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,23 +17,25 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
 /**
  * Plain HTTP for operations: {@code GET /health} (200 when the database answers, 503 otherwise) and
- * {@code GET /status} (series, job and delivery counts by state, and the FHIR pull's counts and cursor, as JSON) and
- * {@code POST /deliveries/resend?result=ID} (or {@code ?delivery=ID}). No patient data is served.
+ * {@code GET /status} (series, job and delivery counts by state, the FHIR pull's counts and cursor, and retraining:
+ * the active model and the latest run, as JSON), {@code POST /deliveries/resend?result=ID} (or {@code ?delivery=ID}) and
+ * {@code POST /retrain} (a retraining run now, on whichever node's scheduler takes it). No patient data is served.
  */
 final class StatusHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatusHttpServer.class);
 
     private final HttpServer server;
 
-    /** @param fhir the FHIR pull, or null when there is none */
+    /** @param fhir the FHIR pull, or null when there is none; @param retrain null when retraining is off on this node */
     StatusHttpServer(InetAddress bind, int port, StoreQueries queries, DeliveryQueue deliveries, FhirReportPuller fhir,
-                     String nodeId) throws IOException {
+                     String nodeId, TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain) throws IOException {
         server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         server.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "http");
@@ -49,7 +55,8 @@ final class StatusHttpServer implements AutoCloseable {
                 send(ex, 200, "{\"node\":\"" + nodeId + "\",\"series\":" + json(queries.seriesCountsByState())
                         + ",\"jobs\":" + json(queries.jobCountsByState())
                         + ",\"deliveries\":" + json(deliveries.countsByState())
-                        + (fhir == null ? "" : ",\"fhir\":" + json(fhir)) + "}");
+                        + (fhir == null ? "" : ",\"fhir\":" + json(fhir))
+                        + ",\"retraining\":" + retraining(runs, activeModel, retrain != null) + "}");
             } catch (RuntimeException e) {
                 send(ex, 503, "{\"status\":\"database unavailable\"}");
             }
@@ -77,8 +84,58 @@ final class StatusHttpServer implements AutoCloseable {
                 send(ex, 503, "{\"status\":\"database unavailable\"}");
             }
         });
+        server.createContext("/retrain", ex -> {
+            if (!ex.getRequestMethod().equals("POST")) {
+                send(ex, 405, "{\"error\":\"POST only\"}");
+            } else if (retrain == null) {
+                send(ex, 409, "{\"error\":\"retraining is off on this node (retrain.enabled=false)\"}");
+            } else {
+                try {
+                    String trigger = retrain.requestRun("http-" + nodeId);
+                    send(ex, 202, "{\"requested\":" + str(trigger) + "}");
+                } catch (org.quartz.SchedulerException | RuntimeException e) {
+                    log.error("POST /retrain failed: {}", e.toString());
+                    send(ex, 503, "{\"error\":" + str("cannot store the trigger: " + e.getMessage()) + "}");
+                }
+            }
+        });
         server.start();
-        log.info("HTTP status on {}:{} (/health, /status)", bind.getHostAddress(), server.getAddress().getPort());
+        log.info("HTTP status on {}:{} (/health, /status, POST /retrain)", bind.getHostAddress(), server.getAddress().getPort());
+    }
+
+    int port() { return server.getAddress().getPort(); }
+
+    /** Whether this node schedules retraining, the active model and the latest run with its progress. */
+    private static String retraining(TrainingRuns runs, ActiveModel activeModel, boolean enabled) {
+        StringBuilder b = new StringBuilder("{\"enabled\":").append(enabled).append(",\"activeModel\":");
+        b.append(activeModel.current().map(a -> str(a.version())).orElse("null")).append(",\"lastRun\":");
+        List<TrainingRun> last = runs.latest(1);
+        if (last.isEmpty()) {
+            b.append("null");
+        } else {
+            TrainingRun r = last.get(0);
+            b.append("{\"id\":").append(r.id()).append(",\"state\":").append(str(r.state().dbValue()))
+                    .append(",\"node\":").append(str(r.nodeId())).append(",\"started\":").append(str(r.startedAt().toString()))
+                    .append(",\"ended\":").append(r.endedAt() == null ? "null" : str(r.endedAt().toString()))
+                    .append(",\"candidate\":").append(str(r.candidateVersion()))
+                    .append(",\"progress\":").append(str(r.progress())).append(",\"reason\":").append(str(r.reason())).append('}');
+        }
+        return b.append('}').toString();
+    }
+
+    private static String str(String s) {
+        if (s == null) return "null";
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c)); else b.append(c);
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
     private static String json(Map<?, Long> counts) {

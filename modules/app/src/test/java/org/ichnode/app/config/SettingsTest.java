@@ -36,6 +36,19 @@ class SettingsTest {
     }
 
     @Test
+    void retrainKeysAreChecked() {
+        Settings s = Settings.load(null, Map.of(), List.of());
+        assertEquals("0 0 2 * * ?", s.get(Keys.RETRAIN_CRON));
+        assertEquals(0.0, s.getDouble(Keys.RETRAIN_GATE_MIN_DICE_GAIN));
+        assertEquals(-0.02, Settings.load(null, Map.of(), List.of("retrain.gate.minDiceGain=-0.02")).getDouble(Keys.RETRAIN_GATE_MIN_DICE_GAIN));
+        ConfigException cron = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("retrain.cron=0 2 * * *")));
+        assertTrue(cron.getMessage().contains("retrain.cron") && cron.getMessage().contains("not a Quartz cron expression"), cron.getMessage());
+        ConfigException gain = assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("retrain.gate.minDiceGain=NaN")));
+        assertTrue(gain.getMessage().contains("retrain.gate.minDiceGain"), gain.getMessage());
+        assertThrows(ConfigException.class, () -> Settings.load(null, Map.of(), List.of("retrain.threads=0")));
+    }
+
+    @Test
     void environmentNamesFollowTheRule() {
         assertEquals("ICHNODE_SERIES_STABLESECONDS", Settings.envName("series.stableSeconds"));
     }

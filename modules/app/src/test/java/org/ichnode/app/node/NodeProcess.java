@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** {@code ichnode serve} as a real child process (same classpath), for kill -9 and multi-node tests. */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
-    final int dicomPort;
+    public final int dicomPort;
 
     private NodeProcess(Process process, Path log, int dicomPort) {
         this.process = process;
@@ -23,12 +23,18 @@ final class NodeProcess implements AutoCloseable {
         this.dicomPort = dicomPort;
     }
 
-    static NodeProcess start(Path log, String dbUrl, Path storage, String nodeId, String... extraSettings) throws Exception {
+    public static NodeProcess start(Path log, String dbUrl, Path storage, String nodeId, String... extraSettings) throws Exception {
+        return start(List.of("org.ichnode.app.Main", "serve"), log, dbUrl, storage, nodeId, extraSettings);
+    }
+
+    /** @param launcher main class and its first arguments, e.g. a test main that serves with a test trainer */
+    public static NodeProcess start(List<String> launcher, Path log, String dbUrl, Path storage, String nodeId, String... extraSettings)
+            throws Exception {
         int port = freePort();
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                "org.ichnode.app.Main", "serve",
-                "--set", "db.url=" + dbUrl, "--set", "storage.dir=" + storage, "--set", "dicom.port=" + port,
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path")));
+        cmd.addAll(launcher);
+        cmd.addAll(List.of("--set", "db.url=" + dbUrl, "--set", "storage.dir=" + storage, "--set", "dicom.port=" + port,
                 "--set", "http.port=0", "--set", "hl7.port=0", "--set", "node.id=" + nodeId, "--set", "storage.minFreeMb=0"));
         for (String s : extraSettings) {
             cmd.add("--set");
@@ -51,12 +57,12 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no clean close. */
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    String log() throws IOException { return Files.readString(log, StandardCharsets.UTF_8); }
+    public String log() throws IOException { return Files.readString(log, StandardCharsets.UTF_8); }
 
     @Override
     public void close() throws InterruptedException {
@@ -64,7 +70,7 @@ final class NodeProcess implements AutoCloseable {
         if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -1,0 +1,26 @@
+package org.ichnode.app.retrain;
+
+import org.ichnode.store.DatasetSnapshot;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Trains a candidate model on a frozen dataset and evaluates it and the active model on the fixed validation set.
+ * Implementations keep to the budget's threads and deadline (the run is failed and the training thread interrupted
+ * shortly after the deadline) and report what they do through {@code progress} now and then (each line is logged
+ * and stored on the run row; no patient data in it).
+ */
+public interface CandidateTrainer {
+    /**
+     * Trains on {@code snapshot} and writes the complete model into {@code artifactDir} (an empty folder that exists).
+     * The returned metrics must hold {@code "dice"} on the fixed validation set: the gate compares it.
+     */
+    Candidate train(DatasetSnapshot snapshot, Path artifactDir, TrainingBudget budget, Consumer<String> progress) throws Exception;
+
+    /** Metrics of an existing model artifact on the fixed validation set (for the gate), with the same keys as train's. */
+    Map<String, Double> evaluate(Path artifactDir) throws Exception;
+
+    record Candidate(Path artifactDir, Map<String, Double> metrics) {}
+}

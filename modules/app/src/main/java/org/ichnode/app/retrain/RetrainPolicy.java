@@ -1,0 +1,21 @@
+package org.ichnode.app.retrain;
+
+import org.ichnode.app.config.Keys;
+import org.ichnode.app.config.Settings;
+
+import java.time.Duration;
+
+/**
+ * The gate and the limits of a retraining run.
+ *
+ * @param minDiceGain candidate Dice minus the active model's Dice must be at least this (0: not worse)
+ * @param minStudies  fewest labelled studies (with a processed series) in the dataset for a run to train at all
+ * @param threads     compute threads the trainer may use
+ * @param maxTime     training time limit; the run is failed a tenth of it after the deadline if training has not ended
+ */
+public record RetrainPolicy(double minDiceGain, int minStudies, int threads, Duration maxTime) {
+    public static RetrainPolicy of(Settings s) {
+        return new RetrainPolicy(s.getDouble(Keys.RETRAIN_GATE_MIN_DICE_GAIN), s.getInt(Keys.RETRAIN_GATE_MIN_STUDIES),
+                s.getInt(Keys.RETRAIN_THREADS), Duration.ofMinutes(s.getLong(Keys.RETRAIN_MAX_MINUTES)));
+    }
+}

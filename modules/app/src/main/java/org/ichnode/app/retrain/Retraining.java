@@ -1,0 +1,232 @@
+package org.ichnode.app.retrain;
+
+import org.ichnode.store.DatasetSnapshot;
+import org.ichnode.store.DatasetSnapshots;
+import org.ichnode.store.ModelRegistry;
+import org.ichnode.store.ModelVersion;
+import org.ichnode.store.ReportStore;
+import org.ichnode.store.TrainingLabel;
+import org.ichnode.store.TrainingRun;
+import org.ichnode.store.TrainingRuns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * One retraining run, start to end: mark runs left running as interrupted, freeze the dataset (all current usable
+ * labels, positive and negative, of studies with a processed series), train a candidate into
+ * {@code <models>/<version>.partial}, move it to {@code <models>/<version>}, register it, evaluate the active model,
+ * apply the gate, then promote or refuse (one transaction each, with the reason). Any error ends the run as failed
+ * and leaves the active model as it was. Runs one at a time in the cluster (Quartz: {@link RetrainJob}).
+ */
+public final class Retraining {
+    private static final Logger log = LoggerFactory.getLogger(Retraining.class);
+    static final String DICE = "dice";
+    private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private final ReportStore reports;
+    private final DatasetSnapshots snapshots;
+    private final TrainingRuns runs;
+    private final ModelRegistry registry;
+    private final CandidateTrainer trainer;
+    private final RetrainPolicy policy;
+    private final Path modelsDir;
+    private final String nodeId;
+    private final ActiveModel activeModel;
+
+    /** @param trainer null when this build has none: runs then fail with that reason */
+    public Retraining(ReportStore reports, DatasetSnapshots snapshots, TrainingRuns runs, ModelRegistry registry,
+                      CandidateTrainer trainer, RetrainPolicy policy, Path modelsDir, String nodeId, ActiveModel activeModel) {
+        this.reports = reports;
+        this.snapshots = snapshots;
+        this.runs = runs;
+        this.registry = registry;
+        this.trainer = trainer;
+        this.policy = policy;
+        this.modelsDir = modelsDir.toAbsolutePath();
+        this.nodeId = nodeId;
+        this.activeModel = activeModel;
+    }
+
+    /** Runs one retraining; returns the run as it ended. */
+    public TrainingRun run(String triggerName) {
+        // Only one run executes at a time in the cluster, so a run still marked running belongs to a dead node.
+        runs.interruptRunning(null, "found running when a new run started on " + nodeId + " (its node died or restarted)");
+        deletePartialArtifacts();
+        TrainingRun run = runs.start(nodeId, triggerName);
+        long id = run.id();
+        log.info("training run {} started on {} (trigger {})", id, nodeId, triggerName);
+        Consumer<String> progress = text -> {
+            log.info("training run {}: {}", id, text);
+            try {
+                runs.progress(id, text);
+            } catch (RuntimeException e) {
+                log.warn("training run {}: progress not stored: {}", id, e.toString());
+            }
+        };
+        Path partial = null;
+        try {
+            if (trainer == null) return fail(id, "no trainer in this build (CandidateTrainer not wired into the node)");
+            List<TrainingLabel> labels = reports.trainingLabels(Instant.EPOCH).stream()
+                    .filter(l -> l.label().equals("positive") || l.label().equals("negative")) // uncertain never trains
+                    .toList();
+            DatasetSnapshot snapshot = snapshots.freeze(labels);
+            runs.attachSnapshot(id, snapshot.id());
+            progress.accept("dataset snapshot " + snapshot.id() + ": " + snapshot.studyCount() + " studies (" + snapshot.newStudies()
+                    + " new since the previous snapshot), " + snapshot.entries().size() + " series");
+            if (snapshot.studyCount() < policy.minStudies()) {
+                return refuse(id, null, "dataset snapshot " + snapshot.id() + " has " + snapshot.studyCount()
+                        + " labelled studies with a processed series; retrain.gate.minStudies is " + policy.minStudies());
+            }
+            Optional<ModelVersion> same = registry.trainedOn(snapshot.contentHash());
+            if (same.isPresent()) {
+                return refuse(id, null, "dataset unchanged: model version " + same.get().version()
+                        + " was trained on the same data (content hash " + snapshot.contentHash().substring(0, 12) + ")");
+            }
+
+            String version = "m" + id + "-" + VERSION_TIME.format(run.startedAt());
+            runs.attachCandidate(id, version);
+            partial = modelsDir.resolve(version + ".partial");
+            Files.createDirectories(partial);
+            TrainingBudget budget = new TrainingBudget(policy.threads(), Instant.now().plus(policy.maxTime()));
+            progress.accept("training candidate " + version + " (" + policy.threads() + " thread(s), until " + budget.deadline() + ")");
+            CandidateTrainer.Candidate candidate = trainWithinBudget(snapshot, partial, budget, progress);
+            if (!candidate.artifactDir().toAbsolutePath().normalize().equals(partial.normalize())) {
+                return fail(id, "the trainer returned artifact folder " + candidate.artifactDir() + ", not the one it was given (" + partial + ")");
+            }
+            Double dice = candidate.metrics().get(DICE);
+            if (dice == null || dice.isNaN()) return fail(id, "the trainer reported no dice for candidate " + version);
+
+            Path artifact = modelsDir.resolve(version);
+            Files.move(partial, artifact, StandardCopyOption.ATOMIC_MOVE);
+            partial = null;
+            syncDirectory(modelsDir);
+            registry.registerCandidate(version, artifact, candidate.metrics(), snapshot.id(), id);
+
+            Optional<ModelVersion> active = registry.active();
+            String reason;
+            boolean promote;
+            if (active.isEmpty()) {
+                promote = true;
+                reason = String.format(Locale.ROOT, "first model: no active model to compare with (dice %.4f)", dice);
+            } else {
+                progress.accept("evaluating active model " + active.get().version() + " on the validation set");
+                Map<String, Double> activeMetrics = trainer.evaluate(active.get().artifactPath());
+                Double activeDice = activeMetrics.get(DICE);
+                if (activeDice == null || activeDice.isNaN()) return fail(id, "the trainer reported no dice for active model " + active.get().version());
+                double gain = dice - activeDice;
+                promote = gain >= policy.minDiceGain();
+                reason = String.format(Locale.ROOT, "dice %.4f vs active %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
+                        dice, active.get().version(), activeDice, gain, promote ? ">=" : "<", policy.minDiceGain());
+            }
+            if (promote) {
+                registry.promote(id, version, "promoted: " + reason);
+                if (activeModel != null) activeModel.refresh();
+                log.info("training run {} promoted {}: {}", id, version, reason);
+            } else {
+                registry.refuse(id, version, "refused: " + reason);
+            }
+            return runs.find(id).orElseThrow();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            log.error("training run {} failed", id, e);
+            return fail(id, e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            if (partial != null) deleteTree(partial);
+        }
+    }
+
+    /** The trainer runs on its own thread, so the run can end at the deadline even if the trainer does not. */
+    private CandidateTrainer.Candidate trainWithinBudget(DatasetSnapshot snapshot, Path dir, TrainingBudget budget,
+                                                         Consumer<String> progress) throws Exception {
+        ExecutorService exec = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "retrain-trainer");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY);
+            return t;
+        });
+        try {
+            Future<CandidateTrainer.Candidate> f = exec.submit(() -> trainer.train(snapshot, dir, budget, progress));
+            Duration grace = policy.maxTime().dividedBy(10);
+            long waitMs = Math.max(0, Duration.between(Instant.now(), budget.deadline().plus(grace)).toMillis());
+            try {
+                return f.get(waitMs, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                throw new TimeoutException("training did not end within " + policy.maxTime().toSeconds()
+                        + " s (retrain.maxMinutes) plus " + grace.toSeconds() + " s grace; stopped");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) throw cause;
+                throw e;
+            }
+        } finally {
+            exec.shutdownNow();
+        }
+    }
+
+    private TrainingRun refuse(long id, String version, String reason) {
+        registry.refuse(id, version, reason);
+        return runs.find(id).orElseThrow();
+    }
+
+    private TrainingRun fail(long id, String reason) {
+        try {
+            if (!runs.fail(id, reason)) log.warn("training run {} had ended already; not marked failed ({})", id, reason);
+            else log.warn("training run {} failed: {}", id, reason);
+        } catch (RuntimeException e) {
+            log.error("training run {}: cannot record the failure ({}): {}", id, reason, e.toString());
+        }
+        return runs.find(id).orElseThrow();
+    }
+
+    /** Folders of runs that never finished training: nothing refers to them. */
+    private void deletePartialArtifacts() {
+        if (!Files.isDirectory(modelsDir)) return;
+        try (Stream<Path> l = Files.list(modelsDir)) {
+            l.filter(p -> p.getFileName().toString().endsWith(".partial")).forEach(p -> {
+                log.info("deleting {} left by an unfinished run", p.getFileName());
+                deleteTree(p);
+            });
+        } catch (IOException e) {
+            log.warn("cannot list {}: {}", modelsDir, e.toString());
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("cannot delete {}: {}", dir, e.toString());
+        }
+    }
+
+    /** The rename into place is durable before the registry names the folder. */
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.ichnode.store;
+
+import java.util.Locale;
+
+/** State of a retraining run; stored lower-case in training_run.state. Every state but RUNNING is final. */
+public enum RunState {
+    RUNNING,
+    /** Its candidate became the active model. */
+    PROMOTED,
+    /** Ended without a new active model for a recorded reason (gate, too few studies, unchanged dataset). */
+    REFUSED,
+    /** An error ended it; the active model is unchanged. */
+    FAILED,
+    /** Its node died or restarted while it ran; marked by the next run or by the node at start-up. */
+    INTERRUPTED;
+
+    public String dbValue() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static RunState fromDb(String v) {
+        return valueOf(v.toUpperCase(Locale.ROOT));
+    }
+}
