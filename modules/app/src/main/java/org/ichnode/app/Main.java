@@ -133,14 +133,14 @@ public final class Main {
         return serve(args, null);
     }
 
-    /** {@code serve} with the trainer retraining uses (null: none in this build yet). */
+    /** {@code serve} with the trainer retraining uses (null: the weak learning loop, {@code WeakCandidateTrainer}). */
     public static int serve(Args args, CandidateTrainer trainer) throws Exception {
         String config = args.option("--config");
         Settings settings = Settings.load(config == null ? null : Path.of(config), System.getenv(), args.repeated("--set"));
         args.requireNoneLeft();
         IchNode node;
         try {
-            node = new IchNode(settings, trainer).start();
+            node = (trainer == null ? new IchNode(settings) : new IchNode(settings, trainer)).start();
         } catch (java.io.IOException e) {
             System.err.println("ichnode: cannot start: " + e.getMessage());
             return 1;

@@ -11,10 +11,10 @@ import org.ichnode.model.LabelledStudy;
  * to 64 slices, as a scanner writes them). Study i of seed s is always the same study; training and test sets use
  * disjoint index ranges, so no phantom patient is in both.
  */
-final class PhantomStudies {
+public final class PhantomStudies {
     private PhantomStudies() {}
 
-    static PhantomOptions options(String kind) {
+    public static PhantomOptions options(String kind) {
         return switch (kind) {
             case "small" -> PhantomOptions.small();
             case "full" -> PhantomOptions.defaults();
@@ -22,7 +22,7 @@ final class PhantomStudies {
         };
     }
 
-    static List<LabelledStudy> generate(PhantomOptions options, long seed, int from, int count, boolean studyLabelsOnly) {
+    public static List<LabelledStudy> generate(PhantomOptions options, long seed, int from, int count, boolean studyLabelsOnly) {
         PhantomGenerator gen = new PhantomGenerator(options);
         List<LabelledStudy> out = new ArrayList<>(count);
         for (int i = from; i < from + count; i++) {

@@ -57,6 +57,11 @@ public final class Keys {
     public static final String RETRAIN_GATE_MIN_STUDIES = "retrain.gate.minStudies";
     public static final String RETRAIN_THREADS = "retrain.threads";
     public static final String RETRAIN_MAX_MINUTES = "retrain.maxMinutes";
+    public static final String RETRAIN_INPUT_SIZE = "retrain.inputSize";
+    public static final String RETRAIN_CLASSIFIER_STEPS = "retrain.classifierSteps";
+    public static final String RETRAIN_UNET_STEPS = "retrain.unetSteps";
+    public static final String RETRAIN_VALIDATION_DATA = "retrain.validationData";
+    public static final String RETRAIN_VALIDATION_STUDIES = "retrain.validationStudies";
     public static final String MODEL_DIR = "model.dir";
     public static final String MODEL_THREADS = "model.threads";
     public static final String FHIR_BASE_URL = "fhir.baseUrl";
@@ -116,6 +121,11 @@ public final class Keys {
             new Key(RETRAIN_GATE_MIN_STUDIES, "20", false, range(1, 10_000_000), "fewest labelled studies with a processed series for a run to train"),
             new Key(RETRAIN_THREADS, "1", false, range(1, 64), "compute threads the training may use"),
             new Key(RETRAIN_MAX_MINUTES, "240", false, range(1, 10080), "training time limit; the run fails if it is not done a tenth of it later"),
+            new Key(RETRAIN_INPUT_SIZE, "256", false, Keys::modelInputSize, "model input side in pixels for retraining (a multiple of 16, 64 to 512)"),
+            new Key(RETRAIN_CLASSIFIER_STEPS, "800", false, range(1, 1_000_000), "optimiser steps of each classifier in a retraining"),
+            new Key(RETRAIN_UNET_STEPS, "800", false, range(1, 1_000_000), "U-Net optimiser steps at most in a retraining (early stopping may end sooner)"),
+            new Key(RETRAIN_VALIDATION_DATA, "phantom:full", false, Keys::nonEmpty, "the fixed validation set with true masks for the gate: phantom:full, phantom:small or an imported folder"),
+            new Key(RETRAIN_VALIDATION_STUDIES, "8", false, range(1, 10_000), "studies of a generated phantom validation set"),
             new Key(MODEL_DIR, "default", false, Keys::nonEmpty, "segmenter: 'default' (the shipped model in models/default, else the baseline), 'baseline' (HU threshold), or a model artifact folder"),
             new Key(MODEL_THREADS, "2", false, range(1, 64), "PyTorch threads for model inference (read once per process)"));
 
@@ -158,6 +168,11 @@ public final class Keys {
         if (!org.quartz.CronExpression.isValidExpression(v)) {
             throw new ConfigException(key, "'" + v + "' is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week, e.g. '0 0 2 * * ?')");
         }
+    }
+
+    private static void modelInputSize(String key, String v) {
+        range(64, 512).accept(key, v);
+        if (Long.parseLong(v) % 16 != 0) throw new ConfigException(key, "must be a multiple of 16, got " + v);
     }
 
     private static void nonEmpty(String key, String v) {

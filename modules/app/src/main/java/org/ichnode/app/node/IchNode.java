@@ -82,10 +82,10 @@ public final class IchNode implements AutoCloseable {
     private RetrainScheduler retrainScheduler;
 
     public IchNode(Settings settings) {
-        this(settings, null);
+        this(settings, new org.ichnode.app.retrain.WeakCandidateTrainer(settings));
     }
 
-    /** @param trainer what retraining runs train with; null: none in this build (runs fail with that reason) */
+    /** @param trainer what retraining runs train with ({@link IchNode#IchNode(Settings)}: the weak learning loop) */
     public IchNode(Settings settings, CandidateTrainer trainer) {
         this.settings = settings;
         this.trainer = trainer;
@@ -118,7 +118,11 @@ public final class IchNode implements AutoCloseable {
         completionTimer.scheduleWithFixedDelay(() -> completeSeries(completion, stable, rules), 250, 250, TimeUnit.MILLISECONDS);
 
         DeliveryQueue deliveryQueue = new DeliveryQueue(db);
-        segmenter = SegmenterChoice.open(settings);
+        ModelRegistry registry = new ModelRegistry(db);
+        activeModel = new ActiveModel(registry);
+        activeModel.refresh();
+        completionTimer.scheduleWithFixedDelay(activeModel::refresh, 30, 30, TimeUnit.SECONDS);
+        segmenter = new ServingSegmenter(SegmenterChoice.open(settings), activeModel::current, settings.getInt(Keys.MODEL_THREADS));
         warmUp = warmUp(segmenter);
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
@@ -136,7 +140,7 @@ public final class IchNode implements AutoCloseable {
 
         ReportStore reports = new ReportStore(db);
         // before the DICOM port opens: a node that answers C-ECHO has its retrain scheduler in the cluster
-        startRetraining(reports, storage);
+        startRetraining(reports, storage, registry);
 
         scp = new StorageScp(new ScpSettings(settings.get(Keys.DICOM_AET), InetAddress.getByName(settings.get(Keys.DICOM_BIND)),
                 settings.getInt(Keys.DICOM_PORT), CallerAllowlist.parse(settings.get(Keys.DICOM_ALLOWED_CALLERS)),
@@ -172,11 +176,7 @@ public final class IchNode implements AutoCloseable {
      * Model registry and the clustered retrain scheduler. Runs this node left running when it stopped are marked
      * interrupted before the scheduler starts; Quartz then re-fires the job they belonged to (it requests recovery).
      */
-    private void startRetraining(ReportStore reports, Path storage) throws IOException {
-        ModelRegistry registry = new ModelRegistry(db);
-        activeModel = new ActiveModel(registry);
-        activeModel.refresh();
-        completionTimer.scheduleWithFixedDelay(activeModel::refresh, 30, 30, TimeUnit.SECONDS);
+    private void startRetraining(ReportStore reports, Path storage, ModelRegistry registry) throws IOException {
         if (!settings.getBoolean(Keys.RETRAIN_ENABLED)) {
             log.info("retraining is off on this node (retrain.enabled=false)");
             return;
