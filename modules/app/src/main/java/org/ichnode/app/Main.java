@@ -28,7 +28,7 @@ public final class Main {
                     run the node: DICOM storage SCP, series completion, workers, HTTP status.
                     Every key can also be set as ICHNODE_<KEY> (upper case, dots as underscores).
                     Defaults: embedded H2 database and storage under ./var; docs/configuration.md lists the keys.
-              phantom --out DIR [--seed N] [--studies K] [--size PIXELS]
+              phantom --out DIR [--seed N] [--studies K] [--size PIXELS | --small]
                     write synthetic head CT studies (DICOM) with true hemorrhage masks and labels.
               bench ingest [--runs N] [--slices N]
                     C-STORE throughput of the node vs DCMTK storescp (one and four associations);
