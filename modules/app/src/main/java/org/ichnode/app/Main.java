@@ -33,7 +33,7 @@ public final class Main {
               bench ingest [--runs N] [--slices N]
                     C-STORE throughput of the node vs DCMTK storescp (one and four associations);
                     last line: ingest_ratio_single=X ingest_ratio_parallel4=Y
-              bench e2e [--slices N] [--stable-age S]
+              bench e2e [--slices N] [--stable-age S] [--segmenter baseline|default|DIR]
                     phantom study -> Orthanc -> node -> SEG + SR back in Orthanc, timed and broken down;
                     last line: e2e_seconds_excluding_stable_wait=X
               bench inference [--model DIR] [--slices N] [--runs N] [--threads N]

@@ -16,8 +16,8 @@ import org.ichnode.core.segmentation.Segmenter;
  * The paper's ablation on studies with known truth (phantom): pseudo-mask quality on the training studies for each
  * cumulative stage (deep Grad-CAM, + shallow-feature CAM, + ensemble, + spatial fusion, + bi-layer aggregation,
  * + dense CRF, then ich-node's per-slice renormalisation before the threshold), a TH sweep with OR and AND (on the
- * plan's pseudo-mask configuration), then on held-out studies the U-Net trained on the pseudo masks next to
- * the fully supervised U-Net (same network and steps, true masks) and the HU baseline. Returns a Markdown table and
+ * plan's pseudo-mask configuration), then on held-out studies the U-Net trained on the pseudo masks, a second U-Net
+ * trained on the first one's predictions (ich-node's self-training round), the fully supervised U-Net (same network and steps, true masks) and the HU baseline. Returns a Markdown table and
  * a JSON object.
  */
 public final class AblationExperiment {
@@ -71,9 +71,18 @@ public final class AblationExperiment {
             // the U-Nets: on pseudo masks (weak) and on the true masks (fully supervised reference)
             progress.accept("U-Net on pseudo masks");
             SegmentationSet weakSet = weak.pseudoMaskSet(fit, a, b, plan.pseudoMasks());
-            rows.put("U-Net on pseudo masks (weak)", unetOnTest(weakSet, a, b, test));
+            UNet weakUnet = trainUnet(weakSet);
+            rows.put("U-Net on pseudo masks (weak)", onTest(weakUnet, a, b, test));
+            progress.accept("U-Net self-training round");
+            SegmentationSet selfSet = weak.selfTrainingSet(weakUnet, fit, a, b);
+            weakUnet.close();
+            UNet selfUnet = trainUnet(selfSet);
+            rows.put("+ one self-training round (ich-node)", onTest(selfUnet, a, b, test));
+            selfUnet.close();
             progress.accept("U-Net on true masks");
-            rows.put("U-Net on true masks (fully supervised)", unetOnTest(WeakSupervision.trueMaskSet(fit), a, b, test));
+            UNet full = trainUnet(WeakSupervision.trueMaskSet(fit));
+            rows.put("U-Net on true masks (fully supervised)", onTest(full, a, b, test));
+            full.close();
             rows.put("HU baseline", onTest(new HuThresholdSegmenter(), test));
             if (held.isEmpty()) throw new IllegalArgumentException("no test studies");
         }
@@ -92,17 +101,19 @@ public final class AblationExperiment {
         return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
     }
 
-    private Evaluation.Report unetOnTest(SegmentationSet set, ResNetClassifier a, ResNetClassifier b, List<LabelledStudy> test) {
-        // early stopping is off here: the weak run has no true masks to stop on, and both U-Nets get the same steps
+    private UNet trainUnet(SegmentationSet set) {
+        // early stopping is off here: the weak run has no true masks to stop on, and all U-Nets get the same steps
         SegmentationTrainingOptions o = plan.unetTraining().withEvalEvery(0, 1);
         UNet unet = UNet.create(plan.unet());
         SegmentationTrainer.Report rep = new SegmentationTrainer(o).train(unet, set, null);
         progress.accept(String.format(Locale.ROOT, "U-Net: %d steps, %.1f slices/s", rep.steps(), rep.slicesPerSecond()));
-        // the classifiers are borrowed for the study probability; the IchModel must not close them
+        return unet;
+    }
+
+    /** The U-Net on the test studies; the classifiers are borrowed for the study probability (not closed here). */
+    private Evaluation.Report onTest(UNet unet, ResNetClassifier a, ResNetClassifier b, List<LabelledStudy> test) {
         IchModel model = new IchModel(new IchModel.Settings("ablation", "0", plan.preprocess(), 0.5, 0.05), a, b, unet);
-        Evaluation.Report r = onTest(new ModelSegmenter(model, plan.camChunk()), test);
-        unet.close();
-        return r;
+        return onTest(new ModelSegmenter(model, plan.camChunk()), test);
     }
 
     private static Evaluation.Report onTest(Segmenter seg, List<LabelledStudy> test) {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Trains a {@link UNet} on target masks with binary cross-entropy plus soft Dice (both on the batch), Adam, batches
  * mixing foreground and empty slices, left-right flips and small shifts applied to input and target alike. Early
  * stopping: every {@code evalEvery} steps the pooled Dice on the validation set (threshold 0.5) is measured and the
- * best weights are kept; training stops after {@code patience} validations without improvement.
+ * best weights are kept; training stops after {@code patience} validations without improvement, but not before half
+ * of the steps (the first validations of a network that still predicts nothing all score 0).
  */
 public final class SegmentationTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationTrainer.class);
@@ -93,7 +94,8 @@ public final class SegmentationTrainer {
                     }
                     LOG.info("u-net step {} validation Dice {} (best {} at step {})", step + 1,
                             String.format(Locale.ROOT, "%.4f", d), String.format(Locale.ROOT, "%.4f", best), bestStep);
-                    if (sinceBest >= options.patience()) { step++; break; }
+                    // never before half the steps: an early network that predicts nothing scores 0 and would stay "best"
+                    if (sinceBest >= options.patience() && step + 1 >= options.steps() / 2) { step++; break; }
                 }
             }
         }

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Step 2 with study-level labels only (multiple instance learning): the same slice classifier, trained so that it
  * still scores single slices and yields per-slice CAMs.
  *
- * <p>Each step takes as many negative as positive studies ({@code max(1, batchSize / 16)} of each; a study's slices,
+ * <p>Each step takes as many negative as positive studies ({@code max(1, batchSize / 8)} of each; a study's slices,
  * every k-th when it has more than {@code maxBagSlices}). A study's score is the log-mean-exp of its slice logits
  * with sharpness {@code r} ({@code m + log(mean(exp(r (l_i - m)))) / r}, m the detached maximum): a soft maximum, so
  * the loss asks for at least one confidently positive slice in a positive study and none in a negative one. Loss =
@@ -60,7 +60,7 @@ public final class StudyLabelTrainer {
         }
         SplittableRandom rnd = new SplittableRandom(options.seed());
         int per = classifier.config().inputChannels() * classifier.config().inputSize() * classifier.config().inputSize();
-        int bagsPerClass = Math.max(1, options.batchSize() / 16);
+        int bagsPerClass = Math.max(1, options.batchSize() / 8);
         float[] losses = new float[options.steps()];
         long slices = 0;
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())

@@ -27,17 +27,20 @@ public final class WeakSupervision {
      * @param validationFraction share of patients held out of U-Net training for early stopping (targets: pseudo masks)
      * @param camChunk           slices per CAM forward/backward pass
      * @param seed               split seed
+     * @param selfTrainingRounds U-Nets trained afresh on the previous U-Net's own predictions (ich-node's addition;
+     *                           0 = the published method)
      */
     public record Plan(PreprocessOptions preprocess, int classifierWidth, TrainingOptions classifierTraining,
                        boolean studyLabelsOnly, PseudoMaskPipeline.Config pseudoMasks, UNetConfig unet,
-                       SegmentationTrainingOptions unetTraining, double validationFraction, int camChunk, long seed) {
+                       SegmentationTrainingOptions unetTraining, double validationFraction, int camChunk, long seed,
+                       int selfTrainingRounds) {
 
         /** Small and fast: for tests and the CI retraining run. */
         public static Plan quick(int size) {
             return new Plan(PreprocessOptions.single(size), 8,
                     TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
                     false, PseudoMaskPipeline.Config.full(), new UNetConfig(8, 3, 1, size),
-                    SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L);
+                    SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L, 0);
         }
 
         /** What the shipped model uses: CPU-sized (U-Net width 8, four levels: 32 slices at 256 in a few seconds). */
@@ -45,20 +48,26 @@ public final class WeakSupervision {
             return new Plan(PreprocessOptions.single(size), 16,
                     TrainingOptions.defaults().withSteps(1200).withBatchSize(16).withLearningRate(1e-3).withMaxShift(8).withLogEvery(100),
                     false, PseudoMaskPipeline.Config.full(), new UNetConfig(8, 4, 1, size),
-                    SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L);
+                    SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L, 0);
         }
 
         public Plan withStudyLabelsOnly(boolean on) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed);
+            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds);
         }
 
         public Plan withPseudoMasks(PseudoMaskPipeline.Config c) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed);
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds);
         }
 
         public Plan withSteps(int classifierSteps, int unetSteps) {
             return new Plan(preprocess, classifierWidth, classifierTraining.withSteps(classifierSteps), studyLabelsOnly, pseudoMasks, unet,
-                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed);
+                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds);
+        }
+
+        public Plan withSelfTrainingRounds(int rounds) {
+            if (rounds < 0) throw new IllegalArgumentException("rounds must be >= 0");
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
+                    validationFraction, camChunk, seed, rounds);
         }
     }
 
@@ -96,6 +105,13 @@ public final class WeakSupervision {
             progress.accept("U-Net on " + fitSet.foregroundSlices() + " pseudo-masked slices of " + fitSet.size());
             UNet unet = UNet.create(plan.unet());
             SegmentationTrainer.Report ru = new SegmentationTrainer(plan.unetTraining()).train(unet, fitSet, valSet);
+            for (int round = 1; round <= plan.selfTrainingRounds(); round++) {
+                progress.accept("self-training round " + round);
+                SegmentationSet fitNext = selfTrainingSet(unet, fit, a, b), valNext = selfTrainingSet(unet, val, a, b);
+                unet.close();
+                unet = UNet.create(plan.unet());
+                ru = new SegmentationTrainer(plan.unetTraining().withSeed(plan.unetTraining().seed() + round)).train(unet, fitNext, valNext);
+            }
             IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), 0.5, 0.05), a, b, unet);
             return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
         } catch (RuntimeException e) {
@@ -162,6 +178,38 @@ public final class WeakSupervision {
         StudyCams cams = StudyCams.compute(a, b, s, plan.camChunk());
         boolean[] positive = PseudoMasks.positiveSlices(s, cams, !plan.studyLabelsOnly());
         return PseudoMasks.build(config, s, cams, positive);
+    }
+
+    /**
+     * Self-training targets (ich-node's addition to the published method): the U-Net's own thresholded predictions on
+     * the studies, kept only on the positive slices of positive studies (as for the pseudo masks) and inside the
+     * intracranial mask; negative studies stay empty. A U-Net trained on noisy pseudo masks segments better than the
+     * masks it learned from (ablation), so its predictions are better targets for the next network.
+     */
+    public SegmentationSet selfTrainingSet(UNet unet, List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
+        List<PreparedSlice> in = new ArrayList<>();
+        List<float[]> targets = new ArrayList<>();
+        for (PreparedStudy s : studies) {
+            int per = s.size() * s.size();
+            boolean[] positive = new boolean[s.sliceCount()];
+            if (s.study().positive()) {
+                float[] pa = a.predictProbabilities(s.slices(), plan.camChunk()), pb = b.predictProbabilities(s.slices(), plan.camChunk());
+                float[] p = new float[pa.length];
+                for (int i = 0; i < p.length; i++) p[i] = 0.5f * (pa[i] + pb[i]);
+                positive = PseudoMasks.positiveSlices(s, new StudyCams(null, null, p), !plan.studyLabelsOnly());
+            }
+            List<float[]> pred = s.study().positive() ? unet.predictProbabilities(s.slices(), plan.camChunk()) : null;
+            for (int k = 0; k < s.sliceCount(); k++) {
+                float[] t = new float[per];
+                if (positive[k]) {
+                    float[] p = pred.get(k);
+                    for (int i = 0; i < per; i++) if (p[i] >= 0.5f && s.intracranial()[k][i] != 0) t[i] = 1;
+                }
+                in.add(s.slices().get(k));
+                targets.add(t);
+            }
+        }
+        return new SegmentationSet(in, targets);
     }
 
     /** The fully supervised reference: the same slices with their true masks. */

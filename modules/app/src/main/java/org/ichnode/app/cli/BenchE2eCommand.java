@@ -34,6 +34,8 @@ public final class BenchE2eCommand {
         int slices = args.intOption("--slices", 64);
         int stableAge = args.intOption("--stable-age", 2);
         boolean overlay = Boolean.parseBoolean(args.option("--overlay", "true"));
+        // the goal is stated for the HU baseline; --segmenter default (or a model folder) times a model instead
+        String segmenter = args.option("--segmenter", "baseline");
         args.requireNoneLeft();
         if (!LocalOrthanc.installed()) {
             System.err.println("bench e2e needs Orthanc (apt-get install orthanc)");
@@ -53,11 +55,13 @@ public final class BenchE2eCommand {
         }
         System.out.println("bench e2e: phantom study " + studyUid + ", " + ct.size() + " slices 512x512, in " + work);
         int nodePort = LocalOrthanc.freePort();
+        System.out.println("segmenter: " + segmenter);
         try (LocalOrthanc orthanc = LocalOrthanc.start(work.resolve("orthanc"), "ICHNODE", nodePort, stableAge);
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + work.resolve("node/storage"),
                      "db.url=jdbc:h2:file:" + work.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0", "hl7.port=0",
                      "storage.minFreeMb=0", "dicom.allowedCallers=ORTHANC@127.0.0.1",
-                     "dicom.peers=ORTHANC@127.0.0.1:" + orthanc.dicomPort(), "results.overlay=" + overlay))).start()) {
+                     "dicom.peers=ORTHANC@127.0.0.1:" + orthanc.dicomPort(), "results.overlay=" + overlay,
+                     "model.dir=" + segmenter, "retrain.enabled=false"))).start()) {
             node.awaitWarmUp(); // a node in service has long finished its warm-up when a study arrives
             if (orthanc.storescu(ct) != 0) throw new IllegalStateException("storescu into Orthanc failed");
             Instant sent = Instant.now();

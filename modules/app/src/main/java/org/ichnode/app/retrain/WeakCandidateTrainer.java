@@ -17,6 +17,7 @@ import org.ichnode.dicom.read.SeriesVolumeLoader;
 import org.ichnode.model.Evaluation;
 import org.ichnode.model.LabelledStudy;
 import org.ichnode.model.ModelSegmenter;
+import org.ichnode.model.TorchThreads;
 import org.ichnode.model.WeakSupervision;
 import org.ichnode.store.DatasetSnapshot;
 
@@ -26,8 +27,9 @@ import org.ichnode.store.DatasetSnapshot;
  * true masks, by default generated phantom studies of a fixed seed, the same for every run and every model so the
  * gate compares like with like).
  *
- * <p>Limits: PyTorch's thread count is process-wide and set once ({@code model.threads}), so training shares it with
- * inference; the training runs on one Java thread and checks its deadline at every step boundary it reports.
+ * <p>Limits: the training runs on one Java thread, with PyTorch limited to {@code retrain.threads} for its duration
+ * ({@link TorchThreads}: the setting is process-wide, so inference on this node runs with the same limit meanwhile);
+ * it checks its deadline at every step boundary it reports.
  */
 public final class WeakCandidateTrainer implements CandidateTrainer {
     private final int inputSize;
@@ -54,6 +56,12 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
             if (Thread.currentThread().isInterrupted()) throw new IllegalStateException("training interrupted during: " + m);
             progress.accept(m);
         };
+        try (TorchThreads limit = TorchThreads.limit(budget.threads())) {
+            return trainWithin(snapshot, artifactDir, report);
+        }
+    }
+
+    private Candidate trainWithin(DatasetSnapshot snapshot, Path artifactDir, Consumer<String> report) throws Exception {
         List<LabelledStudy> studies = load(snapshot, report);
         WeakSupervision.Plan plan = (inputSize >= 256 ? WeakSupervision.Plan.standard(inputSize) : WeakSupervision.Plan.quick(inputSize))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(true);
