@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
@@ -18,7 +17,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,27 +136,11 @@ public final class ResNetClassifier implements AutoCloseable {
     }
 
     /** Number of trainable values. */
-    public long parameterCount() {
-        long n = 0;
-        for (Pair<String, Parameter> p : net.getParameters()) {
-            if (p.getValue().isInitialized()) n += p.getValue().getArray().size();
-        }
-        return n;
-    }
+    public long parameterCount() { return NetworkArrays.parameterCount(net); }
 
     /** Stacks prepared slices into an {@code (N, C, S, S)} array in {@code manager}. */
     public NDArray toBatch(NDManager manager, List<PreparedSlice> slices) {
-        int per = config.inputChannels() * config.inputSize() * config.inputSize();
-        float[] data = new float[slices.size() * per];
-        for (int i = 0; i < slices.size(); i++) {
-            PreparedSlice s = slices.get(i);
-            if (s.channels() != config.inputChannels() || s.size() != config.inputSize()) {
-                throw new IllegalArgumentException("slice is " + s.channels() + "x" + s.size() + ", model wants "
-                        + config.inputChannels() + "x" + config.inputSize());
-            }
-            System.arraycopy(s.pixels(), 0, data, i * per, per);
-        }
-        return manager.create(data, inputShape(slices.size()));
+        return NetworkArrays.stack(manager, slices, config.inputChannels(), config.inputSize());
     }
 
     /** Plain forward pass: {@code (N, C, S, S) -> (N, 1)} logits. */

@@ -81,25 +81,11 @@ public final class UNet implements AutoCloseable {
         return new Shape(batch, config.inputChannels(), config.inputSize(), config.inputSize());
     }
 
-    public long parameterCount() {
-        long n = 0;
-        for (Pair<String, Parameter> p : net.getParameters()) if (p.getValue().isInitialized()) n += p.getValue().getArray().size();
-        return n;
-    }
+    public long parameterCount() { return NetworkArrays.parameterCount(net); }
 
     /** Stacks prepared slices into {@code (N, C, S, S)}. */
     public NDArray toBatch(NDManager manager, List<PreparedSlice> slices) {
-        int per = config.inputChannels() * config.inputSize() * config.inputSize();
-        float[] data = new float[slices.size() * per];
-        for (int i = 0; i < slices.size(); i++) {
-            PreparedSlice s = slices.get(i);
-            if (s.channels() != config.inputChannels() || s.size() != config.inputSize()) {
-                throw new IllegalArgumentException("slice is " + s.channels() + "x" + s.size() + ", U-Net wants "
-                        + config.inputChannels() + "x" + config.inputSize());
-            }
-            System.arraycopy(s.pixels(), 0, data, i * per, per);
-        }
-        return manager.create(data, inputShape(slices.size()));
+        return NetworkArrays.stack(manager, slices, config.inputChannels(), config.inputSize());
     }
 
     /**
