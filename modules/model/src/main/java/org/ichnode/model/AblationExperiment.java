@@ -35,8 +35,15 @@ public final class AblationExperiment {
     }
 
     public Outcome run(List<LabelledStudy> train, List<LabelledStudy> test) {
+        if (test.isEmpty()) throw new IllegalArgumentException("no test studies");
         WeakSupervision weak = new WeakSupervision(plan, progress);
         List<PreparedStudy> fit = weak.prepare(train, "training");
+        // the U-Nets stop early on held-out training patients, each on its own kind of target (pseudo or true masks)
+        PatientSplit unetSplit = PatientSplit.of(train, plan.validationFraction(), plan.seed());
+        java.util.Set<String> heldIds = new java.util.HashSet<>();
+        unetSplit.held().forEach(s -> heldIds.add(s.id()));
+        List<PreparedStudy> unetFit = fit.stream().filter(s -> !heldIds.contains(s.study().id())).toList();
+        List<PreparedStudy> unetVal = fit.stream().filter(s -> heldIds.contains(s.study().id())).toList();
         Map<String, Evaluation.Report> rows = new LinkedHashMap<>();
         try (ResNetClassifier a = ResNetClassifier.create(ResNetConfig.resnet10(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
              ResNetClassifier b = ResNetClassifier.create(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()))) {
@@ -67,24 +74,21 @@ public final class AblationExperiment {
                 }
             }
 
-            List<PreparedStudy> held = weak.prepare(test, "test");
             // the U-Nets: on pseudo masks (weak) and on the true masks (fully supervised reference)
             progress.accept("U-Net on pseudo masks");
-            SegmentationSet weakSet = weak.pseudoMaskSet(fit, a, b, plan.pseudoMasks());
-            UNet weakUnet = trainUnet(weakSet);
+            UNet weakUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, plan.pseudoMasks()), weak.pseudoMaskSet(unetVal, a, b, plan.pseudoMasks()));
             rows.put("U-Net on pseudo masks (weak)", onTest(weakUnet, a, b, test));
             progress.accept("U-Net self-training round");
-            SegmentationSet selfSet = weak.selfTrainingSet(weakUnet, fit, a, b);
+            SegmentationSet selfFit = weak.selfTrainingSet(weakUnet, unetFit, a, b), selfVal = weak.selfTrainingSet(weakUnet, unetVal, a, b);
             weakUnet.close();
-            UNet selfUnet = trainUnet(selfSet);
+            UNet selfUnet = trainUnet(selfFit, selfVal);
             rows.put("+ one self-training round (ich-node)", onTest(selfUnet, a, b, test));
             selfUnet.close();
             progress.accept("U-Net on true masks");
-            UNet full = trainUnet(WeakSupervision.trueMaskSet(fit));
+            UNet full = trainUnet(WeakSupervision.trueMaskSet(unetFit), WeakSupervision.trueMaskSet(unetVal));
             rows.put("U-Net on true masks (fully supervised)", onTest(full, a, b, test));
             full.close();
             rows.put("HU baseline", onTest(new HuThresholdSegmenter(), test));
-            if (held.isEmpty()) throw new IllegalArgumentException("no test studies");
         }
         return new Outcome(markdown(rows), json(rows), rows);
     }
@@ -101,12 +105,11 @@ public final class AblationExperiment {
         return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
     }
 
-    private UNet trainUnet(SegmentationSet set) {
-        // early stopping is off here: the weak run has no true masks to stop on, and all U-Nets get the same steps
-        SegmentationTrainingOptions o = plan.unetTraining().withEvalEvery(0, 1);
+    private UNet trainUnet(SegmentationSet set, SegmentationSet validation) {
         UNet unet = UNet.create(plan.unet());
-        SegmentationTrainer.Report rep = new SegmentationTrainer(o).train(unet, set, null);
-        progress.accept(String.format(Locale.ROOT, "U-Net: %d steps, %.1f slices/s", rep.steps(), rep.slicesPerSecond()));
+        SegmentationTrainer.Report rep = new SegmentationTrainer(plan.unetTraining()).train(unet, set, validation);
+        progress.accept(String.format(Locale.ROOT, "U-Net: %d steps, %.1f slices/s, best held-out Dice %.3f at step %d",
+                rep.steps(), rep.slicesPerSecond(), rep.bestValidationDice(), rep.bestStep()));
         return unet;
     }
 
