@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * Trains a {@link UNet} on target masks with binary cross-entropy plus soft Dice (both on the batch), Adam, batches
  * mixing foreground and empty slices, left-right flips and small shifts applied to input and target alike. Early
  * stopping: every {@code evalEvery} steps the pooled Dice on the validation set (threshold 0.5) is measured and the
- * best weights are kept; training stops after {@code patience} validations without improvement, but not before half
- * of the steps (the first validations of a network that still predicts nothing all score 0).
+ * best weights are kept; training stops after {@code patience} validations without improvement, counted only once it
+ * has predicted something (on noisy pseudo masks the U-Net can take hundreds of steps before any pixel reaches 0.5),
+ * and not before half of the steps.
  */
 public final class SegmentationTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationTrainer.class);
@@ -89,8 +90,8 @@ public final class SegmentationTrainer {
                     double d = pooledDice(unet, validation);
                     if (Double.isNaN(best) || d > best) {
                         best = d; bestStep = step + 1; sinceBest = 0; bestWeights = unet.snapshotParameters();
-                    } else {
-                        sinceBest++;
+                    } else if (best > 0) {
+                        sinceBest++;   // a network that has predicted nothing yet is not converged, only slow
                     }
                     LOG.info("u-net step {} validation Dice {} (best {} at step {})", step + 1,
                             String.format(Locale.ROOT, "%.4f", d), String.format(Locale.ROOT, "%.4f", best), bestStep);
