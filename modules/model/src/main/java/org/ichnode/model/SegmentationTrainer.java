@@ -100,7 +100,8 @@ public final class SegmentationTrainer {
                 }
             }
         }
-        if (bestWeights != null) unet.restoreParameters(bestWeights);
+        // keep the final weights when no validation ever overlapped anything: a Dice of 0 early on is not "best"
+        if (bestWeights != null && best > 0) unet.restoreParameters(bestWeights);
         double secs = (System.nanoTime() - t0) / 1e9;
         float[] done = java.util.Arrays.copyOf(losses, step);
         long slices = (long) step * b;
