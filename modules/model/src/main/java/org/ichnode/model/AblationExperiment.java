@@ -76,18 +76,19 @@ public final class AblationExperiment {
 
             // the U-Nets: on pseudo masks (weak) and on the true masks (fully supervised reference)
             progress.accept("U-Net on pseudo masks");
-            UNet weakUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, plan.pseudoMasks()), weak.pseudoMaskSet(unetVal, a, b, plan.pseudoMasks()));
+            Trained weakUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, plan.pseudoMasks()), weak.pseudoMaskSet(unetVal, a, b, plan.pseudoMasks()));
             rows.put("U-Net on pseudo masks (weak)", onTest(weakUnet, a, b, test));
             progress.accept("U-Net self-training round");
-            SegmentationSet selfFit = weak.selfTrainingSet(weakUnet, unetFit, a, b), selfVal = weak.selfTrainingSet(weakUnet, unetVal, a, b);
-            weakUnet.close();
-            UNet selfUnet = trainUnet(selfFit, selfVal);
+            SegmentationSet selfFit = weak.selfTrainingSet(weakUnet.unet(), unetFit, a, b, weakUnet.threshold());
+            SegmentationSet selfVal = weak.selfTrainingSet(weakUnet.unet(), unetVal, a, b, weakUnet.threshold());
+            weakUnet.unet().close();
+            Trained selfUnet = trainUnet(selfFit, selfVal);
             rows.put("+ one self-training round (ich-node)", onTest(selfUnet, a, b, test));
-            selfUnet.close();
+            selfUnet.unet().close();
             progress.accept("U-Net on true masks");
-            UNet full = trainUnet(WeakSupervision.trueMaskSet(unetFit), WeakSupervision.trueMaskSet(unetVal));
+            Trained full = trainUnet(WeakSupervision.trueMaskSet(unetFit), WeakSupervision.trueMaskSet(unetVal));
             rows.put("U-Net on true masks (fully supervised)", onTest(full, a, b, test));
-            full.close();
+            full.unet().close();
             rows.put("HU baseline", onTest(new HuThresholdSegmenter(), test));
         }
         return new Outcome(markdown(rows), json(rows), rows);
@@ -105,17 +106,20 @@ public final class AblationExperiment {
         return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
     }
 
-    private UNet trainUnet(SegmentationSet set, SegmentationSet validation) {
+    /** A trained U-Net and the mask threshold chosen on its held-out targets. */
+    private record Trained(UNet unet, double threshold) {}
+
+    private Trained trainUnet(SegmentationSet set, SegmentationSet validation) {
         UNet unet = UNet.create(plan.unet());
         SegmentationTrainer.Report rep = new SegmentationTrainer(plan.unetTraining()).train(unet, set, validation);
-        progress.accept(String.format(Locale.ROOT, "U-Net: %d steps, %.1f slices/s, best held-out Dice %.3f at step %d",
-                rep.steps(), rep.slicesPerSecond(), rep.bestValidationDice(), rep.bestStep()));
-        return unet;
+        progress.accept(String.format(Locale.ROOT, "U-Net: %d steps, %.1f slices/s, best held-out Dice %.3f at step %d, threshold %.2f",
+                rep.steps(), rep.slicesPerSecond(), rep.bestValidationDice(), rep.bestStep(), rep.threshold()));
+        return new Trained(unet, rep.threshold());
     }
 
     /** The U-Net on the test studies; the classifiers are borrowed for the study probability (not closed here). */
-    private Evaluation.Report onTest(UNet unet, ResNetClassifier a, ResNetClassifier b, List<LabelledStudy> test) {
-        IchModel model = new IchModel(new IchModel.Settings("ablation", "0", plan.preprocess(), 0.5, 0.05), a, b, unet);
+    private Evaluation.Report onTest(Trained t, ResNetClassifier a, ResNetClassifier b, List<LabelledStudy> test) {
+        IchModel model = new IchModel(new IchModel.Settings("ablation", "0", plan.preprocess(), t.threshold(), 0.05), a, b, t.unet());
         return onTest(new ModelSegmenter(model, plan.camChunk()), test);
     }
 

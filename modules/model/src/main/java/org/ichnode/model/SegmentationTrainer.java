@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Trains a {@link UNet} on target masks with binary cross-entropy plus soft Dice (both on the batch), Adam, batches
  * mixing foreground and empty slices, left-right flips and small shifts applied to input and target alike. Early
- * stopping: every {@code evalEvery} steps the pooled Dice on the validation set (threshold 0.5) is measured and the
+ * stopping: every {@code evalEvery} steps the pooled Dice on the validation set (at the best of a few mask
+ * thresholds, which the report returns: trained on noisy pseudo masks the U-Net's probabilities stay below 0.5) is
+ * measured and the
  * best weights are kept; training stops after {@code patience} validations without improvement, counted only once it
  * has predicted something (on noisy pseudo masks the U-Net can take hundreds of steps before any pixel reaches 0.5),
  * and not before half of the steps.
@@ -29,9 +31,18 @@ import org.slf4j.LoggerFactory;
 public final class SegmentationTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationTrainer.class);
 
-    /** What a run did. {@code bestValidationDice} is NaN without validation. */
+    /**
+     * What a run did. {@code bestValidationDice} is NaN without validation; {@code threshold} is the mask threshold
+     * that gave it (0.5 without validation).
+     */
     public record Report(int steps, long slices, double seconds, double slicesPerSecond, float[] losses,
-                         double bestValidationDice, int bestStep) {}
+                         double bestValidationDice, int bestStep, double threshold) {}
+
+    /** Mask thresholds tried on the validation set: a U-Net trained on noisy pseudo masks hedges below 0.5. */
+    static final float[] THRESHOLDS = {0.5f, 0.4f, 0.3f, 0.2f, 0.1f};
+
+    /** Pooled Dice at the best of {@link #THRESHOLDS}, and that threshold. */
+    record Scored(double dice, double threshold) {}
 
     private final SegmentationTrainingOptions options;
 
@@ -50,7 +61,7 @@ public final class SegmentationTrainer {
         LOG.info("training {} ({} parameters) on {} slices ({} with foreground): up to {} steps of {}",
                 unet.config(), unet.parameterCount(), data.size(), fg.size(), options.steps(), b);
         boolean validate = validation != null && validation.size() > 0 && options.evalEvery() > 0;
-        double best = Double.NaN;
+        double best = Double.NaN, bestThreshold = 0.5;
         int bestStep = -1, sinceBest = 0, step = 0;
         List<float[]> bestWeights = null;
         long t0 = System.nanoTime();
@@ -87,9 +98,10 @@ public final class SegmentationTrainer {
                             String.format(Locale.ROOT, "%.1f", (step + 1) * (double) b / secs));
                 }
                 if (validate && (step + 1) % options.evalEvery() == 0) {
-                    double d = pooledDice(unet, validation);
+                    Scored sc = bestThreshold(unet, validation);
+                    double d = sc.dice();
                     if (Double.isNaN(best) || d > best) {
-                        best = d; bestStep = step + 1; sinceBest = 0; bestWeights = unet.snapshotParameters();
+                        best = d; bestThreshold = sc.threshold(); bestStep = step + 1; sinceBest = 0; bestWeights = unet.snapshotParameters();
                     } else if (best > 0) {
                         sinceBest++;   // a network that has predicted nothing yet is not converged, only slow
                     }
@@ -105,7 +117,37 @@ public final class SegmentationTrainer {
         double secs = (System.nanoTime() - t0) / 1e9;
         float[] done = java.util.Arrays.copyOf(losses, step);
         long slices = (long) step * b;
-        return new Report(step, slices, secs, slices / secs, done, best, bestStep);
+        return new Report(step, slices, secs, slices / secs, done, best, bestStep, best > 0 ? bestThreshold : 0.5);
+    }
+
+    /**
+     * The threshold of {@link #THRESHOLDS} with the highest pooled Dice on {@code set} (ties: the higher threshold);
+     * Dice 0 when the set has no foreground at all (nothing to learn the threshold from).
+     */
+    static Scored bestThreshold(UNet unet, SegmentationSet set) {
+        List<float[]> pred = unet.predictProbabilities(set.inputs(), 8);
+        long[] inter = new long[THRESHOLDS.length], sum = new long[THRESHOLDS.length];
+        long truth = 0;
+        for (int i = 0; i < set.size(); i++) {
+            float[] p = pred.get(i), t = set.targets().get(i);
+            for (int j = 0; j < p.length; j++) {
+                boolean c = t[j] > 0.5f;
+                if (c) truth++;
+                for (int k = 0; k < THRESHOLDS.length; k++) {
+                    boolean a = p[j] >= THRESHOLDS[k];
+                    if (a && c) inter[k]++;
+                    if (a) sum[k]++;
+                }
+            }
+        }
+        if (truth == 0) return new Scored(0, 0.5);
+        int best = 0;
+        double bestDice = -1;
+        for (int k = 0; k < THRESHOLDS.length; k++) {
+            double d = 2.0 * inter[k] / (sum[k] + truth);
+            if (d > bestDice) { bestDice = d; best = k; }
+        }
+        return new Scored(bestDice, THRESHOLDS[best]);
     }
 
     /** Pooled Dice of the thresholded (0.5) predictions over a set; 1 when both prediction and target are empty. */

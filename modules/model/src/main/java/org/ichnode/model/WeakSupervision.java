@@ -107,12 +107,12 @@ public final class WeakSupervision {
             SegmentationTrainer.Report ru = new SegmentationTrainer(plan.unetTraining()).train(unet, fitSet, valSet);
             for (int round = 1; round <= plan.selfTrainingRounds(); round++) {
                 progress.accept("self-training round " + round);
-                SegmentationSet fitNext = selfTrainingSet(unet, fit, a, b), valNext = selfTrainingSet(unet, val, a, b);
+                SegmentationSet fitNext = selfTrainingSet(unet, fit, a, b, ru.threshold()), valNext = selfTrainingSet(unet, val, a, b, ru.threshold());
                 unet.close();
                 unet = UNet.create(plan.unet());
                 ru = new SegmentationTrainer(plan.unetTraining().withSeed(plan.unetTraining().seed() + round)).train(unet, fitNext, valNext);
             }
-            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), 0.5, 0.05), a, b, unet);
+            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05), a, b, unet);
             return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
         } catch (RuntimeException e) {
             if (a != null) a.close();
@@ -186,7 +186,7 @@ public final class WeakSupervision {
      * intracranial mask; negative studies stay empty. A U-Net trained on noisy pseudo masks segments better than the
      * masks it learned from (ablation), so its predictions are better targets for the next network.
      */
-    public SegmentationSet selfTrainingSet(UNet unet, List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
+    public SegmentationSet selfTrainingSet(UNet unet, List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b, double threshold) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {
@@ -203,7 +203,7 @@ public final class WeakSupervision {
                 float[] t = new float[per];
                 if (positive[k]) {
                     float[] p = pred.get(k);
-                    for (int i = 0; i < per; i++) if (p[i] >= 0.5f && s.intracranial()[k][i] != 0) t[i] = 1;
+                    for (int i = 0; i < per; i++) if (p[i] >= threshold && s.intracranial()[k][i] != 0) t[i] = 1;
                 }
                 in.add(s.slices().get(k));
                 targets.add(t);
