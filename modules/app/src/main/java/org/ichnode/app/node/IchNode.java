@@ -184,7 +184,7 @@ public final class IchNode implements AutoCloseable {
         TrainingRuns runs = new TrainingRuns(db);
         runs.interruptRunning(nodeId, "node " + nodeId + " stopped while the run was running");
         Retraining retraining = new Retraining(reports, new DatasetSnapshots(db), runs, registry, trainer, RetrainPolicy.of(settings),
-                storage.resolve("models"), nodeId, activeModel);
+                storage.resolve("models"), nodeId, activeModel, SegmenterChoice.configuredArtifact(settings));
         try {
             retrainScheduler = RetrainScheduler.start(db, nodeId, settings.get(Keys.RETRAIN_CRON), retraining);
         } catch (org.quartz.SchedulerException e) {

@@ -73,6 +73,17 @@ public final class SegmenterChoice {
         }
     }
 
+    /**
+     * The ich-node model artifact {@code model.dir} serves with while the registry has no active model, or null (the
+     * HU baseline, a missing shipped model, or a SavedModel, which the trainer cannot score).
+     */
+    public static Path configuredArtifact(Settings settings) {
+        String v = settings.get(Keys.MODEL_DIR).trim();
+        if (v.equals("baseline")) return null;
+        Path dir = v.equals("default") ? defaultModel() : Path.of(v);
+        return Files.isRegularFile(dir.resolve(IchModel.DESCRIPTOR)) ? dir.toAbsolutePath() : null;
+    }
+
     /** {@code models/default} under the installation ({@code -Dichnode.home}, else the working directory). */
     public static Path defaultModel() {
         return Path.of(System.getProperty("ichnode.home", ".")).resolve("models").resolve("default");

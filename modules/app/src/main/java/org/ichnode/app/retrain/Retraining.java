@@ -48,6 +48,7 @@ public final class Retraining {
     private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final ReportStore reports;
+    private final Path servingFallback;
     private final DatasetSnapshots snapshots;
     private final TrainingRuns runs;
     private final ModelRegistry registry;
@@ -60,6 +61,18 @@ public final class Retraining {
     /** @param trainer null when this build has none: runs then fail with that reason */
     public Retraining(ReportStore reports, DatasetSnapshots snapshots, TrainingRuns runs, ModelRegistry registry,
                       CandidateTrainer trainer, RetrainPolicy policy, Path modelsDir, String nodeId, ActiveModel activeModel) {
+        this(reports, snapshots, runs, registry, trainer, policy, modelsDir, nodeId, activeModel, null);
+    }
+
+    /**
+     * @param servingFallback the model artifact that serves while the registry has no active model (the shipped
+     *                        model, {@code model.dir}); the first candidate must not be worse than it. Null: the HU
+     *                        baseline serves and the first candidate is promoted without comparison.
+     */
+    public Retraining(ReportStore reports, DatasetSnapshots snapshots, TrainingRuns runs, ModelRegistry registry,
+                      CandidateTrainer trainer, RetrainPolicy policy, Path modelsDir, String nodeId, ActiveModel activeModel,
+                      Path servingFallback) {
+        this.servingFallback = servingFallback;
         this.reports = reports;
         this.snapshots = snapshots;
         this.runs = runs;
@@ -129,7 +142,16 @@ public final class Retraining {
             Optional<ModelVersion> active = registry.active();
             String reason;
             boolean promote;
-            if (active.isEmpty()) {
+            if (active.isEmpty() && servingFallback != null) {
+                // nothing in the registry yet, but a shipped or configured model serves: the candidate must not be worse
+                progress.accept("evaluating the serving model " + servingFallback + " on the validation set");
+                Double servingDice = trainer.evaluate(servingFallback).get(DICE);
+                if (servingDice == null || servingDice.isNaN()) return fail(id, "the trainer reported no dice for the serving model " + servingFallback);
+                double gain = dice - servingDice;
+                promote = gain >= policy.minDiceGain();
+                reason = String.format(Locale.ROOT, "dice %.4f vs serving model %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
+                        dice, servingFallback.getFileName(), servingDice, gain, promote ? ">=" : "<", policy.minDiceGain());
+            } else if (active.isEmpty()) {
                 promote = true;
                 reason = String.format(Locale.ROOT, "first model: no active model to compare with (dice %.4f)", dice);
             } else {

@@ -134,6 +134,25 @@ class RetrainingTest {
     }
 
     @Test
+    void firstCandidateMustNotBeWorseThanTheModelThatServesWithoutARegistryEntry() throws Exception {
+        data.studies(2, 2);
+        Path shipped = Files.createDirectories(tmp.resolve("shipped"));
+        Files.writeString(shipped.resolve("metrics.properties"), "dice=0.7\n");
+        Retraining r = new Retraining(new ReportStore(db), new DatasetSnapshots(db), runs, registry, trainer, policy(1), models,
+                "node-t", activeModel, shipped);
+        trainer.nextDice = 0.5;
+        TrainingRun worse = r.run("nightly");
+        assertEquals(RunState.REFUSED, worse.state(), worse.reason());
+        assertTrue(worse.reason().contains("dice 0.5000 vs serving model shipped 0.7000: gain -0.2000 < retrain.gate.minDiceGain"), worse.reason());
+        assertTrue(registry.active().isEmpty(), "the shipped model keeps serving");
+        data.study("negative");
+        trainer.nextDice = 0.75;
+        TrainingRun better = r.run("nightly");
+        assertEquals(RunState.PROMOTED, better.state(), better.reason());
+        assertEquals(better.candidateVersion(), registry.active().orElseThrow().version());
+    }
+
+    @Test
     void minDiceGainAboveZeroRefusesAnEqualCandidate() throws Exception {
         data.studies(2, 1);
         assertEquals(RunState.PROMOTED, retraining(policy(1)).run("t").state());
