@@ -136,8 +136,10 @@ public final class DemoCommand {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(folder.resolve("mask.u8.gz")))) {
             mask = in.readAllBytes();
         }
+        Matcher algorithm = Pattern.compile("\"algorithm\":\"([^\"]*)\",\"version\":\"([^\"]*)\"").matcher(json);
+        String segmenter = algorithm.find() ? algorithm.group(1) + " " + algorithm.group(2) : "unknown";
         System.out.printf(Locale.ROOT, "demo: hemorrhage found %.2f mL (true %.2f mL), Dice against the true mask %.3f"
-                + " (segmenter: the HU baseline)%n", foundMl, trueMl, dice(mask, sliceOrder(json), study));
+                + " (segmenter: %s)%n", foundMl, trueMl, dice(mask, sliceOrder(json), study), segmenter);
         if (orthanc != null) {
             System.out.println("demo: in Orthanc, study " + study.studyInstanceUid() + " now has series " + orthanc.seriesByModality(study.studyInstanceUid()).keySet());
         } else {
