@@ -1,11 +1,12 @@
 package org.ichnode.store;
 
 import static org.junit.jupiter.api.Assertions.*;
+import org.ichnode.store.testing.TestRows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -279,16 +280,7 @@ abstract class ModelRegistryContractTest {
                 VALUES (?, ?, ?, 1, ?, ?)""", sopUid, seriesId, "/spool/" + sopUid + ".dcm", sha, OffsetDateTime.now());
     }
 
-    private long insert(String sql, Object... values) throws SQLException {
-        try (Connection c = db.dataSource().getConnection(); PreparedStatement st = c.prepareStatement(sql, new String[] {"id"})) {
-            for (int i = 0; i < values.length; i++) st.setObject(i + 1, values[i]);
-            st.executeUpdate();
-            try (ResultSet rs = st.getGeneratedKeys()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
+    private long insert(String sql, Object... values) throws SQLException { return TestRows.insert(db, sql, values); }
 
     private static String uid() {
         return "2.25." + UUID.randomUUID().toString().replace("-", "").substring(0, 24);

@@ -1,6 +1,7 @@
 package org.ichnode.app.retrain;
 
 import org.ichnode.store.Database;
+import org.ichnode.store.testing.TestRows;
 import org.ichnode.store.NewReport;
 import org.ichnode.store.ReportState;
 import org.ichnode.store.ReportStore;
@@ -8,9 +9,9 @@ import org.ichnode.store.ReportStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+
+
+
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
@@ -61,16 +62,7 @@ final class TrainingData {
         for (int i = 0; i < negative; i++) study("negative");
     }
 
-    private long insert(String sql, Object... values) throws SQLException {
-        try (Connection c = db.dataSource().getConnection(); PreparedStatement st = c.prepareStatement(sql, new String[] {"id"})) {
-            for (int i = 0; i < values.length; i++) st.setObject(i + 1, values[i]);
-            st.executeUpdate();
-            try (ResultSet rs = st.getGeneratedKeys()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
+    private long insert(String sql, Object... values) throws SQLException { return TestRows.insert(db, sql, values); }
 
     private static String uid() {
         return "2.25." + new java.math.BigInteger(UUID.randomUUID().toString().replace("-", ""), 16);
