@@ -46,15 +46,16 @@ public final class InstanceRecorder {
     }
 
     /**
-     * The common case on the C-STORE hot path, in four plain JDBC statements: a new instance of a series that
-     * exists and is still receiving. Anything else (first instance of a series, a duplicate, a late instance)
-     * returns null and takes the general path. Same locks and same effects as the general path.
+     * The common case on the C-STORE hot path, in two plain JDBC statements: a new instance of a series that
+     * exists and is still receiving. The UPDATE takes the series row lock (as the general path does) and counts
+     * the instance; the INSERT fails on the unique SOP Instance UID if it is a duplicate. Anything else (first
+     * instance of a series, a duplicate, a late instance) rolls back and returns null: the general path decides.
      */
     private RecordResult recordNextInstanceOfReceivingSeries(NewInstance n) {
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try {
-                RecordResult r = fastPath(c, n);
+                RecordResult r = fastPath(c, n, db.isPostgres());
                 if (r == null) c.rollback();
                 else c.commit();
                 return r;
@@ -68,20 +69,23 @@ public final class InstanceRecorder {
         }
     }
 
-    private static RecordResult fastPath(Connection c, NewInstance n) throws SQLException {
+    private static final String COUNT_INSTANCE = """
+            UPDATE series SET instance_count = instance_count + 1, last_received_at = CURRENT_TIMESTAMP,
+                expected_count = COALESCE(expected_count, ?)
+            WHERE series_instance_uid = ? AND state = ?""";
+
+    private static RecordResult fastPath(Connection c, NewInstance n, boolean postgres) throws SQLException {
         long seriesId;
-        try (PreparedStatement st = c.prepareStatement(
-                "SELECT id, state FROM series WHERE series_instance_uid = ? FOR UPDATE")) {
-            st.setString(1, n.seriesUid());
+        // the same statement in each dialect: PostgreSQL's RETURNING, H2's data change delta table
+        String sql = postgres ? COUNT_INSTANCE + " RETURNING id" : "SELECT id FROM FINAL TABLE (" + COUNT_INSTANCE + ")";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            if (n.expectedCount() == null) st.setNull(1, Types.INTEGER);
+            else st.setInt(1, n.expectedCount());
+            st.setString(2, n.seriesUid());
+            st.setString(3, SeriesState.RECEIVING.db());
             try (ResultSet rs = st.executeQuery()) {
-                if (!rs.next() || !SeriesState.RECEIVING.db().equals(rs.getString(2))) return null;
+                if (!rs.next()) return null; // new series, or no longer receiving
                 seriesId = rs.getLong(1);
-            }
-        }
-        try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM instance WHERE sop_instance_uid = ?")) {
-            st.setString(1, n.sopInstanceUid());
-            try (ResultSet rs = st.executeQuery()) {
-                if (rs.next()) return null;
             }
         }
         long instanceId;
@@ -97,20 +101,16 @@ public final class InstanceRecorder {
             st.setLong(6, n.sizeBytes());
             st.setString(7, n.sha256());
             st.setString(8, n.callingAe());
-            st.executeUpdate();
+            try {
+                st.executeUpdate();
+            } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState())) return null; // a duplicate: the general path compares content
+                throw e;
+            }
             try (ResultSet keys = st.getGeneratedKeys()) {
                 keys.next();
                 instanceId = keys.getLong(1);
             }
-        }
-        try (PreparedStatement st = c.prepareStatement("""
-                UPDATE series SET instance_count = instance_count + 1, last_received_at = CURRENT_TIMESTAMP,
-                    expected_count = COALESCE(expected_count, ?)
-                WHERE id = ?""")) {
-            if (n.expectedCount() == null) st.setNull(1, Types.INTEGER);
-            else st.setInt(1, n.expectedCount());
-            st.setLong(2, seriesId);
-            st.executeUpdate();
         }
         return new RecordResult(RecordResult.Outcome.NEW, instanceId, seriesId, null, false);
     }

@@ -29,6 +29,8 @@ public final class BenchIngestCommand {
         double instancesPerSecond() { return instances / seconds; }
     }
 
+    private static final int WARM_UP_ROUNDS = 3;
+
     public int run(Args args) throws Exception {
         int runs = args.intOption("--runs", 3);
         int slices = args.intOption("--slices", 64);
@@ -39,7 +41,7 @@ public final class BenchIngestCommand {
             Path source = work.resolve("source");
             PhantomExporter.export(source, 20261123L, 1, PhantomOptions.defaults().withSlices(slices, slices).withTilt(0, 0));
             List<Path> series = dicomFiles(source);
-            int copiesNeeded = 1 + runs * (1 + 4) * 2; // warm-up + (one + four associations) per run, per target
+            int copiesNeeded = WARM_UP_ROUNDS * (1 + 4) + runs * (1 + 4) * 2; // node warm-up + (one + four associations) per run, per target
             System.out.println("bench ingest: " + series.size() + " instances, "
                     + (totalBytes(series) >> 20) + " MB per series; making " + copiesNeeded + " copies with fresh UIDs");
             List<List<Path>> copies = new ArrayList<>();
@@ -56,7 +58,14 @@ public final class BenchIngestCommand {
                 awaitEcho(nodePort, "ICHNODE", node);
                 awaitEcho(scpPort, "STORESCP", scp);
                 awaitEcho(forkPort, "STORESCP", scpFork);
-                send(nodePort, "ICHNODE", List.of(copies.get(next++))); // warm-up (JIT), not counted
+                // warm-up, not counted: until the JIT has compiled the receive path (spool, JDBC, H2) the
+                // compiler threads take most of the two cores; a node in service is long past that
+                System.out.println("bench ingest: warming up the node (" + WARM_UP_ROUNDS + " x one + four associations)");
+                for (int w = 0; w < WARM_UP_ROUNDS; w++) {
+                    send(nodePort, "ICHNODE", List.of(copies.get(next++)));
+                    send(nodePort, "ICHNODE", copies.subList(next, next + 4));
+                    next += 4;
+                }
                 // interleaved, each run after a sync so no run pays for the previous one's dirty pages
                 for (int r = 0; r < runs; r++) {
                     System.out.println("bench ingest: run " + (r + 1) + " of " + runs);

@@ -123,7 +123,8 @@ public final class IchNode implements AutoCloseable {
         activeModel.refresh();
         completionTimer.scheduleWithFixedDelay(activeModel::refresh, 30, 30, TimeUnit.SECONDS);
         segmenter = new ServingSegmenter(SegmenterChoice.open(settings), activeModel::current, settings.getInt(Keys.MODEL_THREADS));
-        warmUp = warmUp(segmenter);
+        // a node without workers never segments: warming up would only take CPU from receiving
+        if (settings.getInt(Keys.WORKER_THREADS) > 0) warmUp = warmUp(segmenter);
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
         DeliveryTargets targets = new DeliveryTargets(Peers.parse(settings.get(Keys.DICOM_PEERS)), settings.get(Keys.DELIVERY_DESTINATIONS));
