@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.ichnode.core.pseudomask.BiLayerAggregation;
+import org.ichnode.core.pseudomask.DensityPrior;
 import org.ichnode.core.pseudomask.PseudoMaskPipeline;
 import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmentation;
@@ -17,7 +18,8 @@ import org.ichnode.core.segmentation.Segmenter;
  * cumulative stage (deep Grad-CAM, + shallow-feature CAM, + ensemble, + spatial fusion, + bi-layer aggregation,
  * + dense CRF, then ich-node's per-slice renormalisation before the threshold), a TH sweep with OR and AND (on the
  * plan's pseudo-mask configuration), then on held-out studies the U-Net trained on the pseudo masks, a second U-Net
- * trained on the first one's predictions (ich-node's self-training round), the fully supervised U-Net (same network and steps, true masks) and the HU baseline. Returns a Markdown table and
+ * trained on pseudo masks refined by CT density ({@link DensityPrior}, ich-node), a third trained on
+ * the second one's predictions (ich-node's self-training round, density-refined too), the fully supervised U-Net (same network and steps, true masks) and the HU baseline. Returns a Markdown table and
  * a JSON object.
  */
 public final class AblationExperiment {
@@ -45,6 +47,12 @@ public final class AblationExperiment {
         List<PreparedStudy> unetFit = fit.stream().filter(s -> !heldIds.contains(s.study().id())).toList();
         List<PreparedStudy> unetVal = fit.stream().filter(s -> heldIds.contains(s.study().id())).toList();
         Map<String, Evaluation.Report> rows = new LinkedHashMap<>();
+        // the density prior rows use the plan's prior, or the default one when the plan has none
+        DensityPrior prior = plan.densityPrior() != null ? plan.densityPrior() : DensityPrior.defaults();
+        // which CAM-based mask picks the density components: the plan's when it uses the prior, else the deep
+        // Grad-CAM (the coarsest map touches the most lesions; the density draws their outline)
+        PseudoMaskPipeline.Config gate = plan.densityPrior() != null ? plan.pseudoMasks() : PseudoMaskPipeline.Config.forStage(PseudoMaskPipeline.Stage.DEEP_GRADCAM);
+        String gateName = gate.equals(WeakSupervision.Plan.DENSITY_GATE) ? "deep Grad-CAM" : "the plan's pseudo-mask steps";
         try (ResNetClassifier a = ResNetClassifier.create(ResNetConfig.resnet10(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
              ResNetClassifier b = ResNetClassifier.create(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()))) {
             progress.accept("classifier A");
@@ -67,24 +75,32 @@ public final class AblationExperiment {
             }
             rows.put("pseudo: + per-slice renormalisation (ich-node)",
                     pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
+            rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
+            for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
+                rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
+                        pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage), prior));
+            }
             for (double th : sweep) {
                 for (BiLayerAggregation.Mode mode : BiLayerAggregation.Mode.values()) {
-                    PseudoMaskPipeline.Config c = plan.pseudoMasks().withThreshold(th).withMode(mode);
+                    PseudoMaskPipeline.Config c = PseudoMaskPipeline.Config.full().withThreshold(th).withMode(mode);
                     rows.put(String.format(Locale.ROOT, "sweep: TH %.1f %s", th, mode), pseudoQuality(positives, cams, c));
                 }
             }
 
-            // the U-Nets: on pseudo masks (weak) and on the true masks (fully supervised reference)
+            // the U-Nets: on pseudo masks (weak; published steps, then density-refined) and on the true masks
+            PseudoMaskPipeline.Config published = PseudoMaskPipeline.Config.full();
             progress.accept("U-Net on pseudo masks");
-            Trained weakUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, plan.pseudoMasks()), weak.pseudoMaskSet(unetVal, a, b, plan.pseudoMasks()));
+            Trained weakUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, published, null), weak.pseudoMaskSet(unetVal, a, b, published, null));
             rows.put("U-Net on pseudo masks (weak)", onTest(weakUnet, a, b, test));
-            progress.accept("U-Net self-training round");
-            SegmentationSet selfFit = weak.selfTrainingSet(weakUnet.unet(), unetFit, a, b, weakUnet.threshold());
-            SegmentationSet selfVal = weak.selfTrainingSet(weakUnet.unet(), unetVal, a, b, weakUnet.threshold());
-            weakUnet.unet().close();
-            Trained selfUnet = trainUnet(selfFit, selfVal);
-            rows.put("+ one self-training round (ich-node)", onTest(selfUnet, a, b, test));
-            selfUnet.unet().close();
+            rows.put("+ self-training round, density-refined (ich-node)", selfTrained(weak, weakUnet, unetFit, unetVal, a, b, prior, test));
+            progress.accept("U-Net on density-refined pseudo masks (gate: " + gateName + ")");
+            Trained densityUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, gate, prior), weak.pseudoMaskSet(unetVal, a, b, gate, prior));
+            rows.put("U-Net on density-refined pseudo masks (weak, ich-node)", onTest(densityUnet, a, b, test));
+            rows.put("density U-Net + self-training round, density-refined (ich-node)", selfTrained(weak, densityUnet, unetFit, unetVal, a, b, prior, test));
+            progress.accept("U-Net on density-only pseudo masks (no CAM)");
+            Trained densityOnly = trainUnet(densityOnlySet(unetFit, prior), densityOnlySet(unetVal, prior));
+            rows.put("U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)", onTest(densityOnly, a, b, test));
+            densityOnly.unet().close();
             progress.accept("U-Net on true masks");
             Trained full = trainUnet(WeakSupervision.trueMaskSet(unetFit), WeakSupervision.trueMaskSet(unetVal));
             rows.put("U-Net on true masks (fully supervised)", onTest(full, a, b, test));
@@ -95,15 +111,59 @@ public final class AblationExperiment {
     }
 
     private Evaluation.Report pseudoQuality(List<PreparedStudy> studies, List<StudyCams> cams, PseudoMaskPipeline.Config config) {
+        return pseudoQuality(studies, cams, config, null);
+    }
+
+    private Evaluation.Report pseudoQuality(List<PreparedStudy> studies, List<StudyCams> cams, PseudoMaskPipeline.Config config,
+                                            DensityPrior prior) {
         long t0 = System.nanoTime();
         List<Evaluation.StudyResult> r = new ArrayList<>();
         for (int i = 0; i < studies.size(); i++) {
             PreparedStudy s = studies.get(i);
-            boolean[] pos = PseudoMasks.positiveSlices(s, cams.get(i), !plan.studyLabelsOnly());
-            byte[][] m = PseudoMasks.build(config, s, cams.get(i), pos);
+            boolean[] pos = PseudoMasks.positiveSlices(s, cams.get(i), !plan.studyLabelsOnly(), prior != null);
+            byte[][] m = PseudoMasks.build(config, prior, s, cams.get(i), pos);
             r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
         }
         return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private Evaluation.Report densityOnlyQuality(List<PreparedStudy> studies, List<StudyCams> cams, DensityPrior prior) {
+        long t0 = System.nanoTime();
+        List<Evaluation.StudyResult> r = new ArrayList<>();
+        for (int i = 0; i < studies.size(); i++) {
+            PreparedStudy s = studies.get(i);
+            byte[][] m = PseudoMasks.densityOnly(prior, s, PseudoMasks.positiveSlices(s, cams.get(i), !plan.studyLabelsOnly(), true));
+            r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
+        }
+        return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Density-only targets: the prior on every positive slice of positive studies (no classifier, no CAM). */
+    private SegmentationSet densityOnlySet(List<PreparedStudy> studies, DensityPrior prior) {
+        List<PreparedSlice> in = new ArrayList<>();
+        List<float[]> targets = new ArrayList<>();
+        for (PreparedStudy s : studies) {
+            boolean[] positive = PseudoMasks.positiveSlices(s, null, !plan.studyLabelsOnly(), true);
+            byte[][] m = PseudoMasks.densityOnly(prior, s, positive);
+            for (int k = 0; k < s.sliceCount(); k++) {
+                in.add(s.slices().get(k));
+                targets.add(PseudoMasks.toFloat(m[k]));
+            }
+        }
+        return new SegmentationSet(in, targets);
+    }
+
+    /** A fresh U-Net trained on {@code first}'s density-refined predictions, on the test studies; closes both. */
+    private Evaluation.Report selfTrained(WeakSupervision weak, Trained first, List<PreparedStudy> fit, List<PreparedStudy> val,
+                                          ResNetClassifier a, ResNetClassifier b, DensityPrior prior, List<LabelledStudy> test) {
+        progress.accept("U-Net self-training round");
+        SegmentationSet selfFit = weak.selfTrainingSet(first.unet(), fit, a, b, first.threshold(), prior);
+        SegmentationSet selfVal = weak.selfTrainingSet(first.unet(), val, a, b, first.threshold(), prior);
+        first.unet().close();
+        Trained next = trainUnet(selfFit, selfVal);
+        Evaluation.Report r = onTest(next, a, b, test);
+        next.unet().close();
+        return r;
     }
 
     /** A trained U-Net and the mask threshold chosen on its held-out targets. */

@@ -7,11 +7,11 @@ import org.ichnode.core.volume.Volume;
 
 /**
  * A {@link LabelledStudy} in model space: every slice preprocessed, plus per slice the intracranial mask (nearest
- * neighbour from the source grid), the CRF guide image (the first input channel scaled to 0..255) and, when known,
- * the true mask.
+ * neighbour from the source grid), the CRF guide image (the first input channel scaled to 0..255), the HU read back
+ * from the first channel (exact inside its window, clipped at its ends) and, when known, the true mask.
  */
 public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, byte[][] intracranial, float[][] guide,
-                            float[][] trueMask) {
+                            float[][] hu, float[][] trueMask) {
 
     public static PreparedStudy prepare(LabelledStudy study, SlicePreprocessor pre) {
         Volume v = study.volume();
@@ -19,6 +19,8 @@ public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, byt
         List<PreparedSlice> slices = new ArrayList<>(v.slices());
         byte[][] brain = new byte[v.slices()][];
         float[][] guide = new float[v.slices()][];
+        float[][] hu = new float[v.slices()][];
+        HuWindow window = pre.options().windows().get(0);
         float[][] truth = study.trueMask() == null ? null : new float[v.slices()][];
         for (int k = 0; k < v.slices(); k++) {
             PreparedSlice p = pre.prepare(v, k);
@@ -43,8 +45,11 @@ public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, byt
             float[] g = new float[n * n];
             for (int i = 0; i < g.length; i++) g[i] = p.pixels()[i] * 255f;
             guide[k] = g;
+            float[] h = new float[n * n];
+            for (int i = 0; i < h.length; i++) h[i] = (float) (window.lower() + p.pixels()[i] * window.width());
+            hu[k] = h;
         }
-        return new PreparedStudy(study, slices, brain, guide, truth);
+        return new PreparedStudy(study, slices, brain, guide, hu, truth);
     }
 
     public int size() { return slices.get(0).size(); }

@@ -4,13 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import org.ichnode.core.pseudomask.DensityPrior;
 import org.ichnode.core.pseudomask.PseudoMaskPipeline;
 
 /**
  * The learning loop of the published method, step by step: preprocess -> two classifiers of different depth trained
  * on image-level labels (slice labels, or study labels only through {@link StudyLabelTrainer}) -> shallow-feature
  * CAMs of both ({@link StudyCams}) -> pseudo masks ({@link PseudoMasks}: ensemble, spatial fusion, bi-layer OR, dense
- * CRF) -> U-Net trained on the pseudo masks ({@link SegmentationTrainer}). Each step is a public method with its
+ * CRF; by default ich-node's {@link DensityPrior} gated by the deep Grad-CAM instead, see {@link Plan#DENSITY_GATE})
+ * -> U-Net trained on the pseudo masks ({@link SegmentationTrainer}). Each step is a public method with its
  * inputs and outputs, so the ablation and the node's retraining use the same pieces. True masks are never read here
  * except by {@link #trueMaskSet} (the fully supervised reference).
  */
@@ -29,45 +31,77 @@ public final class WeakSupervision {
      * @param seed               split seed
      * @param selfTrainingRounds U-Nets trained afresh on the previous U-Net's own predictions (ich-node's addition;
      *                           0 = the published method)
+     * @param densityPrior       ich-node's refinement of the pseudo masks by CT density ({@link DensityPrior}); null =
+     *                           the published steps only. It reads HU from the first input channel, whose window must
+     *                           therefore span the prior's blood window and reach above its calcification level
      */
     public record Plan(PreprocessOptions preprocess, int classifierWidth, TrainingOptions classifierTraining,
                        boolean studyLabelsOnly, PseudoMaskPipeline.Config pseudoMasks, UNetConfig unet,
                        SegmentationTrainingOptions unetTraining, double validationFraction, int camChunk, long seed,
-                       int selfTrainingRounds) {
+                       int selfTrainingRounds, DensityPrior densityPrior) {
+
+        public Plan {
+            if (densityPrior != null) {
+                HuWindow w = preprocess.windows().get(0);
+                if (w.lower() > densityPrior.minHu() || w.lower() + w.width() <= densityPrior.calcificationHu()) {
+                    throw new IllegalArgumentException("the density prior needs a first input window from at most "
+                            + densityPrior.minHu() + " to above " + densityPrior.calcificationHu() + " HU; it is " + w);
+                }
+            }
+        }
+
+        /**
+         * ich-node's default pseudo masks: the density prior ({@link DensityPrior#defaults()}) gated by the deep
+         * Grad-CAM mask. In the phantom ablation the sharper published chain (shallow CAMs ... CRF) touched far fewer
+         * lesions than the coarse Grad-CAM, and as a gate for density components touching the lesion is what counts.
+         */
+        public static final PseudoMaskPipeline.Config DENSITY_GATE = PseudoMaskPipeline.Config.forStage(PseudoMaskPipeline.Stage.DEEP_GRADCAM);
 
         /** Small and fast: for tests and the CI retraining run. */
         public static Plan quick(int size) {
             return new Plan(PreprocessOptions.single(size), 8,
                     TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
-                    false, PseudoMaskPipeline.Config.full(), new UNetConfig(8, 3, 1, size),
-                    SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L, 0);
+                    false, DENSITY_GATE, new UNetConfig(8, 3, 1, size),
+                    SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L, 0,
+                    DensityPrior.defaults());
         }
 
-        /** What the shipped model uses: CPU-sized (U-Net width 8, four levels: 32 slices at 256 in a few seconds). */
+        /** CPU-sized for input 256 and more (U-Net width 8, four levels: 32 slices at 256 in a few seconds). */
         public static Plan standard(int size) {
             return new Plan(PreprocessOptions.single(size), 16,
                     TrainingOptions.defaults().withSteps(1200).withBatchSize(16).withLearningRate(1e-3).withMaxShift(8).withLogEvery(100),
-                    false, PseudoMaskPipeline.Config.full(), new UNetConfig(8, 4, 1, size),
-                    SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L, 0);
+                    false, DENSITY_GATE, new UNetConfig(8, 4, 1, size),
+                    SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L, 0,
+                    DensityPrior.defaults());
+        }
+
+        /** The published pseudo-mask steps only (shallow CAMs, ensemble, fusion, bi-layer OR, CRF; no density prior). */
+        public Plan withPublishedPseudoMasks() {
+            return withPseudoMasks(PseudoMaskPipeline.Config.full()).withDensityPrior(null);
         }
 
         public Plan withStudyLabelsOnly(boolean on) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds);
+            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior);
         }
 
         public Plan withPseudoMasks(PseudoMaskPipeline.Config c) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds);
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior);
         }
 
         public Plan withSteps(int classifierSteps, int unetSteps) {
             return new Plan(preprocess, classifierWidth, classifierTraining.withSteps(classifierSteps), studyLabelsOnly, pseudoMasks, unet,
-                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds);
+                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds, densityPrior);
+        }
+
+        public Plan withDensityPrior(DensityPrior prior) {
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
+                    validationFraction, camChunk, seed, selfTrainingRounds, prior);
         }
 
         public Plan withSelfTrainingRounds(int rounds) {
             if (rounds < 0) throw new IllegalArgumentException("rounds must be >= 0");
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, rounds);
+                    validationFraction, camChunk, seed, rounds, densityPrior);
         }
     }
 
@@ -157,11 +191,17 @@ public final class WeakSupervision {
     /** Steps 3 to 7: every slice of every study with its pseudo mask (empty for negative studies and slices). */
     public SegmentationSet pseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b,
                                          PseudoMaskPipeline.Config config) {
+        return pseudoMaskSet(studies, a, b, config, plan.densityPrior());
+    }
+
+    /** As {@link #pseudoMaskSet(List, ResNetClassifier, ResNetClassifier, PseudoMaskPipeline.Config)}, with this prior (null: none). */
+    public SegmentationSet pseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b,
+                                         PseudoMaskPipeline.Config config, DensityPrior prior) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         int done = 0;
         for (PreparedStudy s : studies) {
-            byte[][] masks = pseudoMasks(s, a, b, config);
+            byte[][] masks = pseudoMasks(s, a, b, config, prior);
             for (int k = 0; k < s.sliceCount(); k++) {
                 in.add(s.slices().get(k));
                 targets.add(PseudoMasks.toFloat(masks[k]));
@@ -173,20 +213,31 @@ public final class WeakSupervision {
 
     /** One study's pseudo masks; a negative study gets empty masks without computing CAMs. */
     public byte[][] pseudoMasks(PreparedStudy s, ResNetClassifier a, ResNetClassifier b, PseudoMaskPipeline.Config config) {
+        return pseudoMasks(s, a, b, config, plan.densityPrior());
+    }
+
+    public byte[][] pseudoMasks(PreparedStudy s, ResNetClassifier a, ResNetClassifier b, PseudoMaskPipeline.Config config,
+                                DensityPrior prior) {
         int per = s.size() * s.size();
         if (!s.study().positive()) return new byte[s.sliceCount()][per];
         StudyCams cams = StudyCams.compute(a, b, s, plan.camChunk());
-        boolean[] positive = PseudoMasks.positiveSlices(s, cams, !plan.studyLabelsOnly());
-        return PseudoMasks.build(config, s, cams, positive);
+        boolean[] positive = PseudoMasks.positiveSlices(s, cams, !plan.studyLabelsOnly(), prior != null);
+        return PseudoMasks.build(config, prior, s, cams, positive);
     }
 
     /**
      * Self-training targets (ich-node's addition to the published method): the U-Net's own thresholded predictions on
      * the studies, kept only on the positive slices of positive studies (as for the pseudo masks) and inside the
-     * intracranial mask; negative studies stay empty. A U-Net trained on noisy pseudo masks segments better than the
-     * masks it learned from (ablation), so its predictions are better targets for the next network.
+     * intracranial mask, and refined by the plan's density prior when it has one; negative studies stay empty. A U-Net
+     * trained on noisy pseudo masks segments better than the masks it learned from (ablation), so its predictions are
+     * better targets for the next network.
      */
     public SegmentationSet selfTrainingSet(UNet unet, List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b, double threshold) {
+        return selfTrainingSet(unet, studies, a, b, threshold, plan.densityPrior());
+    }
+
+    public SegmentationSet selfTrainingSet(UNet unet, List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b,
+                                           double threshold, DensityPrior prior) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {
@@ -196,14 +247,17 @@ public final class WeakSupervision {
                 float[] pa = a.predictProbabilities(s.slices(), plan.camChunk()), pb = b.predictProbabilities(s.slices(), plan.camChunk());
                 float[] p = new float[pa.length];
                 for (int i = 0; i < p.length; i++) p[i] = 0.5f * (pa[i] + pb[i]);
-                positive = PseudoMasks.positiveSlices(s, new StudyCams(null, null, p), !plan.studyLabelsOnly());
+                positive = PseudoMasks.positiveSlices(s, new StudyCams(null, null, p), !plan.studyLabelsOnly(), prior != null);
             }
             List<float[]> pred = s.study().positive() ? unet.predictProbabilities(s.slices(), plan.camChunk()) : null;
             for (int k = 0; k < s.sliceCount(); k++) {
                 float[] t = new float[per];
                 if (positive[k]) {
                     float[] p = pred.get(k);
-                    for (int i = 0; i < per; i++) if (p[i] >= threshold && s.intracranial()[k][i] != 0) t[i] = 1;
+                    byte[] m = new byte[per];
+                    for (int i = 0; i < per; i++) if (p[i] >= threshold && s.intracranial()[k][i] != 0) m[i] = 1;
+                    if (prior != null) m = prior.refine(s.size(), s.size(), s.hu()[k], s.intracranial()[k], m);
+                    t = PseudoMasks.toFloat(m);
                 }
                 in.add(s.slices().get(k));
                 targets.add(t);

@@ -11,7 +11,8 @@ import org.ichnode.model.WeakSupervision;
 
 /**
  * {@code ./ichnode train --out DIR [...]}: the weak learning loop from image-level labels (slice labels, or
- * {@code --labels study} for study labels only) into a model artifact folder. On phantom data the held-out studies
+ * {@code --labels study} for study labels only) into a model artifact folder; {@code --pseudo-masks published} uses
+ * the published pseudo-mask steps without ich-node's density prior. On phantom data the held-out studies
  * after the training range are evaluated and written into the artifact's metrics.json.
  */
 public final class TrainCommand {
@@ -23,6 +24,7 @@ public final class TrainCommand {
         DatasetOption data = DatasetOption.parse(args, "phantom:full", 0, 40);
         int size = args.intOption("--size", 256);
         String labels = args.option("--labels", "slice");
+        String pseudoMasks = args.option("--pseudo-masks", "density");
         int classifierSteps = args.intOption("--classifier-steps", 1200);
         int unetSteps = args.intOption("--unet-steps", 1500);
         int heldOut = args.intOption("--held-out", 10);
@@ -30,6 +32,9 @@ public final class TrainCommand {
         String version = args.option("--version", LocalDate.now() + "-" + (data.isPhantom() ? "phantom" : "site"));
         args.requireNoneLeft();
         if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
+        if (!pseudoMasks.equals("density") && !pseudoMasks.equals("published")) {
+            throw new IllegalArgumentException("--pseudo-masks must be density (ich-node's default) or published");
+        }
         if (Files.exists(out.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
             throw new IllegalArgumentException(out + " already holds a model; choose a new folder (artifacts are never overwritten)");
         }
@@ -38,6 +43,7 @@ public final class TrainCommand {
         boolean studyOnly = labels.equals("study");
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+        if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
         long t0 = System.nanoTime();
         List<LabelledStudy> studies = data.load(studyOnly);
         WeakSupervision.Result r = new WeakSupervision(plan, m -> System.err.println("ichnode: " + m))

@@ -1,0 +1,110 @@
+package org.ichnode.core.pseudomask;
+
+/**
+ * ich-node's addition after the published pseudo-mask steps: the CAM-based mask says <em>where</em> the hemorrhage
+ * is, the CT density says <em>which pixels</em> it is. Fresh blood (about 50 to 90 HU) is denser than brain (25 to 40
+ * HU), so the lesion is a connected region of blood density inside the skull; a CAM, even after fusion and the CRF,
+ * is a blob that spills over it or covers part of it. The refined mask is every 8-connected component of candidate
+ * pixels that overlaps the CAM-based mask by at least {@code minOverlapPixels}, kept whole; the rest is dropped.
+ *
+ * <p>Candidates: intracranial pixels whose HU lies in [{@code minHu}, {@code maxHu}], except those within
+ * {@code calcificationMarginPixels} of an intracranial pixel above {@code calcificationHu} (the partial-volume rim
+ * of a calcification has blood density). Bone is outside the intracranial mask, so blood along the inner table
+ * (subdural, epidural) stays a candidate.
+ *
+ * <p>No truth is read: the inputs are the image, the brain mask and the mask made from image-level labels.
+ */
+public record DensityPrior(double minHu, double maxHu, double calcificationHu, int calcificationMarginPixels,
+                           int minOverlapPixels) {
+
+    public DensityPrior {
+        if (!(minHu < maxHu)) throw new IllegalArgumentException("minHu must be below maxHu");
+        if (!(calcificationHu > maxHu)) throw new IllegalArgumentException("calcificationHu must be above maxHu");
+        if (calcificationMarginPixels < 0) throw new IllegalArgumentException("calcificationMarginPixels must be >= 0");
+        if (minOverlapPixels < 1) throw new IllegalArgumentException("minOverlapPixels must be >= 1");
+    }
+
+    /** Blood 48..90 HU, calcification above 100 HU with a 1-pixel margin, any overlap. */
+    public static DensityPrior defaults() {
+        return new DensityPrior(48, 90, 100, 1, 1);
+    }
+
+    /**
+     * @param width        columns
+     * @param height       rows
+     * @param hu           HU per pixel
+     * @param intracranial 1 = inside the skull
+     * @param mask         the CAM-based mask (1 = hemorrhage)
+     * @return the refined mask; empty where no candidate component meets the mask
+     */
+    public byte[] refine(int width, int height, float[] hu, byte[] intracranial, byte[] mask) {
+        int n = width * height;
+        if (hu.length != n || intracranial.length != n || mask.length != n) {
+            throw new IllegalArgumentException("image, brain mask and mask must have " + n + " pixels");
+        }
+        byte[] out = new byte[n];
+        boolean anyMask = false;
+        for (byte b : mask) if (b != 0) { anyMask = true; break; }
+        if (!anyMask) return out;
+
+        boolean[] candidate = candidates(width, height, hu, intracranial);
+        int[] component = new int[n];
+        int[] stack = new int[n];
+        int[] order = new int[n];
+        int label = 0;
+        for (int start = 0; start < n; start++) {
+            if (!candidate[start] || component[start] != 0) continue;
+            label++;
+            // flood fill one component, counting its overlap with the mask; its pixels go to 'order'
+            int top = 0, filled = 0, overlap = 0;
+            stack[top++] = start;
+            component[start] = label;
+            while (top > 0) {
+                int p = stack[--top];
+                order[filled++] = p;
+                if (mask[p] != 0) overlap++;
+                int x = p % width, y = p / width;
+                for (int dy = -1; dy <= 1; dy++) {
+                    int yy = y + dy;
+                    if (yy < 0 || yy >= height) continue;
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int xx = x + dx;
+                        if ((dx == 0 && dy == 0) || xx < 0 || xx >= width) continue;
+                        int q = yy * width + xx;
+                        if (candidate[q] && component[q] == 0) {
+                            component[q] = label;
+                            stack[top++] = q;
+                        }
+                    }
+                }
+            }
+            if (overlap >= minOverlapPixels) for (int i = 0; i < filled; i++) out[order[i]] = 1;
+        }
+        return out;
+    }
+
+    private boolean[] candidates(int width, int height, float[] hu, byte[] intracranial) {
+        int n = width * height;
+        boolean[] bright = new boolean[n];
+        for (int i = 0; i < n; i++) bright[i] = intracranial[i] != 0 && hu[i] > calcificationHu;
+        boolean[] c = new boolean[n];
+        int r = calcificationMarginPixels;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = y * width + x;
+                if (intracranial[i] == 0 || hu[i] < minHu || hu[i] > maxHu) continue;
+                boolean nearBright = false;
+                for (int dy = -r; dy <= r && !nearBright; dy++) {
+                    int yy = y + dy;
+                    if (yy < 0 || yy >= height) continue;
+                    for (int dx = -r; dx <= r; dx++) {
+                        int xx = x + dx;
+                        if (xx >= 0 && xx < width && bright[yy * width + xx]) { nearBright = true; break; }
+                    }
+                }
+                c[i] = !nearBright;
+            }
+        }
+        return c;
+    }
+}

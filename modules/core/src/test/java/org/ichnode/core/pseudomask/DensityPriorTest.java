@@ -1,0 +1,76 @@
+package org.ichnode.core.pseudomask;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class DensityPriorTest {
+    private static final int W = 64, H = 64;
+
+    /** Brain at 30 HU with noise, skull outside a circle, one lesion disc, one calcification with its rim. */
+    private static float[] image(byte[] intracranial, byte[] lesion) {
+        float[] hu = new float[W * H];
+        Random r = new Random(3);
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                int i = y * W + x;
+                boolean inside = (x - 32) * (x - 32) + (y - 32) * (y - 32) < 28 * 28;
+                intracranial[i] = (byte) (inside ? 1 : 0);
+                hu[i] = inside ? 30 + (float) r.nextGaussian() * 3 : 1000;
+                if ((x - 22) * (x - 22) + (y - 30) * (y - 30) <= 36) { hu[i] = 70; lesion[i] = 1; }
+                int dc = (x - 44) * (x - 44) + (y - 40) * (y - 40);
+                if (dc <= 2) hu[i] = 250;            // calcification
+                else if (dc <= 5) hu[i] = 60;         // its partial-volume rim, blood density
+            }
+        }
+        return hu;
+    }
+
+    @Test
+    void keepsTheWholeLesionTheCamTouchesAndDropsTheSpill() {
+        byte[] ic = new byte[W * H], lesion = new byte[W * H];
+        float[] hu = image(ic, lesion);
+        // a CAM-like blob: offset from the lesion, covering about a third of it and much brain around it
+        byte[] cam = new byte[W * H];
+        for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) {
+            if ((x - 28) * (x - 28) + (y - 30) * (y - 30) <= 64) cam[y * W + x] = 1;
+        }
+        byte[] out = DensityPrior.defaults().refine(W, H, hu, ic, cam);
+        int tp = 0, fp = 0, fn = 0;
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == 1 && lesion[i] == 1) tp++;
+            else if (out[i] == 1) fp++;
+            else if (lesion[i] == 1) fn++;
+        }
+        assertEquals(0, fn, "the lesion is kept whole");
+        assertEquals(0, fp, "brain under the CAM is dropped");
+        assertTrue(tp > 100);
+    }
+
+    @Test
+    void calcificationRimIsNoCandidateAndUntouchedLesionsAreDropped() {
+        byte[] ic = new byte[W * H], lesion = new byte[W * H];
+        float[] hu = image(ic, lesion);
+        byte[] cam = new byte[W * H];
+        for (int y = 36; y <= 44; y++) for (int x = 40; x <= 48; x++) cam[y * W + x] = 1; // over the calcification only
+        byte[] out = DensityPrior.defaults().refine(W, H, hu, ic, cam);
+        for (byte b : out) assertEquals(0, b, "neither the rim nor the lesion the CAM missed");
+        assertEquals(0, sum(DensityPrior.defaults().refine(W, H, hu, ic, new byte[W * H])), "empty mask stays empty");
+    }
+
+    @Test
+    void validatesItsSettings() {
+        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(90, 50, 100, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(50, 90, 80, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> DensityPrior.defaults().refine(W, H, new float[3], new byte[W * H], new byte[W * H]));
+    }
+
+    private static int sum(byte[] m) {
+        int s = 0;
+        for (byte b : m) s += b;
+        return s;
+    }
+}
