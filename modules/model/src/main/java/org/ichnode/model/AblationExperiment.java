@@ -98,7 +98,7 @@ public final class AblationExperiment {
             rows.put("U-Net on density-refined pseudo masks (weak, ich-node)", onTest(densityUnet, a, b, test));
             rows.put("density U-Net + self-training round, density-refined (ich-node)", selfTrained(weak, densityUnet, unetFit, unetVal, a, b, prior, test));
             progress.accept("U-Net on density-only pseudo masks (no CAM)");
-            Trained densityOnly = trainUnet(densityOnlySet(unetFit, prior), densityOnlySet(unetVal, prior));
+            Trained densityOnly = trainUnet(densityOnlySetFor(unetFit, prior), densityOnlySetFor(unetVal, prior));
             rows.put("U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)", onTest(densityOnly, a, b, test));
             densityOnly.unet().close();
             progress.accept("U-Net on true masks");
@@ -138,13 +138,12 @@ public final class AblationExperiment {
         return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Density-only targets: the prior on every positive slice of positive studies (no classifier, no CAM). */
-    private SegmentationSet densityOnlySet(List<PreparedStudy> studies, DensityPrior prior) {
+    /** Density-only targets on the plan's positive slices (the slice labels when used, else every slice of a positive study). */
+    private SegmentationSet densityOnlySetFor(List<PreparedStudy> studies, DensityPrior prior) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {
-            boolean[] positive = PseudoMasks.positiveSlices(s, null, !plan.studyLabelsOnly(), true);
-            byte[][] m = PseudoMasks.densityOnly(prior, s, positive);
+            byte[][] m = PseudoMasks.densityOnly(prior, s, PseudoMasks.positiveSlices(s, null, !plan.studyLabelsOnly(), true));
             for (int k = 0; k < s.sliceCount(); k++) {
                 in.add(s.slices().get(k));
                 targets.add(PseudoMasks.toFloat(m[k]));

@@ -134,8 +134,8 @@ public final class WeakSupervision {
             b = ResNetClassifier.create(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
             TrainingReport rb = trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
             progress.accept("pseudo masks");
-            SegmentationSet fitSet = pseudoMaskSet(fit, a, b, plan.pseudoMasks());
-            SegmentationSet valSet = pseudoMaskSet(val, a, b, plan.pseudoMasks());
+            SegmentationSet fitSet = trainingPseudoMaskSet(fit, a, b);
+            SegmentationSet valSet = trainingPseudoMaskSet(val, a, b);
             progress.accept("U-Net on " + fitSet.foregroundSlices() + " pseudo-masked slices of " + fitSet.size());
             UNet unet = UNet.create(plan.unet());
             SegmentationTrainer.Report ru = new SegmentationTrainer(plan.unetTraining()).train(unet, fitSet, valSet);
@@ -186,6 +186,32 @@ public final class WeakSupervision {
         boolean[] labels = new boolean[lab.size()];
         for (int i = 0; i < labels.length; i++) labels[i] = lab.get(i);
         return new ClassifierTrainer(options).train(c, new SliceDataset(in, labels, masks));
+    }
+
+    /**
+     * The pseudo masks {@link #train} uses: with the density prior and study labels only, the density components of
+     * every slice of a positive study without a CAM gate (in the study-label ablation the MIL classifiers' CAMs were a
+     * worse gate than none: U-Net Dice 0.794 gated, 0.840 ungated); otherwise the plan's steps.
+     */
+    public SegmentationSet trainingPseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
+        boolean sliceLabels = !plan.studyLabelsOnly() && studies.stream().allMatch(s -> s.study().sliceLabels() != null);
+        if (plan.densityPrior() == null || sliceLabels) return pseudoMaskSet(studies, a, b, plan.pseudoMasks());
+        return densityOnlySet(studies, plan.densityPrior());
+    }
+
+    /** Density-only targets: the prior on every slice of positive studies (no classifier, no CAM); negatives empty. */
+    public SegmentationSet densityOnlySet(List<PreparedStudy> studies, DensityPrior prior) {
+        List<PreparedSlice> in = new ArrayList<>();
+        List<float[]> targets = new ArrayList<>();
+        for (PreparedStudy s : studies) {
+            boolean[] positive = PseudoMasks.positiveSlices(s, null, false, true);
+            byte[][] m = PseudoMasks.densityOnly(prior, s, positive);
+            for (int k = 0; k < s.sliceCount(); k++) {
+                in.add(s.slices().get(k));
+                targets.add(PseudoMasks.toFloat(m[k]));
+            }
+        }
+        return new SegmentationSet(in, targets);
     }
 
     /** Steps 3 to 7: every slice of every study with its pseudo mask (empty for negative studies and slices). */
