@@ -98,7 +98,9 @@ public final class AblationExperiment {
             rows.put("U-Net on density-refined pseudo masks (weak, ich-node)", onTest(densityUnet, a, b, test));
             rows.put("density U-Net + self-training round, density-refined (ich-node)", selfTrained(weak, densityUnet, unetFit, unetVal, a, b, prior, test));
             progress.accept("U-Net on density-only pseudo masks (no CAM)");
-            Trained densityOnly = trainUnet(densityOnlySetFor(unetFit, prior), densityOnlySetFor(unetVal, prior));
+            boolean sliceLabels = !plan.studyLabelsOnly();
+            Trained densityOnly = trainUnet(WeakSupervision.densityOnlySet(unetFit, prior, sliceLabels),
+                    WeakSupervision.densityOnlySet(unetVal, prior, sliceLabels));
             rows.put("U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)", onTest(densityOnly, a, b, test));
             densityOnly.unet().close();
             progress.accept("U-Net on true masks");
@@ -136,20 +138,6 @@ public final class AblationExperiment {
             r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
         }
         return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
-    }
-
-    /** Density-only targets on the plan's positive slices (the slice labels when used, else every slice of a positive study). */
-    private SegmentationSet densityOnlySetFor(List<PreparedStudy> studies, DensityPrior prior) {
-        List<PreparedSlice> in = new ArrayList<>();
-        List<float[]> targets = new ArrayList<>();
-        for (PreparedStudy s : studies) {
-            byte[][] m = PseudoMasks.densityOnly(prior, s, PseudoMasks.positiveSlices(s, null, !plan.studyLabelsOnly(), true));
-            for (int k = 0; k < s.sliceCount(); k++) {
-                in.add(s.slices().get(k));
-                targets.add(PseudoMasks.toFloat(m[k]));
-            }
-        }
-        return new SegmentationSet(in, targets);
     }
 
     /** A fresh U-Net trained on {@code first}'s density-refined predictions, on the test studies; closes both. */

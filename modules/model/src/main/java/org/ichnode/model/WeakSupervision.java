@@ -196,15 +196,18 @@ public final class WeakSupervision {
     public SegmentationSet trainingPseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
         boolean sliceLabels = !plan.studyLabelsOnly() && studies.stream().allMatch(s -> s.study().sliceLabels() != null);
         if (plan.densityPrior() == null || sliceLabels) return pseudoMaskSet(studies, a, b, plan.pseudoMasks());
-        return densityOnlySet(studies, plan.densityPrior());
+        return densityOnlySet(studies, plan.densityPrior(), false);
     }
 
-    /** Density-only targets: the prior on every slice of positive studies (no classifier, no CAM); negatives empty. */
-    public SegmentationSet densityOnlySet(List<PreparedStudy> studies, DensityPrior prior) {
+    /**
+     * Density-only targets (no classifier, no CAM): the prior on the positive slices of positive studies (the slice
+     * labels when {@code useSliceLabels} and known, else every slice); negative studies empty.
+     */
+    public static SegmentationSet densityOnlySet(List<PreparedStudy> studies, DensityPrior prior, boolean useSliceLabels) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {
-            boolean[] positive = PseudoMasks.positiveSlices(s, null, false, true);
+            boolean[] positive = PseudoMasks.positiveSlices(s, null, useSliceLabels, true);
             byte[][] m = PseudoMasks.densityOnly(prior, s, positive);
             for (int k = 0; k < s.sliceCount(); k++) {
                 in.add(s.slices().get(k));
