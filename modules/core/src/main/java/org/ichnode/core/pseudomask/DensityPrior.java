@@ -5,7 +5,8 @@ package org.ichnode.core.pseudomask;
  * is, the CT density says <em>which pixels</em> it is. Fresh blood (about 50 to 90 HU) is denser than brain (25 to 40
  * HU), so the lesion is a connected region of blood density inside the skull; a CAM, even after fusion and the CRF,
  * is a blob that spills over it or covers part of it. The refined mask is every 8-connected component of candidate
- * pixels that overlaps the CAM-based mask by at least {@code minOverlapPixels}, kept whole; the rest is dropped.
+ * pixels of at least {@code minComponentPixels} that overlaps the CAM-based mask by at least {@code minOverlapPixels},
+ * kept whole; the rest is dropped.
  *
  * <p>Candidates: intracranial pixels whose HU lies in [{@code minHu}, {@code maxHu}], except those within
  * {@code calcificationMarginPixels} of an intracranial pixel above {@code calcificationHu} (the partial-volume rim
@@ -15,18 +16,19 @@ package org.ichnode.core.pseudomask;
  * <p>No truth is read: the inputs are the image, the brain mask and the mask made from image-level labels.
  */
 public record DensityPrior(double minHu, double maxHu, double calcificationHu, int calcificationMarginPixels,
-                           int minOverlapPixels) {
+                           int minOverlapPixels, int minComponentPixels) {
 
     public DensityPrior {
         if (!(minHu < maxHu)) throw new IllegalArgumentException("minHu must be below maxHu");
         if (!(calcificationHu > maxHu)) throw new IllegalArgumentException("calcificationHu must be above maxHu");
         if (calcificationMarginPixels < 0) throw new IllegalArgumentException("calcificationMarginPixels must be >= 0");
         if (minOverlapPixels < 1) throw new IllegalArgumentException("minOverlapPixels must be >= 1");
+        if (minComponentPixels < 1) throw new IllegalArgumentException("minComponentPixels must be >= 1");
     }
 
-    /** Blood 48..90 HU, calcification above 100 HU with a 1-pixel margin, any overlap. */
+    /** Blood 48..90 HU, calcification above 100 HU with a 1-pixel margin, any overlap, components of 1 pixel or more. */
     public static DensityPrior defaults() {
-        return new DensityPrior(48, 90, 100, 1, 1);
+        return new DensityPrior(48, 90, 100, 1, 1, 1);
     }
 
     /**
@@ -78,7 +80,7 @@ public record DensityPrior(double minHu, double maxHu, double calcificationHu, i
                     }
                 }
             }
-            if (overlap >= minOverlapPixels) for (int i = 0; i < filled; i++) out[order[i]] = 1;
+            if (overlap >= minOverlapPixels && filled >= minComponentPixels) for (int i = 0; i < filled; i++) out[order[i]] = 1;
         }
         return out;
     }

@@ -62,9 +62,22 @@ class DensityPriorTest {
     }
 
     @Test
+    void componentsBelowTheMinimumSizeAreDropped() {
+        byte[] ic = new byte[W * H];
+        float[] hu = new float[W * H];
+        for (int i = 0; i < ic.length; i++) { ic[i] = 1; hu[i] = 30; }
+        hu[10 * W + 10] = 70;
+        hu[10 * W + 11] = 70; // a 2-pixel speck of blood density
+        byte[] mask = new byte[W * H];
+        mask[10 * W + 10] = 1;
+        assertEquals(2, sum(new DensityPrior(48, 90, 100, 1, 1, 1).refine(W, H, hu, ic, mask)));
+        assertEquals(0, sum(new DensityPrior(48, 90, 100, 1, 1, 3).refine(W, H, hu, ic, mask)));
+    }
+
+    @Test
     void validatesItsSettings() {
-        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(90, 50, 100, 1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(50, 90, 80, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(90, 50, 100, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(50, 90, 80, 1, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> DensityPrior.defaults().refine(W, H, new float[3], new byte[W * H], new byte[W * H]));
     }
 
