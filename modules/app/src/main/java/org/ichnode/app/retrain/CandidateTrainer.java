@@ -22,5 +22,11 @@ public interface CandidateTrainer {
     /** Metrics of an existing model artifact on the fixed validation set (for the gate), with the same keys as train's. */
     Map<String, Double> evaluate(Path artifactDir) throws Exception;
 
+    /**
+     * Metrics of the HU threshold baseline on the fixed validation set: what a first model must not fall below while
+     * the baseline serves. Empty when the trainer cannot say; the first candidate is then promoted without comparison.
+     */
+    default Map<String, Double> evaluateBaseline() throws Exception { return Map.of(); }
+
     record Candidate(Path artifactDir, Map<String, Double> metrics) {}
 }

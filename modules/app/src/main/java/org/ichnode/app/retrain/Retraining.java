@@ -152,8 +152,17 @@ public final class Retraining {
                 reason = String.format(Locale.ROOT, "dice %.4f vs serving model %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
                         dice, servingFallback.getFileName(), servingDice, gain, promote ? ">=" : "<", policy.minDiceGain());
             } else if (active.isEmpty()) {
-                promote = true;
-                reason = String.format(Locale.ROOT, "first model: no active model to compare with (dice %.4f)", dice);
+                // the HU baseline serves: it is the floor every model must reach
+                Double baselineDice = trainer.evaluateBaseline().get(DICE);
+                if (baselineDice == null || baselineDice.isNaN()) {
+                    promote = true;
+                    reason = String.format(Locale.ROOT, "first model: no active model to compare with (dice %.4f)", dice);
+                } else {
+                    double gain = dice - baselineDice;
+                    promote = gain >= policy.minDiceGain();
+                    reason = String.format(Locale.ROOT, "dice %.4f vs HU baseline %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
+                            dice, baselineDice, gain, promote ? ">=" : "<", policy.minDiceGain());
+                }
             } else {
                 progress.accept("evaluating active model " + active.get().version() + " on the validation set");
                 Map<String, Double> activeMetrics = trainer.evaluate(active.get().artifactPath());

@@ -11,7 +11,9 @@ import java.util.function.Consumer;
 import org.ichnode.app.cli.DatasetOption;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Settings;
+import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmentation;
+import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.core.volume.AssemblyResult;
 import org.ichnode.dicom.read.SeriesVolumeLoader;
 import org.ichnode.model.Evaluation;
@@ -84,7 +86,12 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
         }
     }
 
-    private Evaluation.Report evaluate(ModelSegmenter seg) throws java.io.IOException {
+    @Override
+    public Map<String, Double> evaluateBaseline() throws Exception {
+        return metrics(evaluate(new HuThresholdSegmenter()));
+    }
+
+    private Evaluation.Report evaluate(Segmenter seg) throws java.io.IOException {
         List<Evaluation.StudyResult> out = new ArrayList<>();
         long t0 = System.nanoTime();
         for (LabelledStudy s : validation.load(false)) {

@@ -21,6 +21,8 @@ final class FixedDiceTrainer implements CandidateTrainer {
     volatile double nextDice;
     volatile Duration trainTime;
     volatile Exception failWith;
+    /** The HU baseline's Dice on the validation set; null: this trainer cannot say. */
+    volatile Double baselineDice;
     final List<DatasetSnapshot> trainedOn = new CopyOnWriteArrayList<>();
 
     FixedDiceTrainer(double dice, Duration trainTime) {
@@ -44,6 +46,11 @@ final class FixedDiceTrainer implements CandidateTrainer {
         Files.writeString(artifactDir.resolve("metrics.properties"),
                 String.format(Locale.ROOT, "dice=%s%nseries=%d%n", dice, snapshot.entries().size()), StandardCharsets.UTF_8);
         return new Candidate(artifactDir, Map.of("dice", dice, "series", (double) snapshot.entries().size()));
+    }
+
+    @Override
+    public Map<String, Double> evaluateBaseline() {
+        return baselineDice == null ? Map.of() : Map.of("dice", baselineDice);
     }
 
     @Override

@@ -153,6 +153,22 @@ class RetrainingTest {
     }
 
     @Test
+    void firstCandidateMustNotBeWorseThanTheHuBaselineWhenTheBaselineServes() throws Exception {
+        data.studies(2, 2);
+        trainer.baselineDice = 0.6;
+        trainer.nextDice = 0.5;
+        TrainingRun worse = retraining(policy(1)).run("nightly");
+        assertEquals(RunState.REFUSED, worse.state(), worse.reason());
+        assertTrue(worse.reason().contains("dice 0.5000 vs HU baseline 0.6000: gain -0.1000 < retrain.gate.minDiceGain"), worse.reason());
+        assertTrue(registry.active().isEmpty(), "the baseline keeps serving");
+        data.study("negative");
+        trainer.nextDice = 0.65;
+        TrainingRun better = retraining(policy(1)).run("nightly");
+        assertEquals(RunState.PROMOTED, better.state(), better.reason());
+        assertTrue(better.reason().contains("vs HU baseline 0.6000: gain +0.0500 >="), better.reason());
+    }
+
+    @Test
     void minDiceGainAboveZeroRefusesAnEqualCandidate() throws Exception {
         data.studies(2, 1);
         assertEquals(RunState.PROMOTED, retraining(policy(1)).run("t").state());

@@ -61,10 +61,12 @@ class WeakRetrainingTest {
         try (TestPostgres pg = new TestPostgres()) {
             String firstVersion;
             int hl7 = NodeProcess.freePort(), http = NodeProcess.freePort();
-            try (IchNode node = new IchNode(Settings.load(null, Map.of(), settings(pg, hl7, http, "0.0"))).start()) {
+            // a gate any candidate passes: 20 steps at 64 px do not beat the HU baseline, and this node must promote
+            try (IchNode node = new IchNode(Settings.load(null, Map.of(), settings(pg, hl7, http, "-1.0"))).start()) {
                 for (PhantomExporter.ExportedStudy s : studies.subList(0, 6)) receiveAndReport(node, hl7, s);
                 TrainingRun run = retrain(node, http, 1);
                 assertEquals(org.ichnode.store.RunState.PROMOTED, run.state(), run.reason());
+                assertTrue(run.reason().contains("vs HU baseline"), "compared with the baseline that serves: " + run.reason());
                 firstVersion = run.candidateVersion();
                 Path artifact = new ModelRegistry(node.database()).find(firstVersion).orElseThrow().artifactPath();
                 assertTrue(Files.isRegularFile(artifact.resolve("ichnode-model.properties")), "artifact at " + artifact);
