@@ -118,23 +118,23 @@ public final class AblationExperiment {
 
     private Evaluation.Report pseudoQuality(List<PreparedStudy> studies, List<StudyCams> cams, PseudoMaskPipeline.Config config,
                                             DensityPrior prior) {
-        long t0 = System.nanoTime();
-        List<Evaluation.StudyResult> r = new ArrayList<>();
-        for (int i = 0; i < studies.size(); i++) {
-            PreparedStudy s = studies.get(i);
-            boolean[] pos = PseudoMasks.positiveSlices(s, cams.get(i), !plan.studyLabelsOnly(), prior != null);
-            byte[][] m = PseudoMasks.build(config, prior, s, cams.get(i), pos);
-            r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
-        }
-        return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);
+        return quality(studies, cams, (s, c) -> PseudoMasks.build(config, prior, s, c,
+                PseudoMasks.positiveSlices(s, c, !plan.studyLabelsOnly(), prior != null)));
     }
 
     private Evaluation.Report densityOnlyQuality(List<PreparedStudy> studies, List<StudyCams> cams, DensityPrior prior) {
+        return quality(studies, cams, (s, c) -> PseudoMasks.densityOnly(prior, s,
+                PseudoMasks.positiveSlices(s, c, !plan.studyLabelsOnly(), true)));
+    }
+
+    /** Pseudo-mask quality against the true masks on the source grid, one study at a time. */
+    private static Evaluation.Report quality(List<PreparedStudy> studies, List<StudyCams> cams,
+                                             java.util.function.BiFunction<PreparedStudy, StudyCams, byte[][]> masks) {
         long t0 = System.nanoTime();
         List<Evaluation.StudyResult> r = new ArrayList<>();
         for (int i = 0; i < studies.size(); i++) {
             PreparedStudy s = studies.get(i);
-            byte[][] m = PseudoMasks.densityOnly(prior, s, PseudoMasks.positiveSlices(s, cams.get(i), !plan.studyLabelsOnly(), true));
+            byte[][] m = masks.apply(s, cams.get(i));
             r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
         }
         return Evaluation.summarize(r, (System.nanoTime() - t0) / 1e9);

@@ -204,11 +204,15 @@ public final class WeakSupervision {
      * labels when {@code useSliceLabels} and known, else every slice); negative studies empty.
      */
     public static SegmentationSet densityOnlySet(List<PreparedStudy> studies, DensityPrior prior, boolean useSliceLabels) {
+        return maskSet(studies, s -> PseudoMasks.densityOnly(prior, s, PseudoMasks.positiveSlices(s, null, useSliceLabels, true)));
+    }
+
+    /** Every slice of every study with the mask {@code masks} gives it. */
+    private static SegmentationSet maskSet(List<PreparedStudy> studies, java.util.function.Function<PreparedStudy, byte[][]> masks) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {
-            boolean[] positive = PseudoMasks.positiveSlices(s, null, useSliceLabels, true);
-            byte[][] m = PseudoMasks.densityOnly(prior, s, positive);
+            byte[][] m = masks.apply(s);
             for (int k = 0; k < s.sliceCount(); k++) {
                 in.add(s.slices().get(k));
                 targets.add(PseudoMasks.toFloat(m[k]));
@@ -226,18 +230,12 @@ public final class WeakSupervision {
     /** As {@link #pseudoMaskSet(List, ResNetClassifier, ResNetClassifier, PseudoMaskPipeline.Config)}, with this prior (null: none). */
     public SegmentationSet pseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b,
                                          PseudoMaskPipeline.Config config, DensityPrior prior) {
-        List<PreparedSlice> in = new ArrayList<>();
-        List<float[]> targets = new ArrayList<>();
-        int done = 0;
-        for (PreparedStudy s : studies) {
+        int[] done = {0};
+        return maskSet(studies, s -> {
             byte[][] masks = pseudoMasks(s, a, b, config, prior);
-            for (int k = 0; k < s.sliceCount(); k++) {
-                in.add(s.slices().get(k));
-                targets.add(PseudoMasks.toFloat(masks[k]));
-            }
-            if (++done % 20 == 0) progress.accept("pseudo masks " + done + "/" + studies.size());
-        }
-        return new SegmentationSet(in, targets);
+            if (++done[0] % 20 == 0) progress.accept("pseudo masks " + done[0] + "/" + studies.size());
+            return masks;
+        });
     }
 
     /** One study's pseudo masks; a negative study gets empty masks without computing CAMs. */
@@ -267,32 +265,31 @@ public final class WeakSupervision {
 
     public SegmentationSet selfTrainingSet(UNet unet, List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b,
                                            double threshold, DensityPrior prior) {
-        List<PreparedSlice> in = new ArrayList<>();
-        List<float[]> targets = new ArrayList<>();
-        for (PreparedStudy s : studies) {
+        boolean useSliceLabels = !plan.studyLabelsOnly();
+        return maskSet(studies, s -> {
             int per = s.size() * s.size();
-            boolean[] positive = new boolean[s.sliceCount()];
-            if (s.study().positive()) {
-                float[] pa = a.predictProbabilities(s.slices(), plan.camChunk()), pb = b.predictProbabilities(s.slices(), plan.camChunk());
-                float[] p = new float[pa.length];
-                for (int i = 0; i < p.length; i++) p[i] = 0.5f * (pa[i] + pb[i]);
-                positive = PseudoMasks.positiveSlices(s, new StudyCams(null, null, p), !plan.studyLabelsOnly(), prior != null);
-            }
-            List<float[]> pred = s.study().positive() ? unet.predictProbabilities(s.slices(), plan.camChunk()) : null;
+            byte[][] out = new byte[s.sliceCount()][per];
+            if (!s.study().positive()) return out;
+            boolean sliceLabelsDecide = useSliceLabels && s.study().sliceLabels() != null;
+            // the classifiers pick the positive slices only where neither the slice labels nor the prior's rule do
+            StudyCams probabilities = sliceLabelsDecide || prior != null ? null : new StudyCams(null, null, meanProbability(a, b, s));
+            boolean[] positive = PseudoMasks.positiveSlices(s, probabilities, useSliceLabels, prior != null);
+            List<float[]> pred = unet.predictProbabilities(s.slices(), plan.camChunk());
             for (int k = 0; k < s.sliceCount(); k++) {
-                float[] t = new float[per];
-                if (positive[k]) {
-                    float[] p = pred.get(k);
-                    byte[] m = new byte[per];
-                    for (int i = 0; i < per; i++) if (p[i] >= threshold && s.intracranial()[k][i] != 0) m[i] = 1;
-                    if (prior != null) m = prior.refine(s.size(), s.size(), s.hu()[k], s.intracranial()[k], m);
-                    t = PseudoMasks.toFloat(m);
-                }
-                in.add(s.slices().get(k));
-                targets.add(t);
+                if (!positive[k]) continue;
+                float[] p = pred.get(k);
+                for (int i = 0; i < per; i++) if (p[i] >= threshold && s.intracranial()[k][i] != 0) out[k][i] = 1;
+                if (prior != null) out[k] = prior.refine(s.size(), s.size(), s.hu()[k], s.intracranial()[k], out[k]);
             }
-        }
-        return new SegmentationSet(in, targets);
+            return out;
+        });
+    }
+
+    private float[] meanProbability(ResNetClassifier a, ResNetClassifier b, PreparedStudy s) {
+        float[] pa = a.predictProbabilities(s.slices(), plan.camChunk()), pb = b.predictProbabilities(s.slices(), plan.camChunk());
+        float[] p = new float[pa.length];
+        for (int i = 0; i < p.length; i++) p[i] = 0.5f * (pa[i] + pb[i]);
+        return p;
     }
 
     /** The fully supervised reference: the same slices with their true masks. */

@@ -24,7 +24,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -140,38 +139,34 @@ public final class Retraining {
             registry.registerCandidate(version, artifact, candidate.metrics(), snapshot.id(), id);
 
             Optional<ModelVersion> active = registry.active();
+            // what the candidate must not fall below: the active model, else the artifact that serves meanwhile,
+            // else the HU baseline (when the trainer can evaluate it)
+            String against;
+            Double otherDice;
+            if (active.isPresent()) {
+                progress.accept("evaluating active model " + active.get().version() + " on the validation set");
+                against = "active " + active.get().version();
+                otherDice = trainer.evaluate(active.get().artifactPath()).get(DICE);
+            } else if (servingFallback != null) {
+                progress.accept("evaluating the serving model " + servingFallback + " on the validation set");
+                against = "serving model " + servingFallback.getFileName();
+                otherDice = trainer.evaluate(servingFallback).get(DICE);
+            } else {
+                against = "HU baseline";
+                otherDice = trainer.evaluateBaseline().get(DICE);
+                if (otherDice == null || otherDice.isNaN()) against = null; // a trainer that cannot say: nothing to compare with
+            }
             String reason;
             boolean promote;
-            if (active.isEmpty() && servingFallback != null) {
-                // nothing in the registry yet, but a shipped or configured model serves: the candidate must not be worse
-                progress.accept("evaluating the serving model " + servingFallback + " on the validation set");
-                Double servingDice = trainer.evaluate(servingFallback).get(DICE);
-                if (servingDice == null || servingDice.isNaN()) return fail(id, "the trainer reported no dice for the serving model " + servingFallback);
-                double gain = dice - servingDice;
-                promote = gain >= policy.minDiceGain();
-                reason = String.format(Locale.ROOT, "dice %.4f vs serving model %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
-                        dice, servingFallback.getFileName(), servingDice, gain, promote ? ">=" : "<", policy.minDiceGain());
-            } else if (active.isEmpty()) {
-                // the HU baseline serves: it is the floor every model must reach
-                Double baselineDice = trainer.evaluateBaseline().get(DICE);
-                if (baselineDice == null || baselineDice.isNaN()) {
-                    promote = true;
-                    reason = String.format(Locale.ROOT, "first model: no active model to compare with (dice %.4f)", dice);
-                } else {
-                    double gain = dice - baselineDice;
-                    promote = gain >= policy.minDiceGain();
-                    reason = String.format(Locale.ROOT, "dice %.4f vs HU baseline %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
-                            dice, baselineDice, gain, promote ? ">=" : "<", policy.minDiceGain());
-                }
+            if (against == null) {
+                promote = true;
+                reason = String.format(Locale.ROOT, "first model: no active model to compare with (dice %.4f)", dice);
             } else {
-                progress.accept("evaluating active model " + active.get().version() + " on the validation set");
-                Map<String, Double> activeMetrics = trainer.evaluate(active.get().artifactPath());
-                Double activeDice = activeMetrics.get(DICE);
-                if (activeDice == null || activeDice.isNaN()) return fail(id, "the trainer reported no dice for active model " + active.get().version());
-                double gain = dice - activeDice;
+                if (otherDice == null || otherDice.isNaN()) return fail(id, "the trainer reported no dice for " + against);
+                double gain = dice - otherDice;
                 promote = gain >= policy.minDiceGain();
-                reason = String.format(Locale.ROOT, "dice %.4f vs active %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
-                        dice, active.get().version(), activeDice, gain, promote ? ">=" : "<", policy.minDiceGain());
+                reason = String.format(Locale.ROOT, "dice %.4f vs %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
+                        dice, against, otherDice, gain, promote ? ">=" : "<", policy.minDiceGain());
             }
             if (promote) {
                 registry.promote(id, version, "promoted: " + reason);
