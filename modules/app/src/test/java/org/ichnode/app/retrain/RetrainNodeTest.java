@@ -66,7 +66,8 @@ class RetrainNodeTest {
                 assertEquals(RunState.PROMOTED, first.state(), first.reason());
                 assertEquals("node-h2", first.nodeId());
                 assertTrue(first.triggerName().startsWith("manual-http-node-h2-"), first.triggerName());
-                assertEquals(first.candidateVersion(), node.activeModel().current().orElseThrow().version());
+                // the run is marked promoted in the promotion's transaction; the node's cache follows right after it
+                assertEquals(first.candidateVersion(), awaitActive(node).version());
 
                 String status = http.send(HttpRequest.newBuilder(base.resolve("/status")).GET().build(),
                         HttpResponse.BodyHandlers.ofString()).body();
@@ -167,5 +168,11 @@ class RetrainNodeTest {
         }
         fail("no " + count + " ended run(s) within 60 s: " + runs.latest(100));
         return null;
+    }
+
+    private static ActiveModel.Active awaitActive(IchNode node) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (node.activeModel().current().isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+        return node.activeModel().current().orElseThrow();
     }
 }
