@@ -57,6 +57,10 @@ public final class Main {
                     [--classifier-steps N] [--unet-steps N] [--seed N] [--out DIR]
                     the ablation table (deep Grad-CAM ... dense CRF, weak vs fully supervised U-Net, HU baseline)
                     and the TH sweep (OR / AND) on phantom studies; prints the JSON last
+              experiment seeds [--seeds 7,8,9] [--labels slice|study] [--train N] [--test N] [--classifier-steps N]
+                    [--unet-steps N] [--out DIR]
+                    the goal rows of the ablation (density-prior U-Nets, fully supervised U-Net, HU baseline) once per
+                    seed, then mean and standard deviation; last line: seeds_summary ...
               test  run the whole test suite (handled by the launcher: mvn verify)
               --help
                     this text
@@ -123,11 +127,15 @@ public final class Main {
 
     private static int experiment(List<String> rest) throws Exception {
         String name = rest.isEmpty() ? "" : rest.get(0);
-        if (!name.equals("ablation")) {
-            System.err.println("ichnode: experiment needs a name: ablation");
-            return 2;
-        }
-        return new org.ichnode.app.cli.ExperimentCommand().run(new Args(rest.subList(1, rest.size())));
+        Args args = new Args(rest.subList(Math.min(1, rest.size()), rest.size()));
+        return switch (name) {
+            case "ablation" -> new org.ichnode.app.cli.ExperimentCommand().run(args);
+            case "seeds" -> new org.ichnode.app.cli.SeedsExperimentCommand().run(args);
+            default -> {
+                System.err.println("ichnode: experiment needs a name: ablation or seeds");
+                yield 2;
+            }
+        };
     }
 
     private static int serve(Args args) throws Exception {

@@ -26,6 +26,11 @@ public final class AblationExperiment {
 
     public record Outcome(String markdown, String json, Map<String, Evaluation.Report> rows) {}
 
+    public static final String DENSITY_GATED_ROW = "U-Net on density-refined pseudo masks (weak, ich-node)";
+    public static final String DENSITY_ONLY_ROW = "U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)";
+    public static final String SUPERVISED_ROW = "U-Net on true masks (fully supervised)";
+    public static final String BASELINE_ROW = "HU baseline";
+
     private final WeakSupervision.Plan plan;
     private final Consumer<String> progress;
     private final double[] sweep;
@@ -37,6 +42,19 @@ public final class AblationExperiment {
     }
 
     public Outcome run(List<LabelledStudy> train, List<LabelledStudy> test) {
+        return run(train, test, true);
+    }
+
+    /**
+     * Only the rows the goals are judged on (the density-prior U-Nets, gated and ungated, the fully supervised U-Net
+     * and the HU baseline), without the pseudo-mask rows, the sweep and the published-steps U-Nets: what
+     * {@code experiment seeds} repeats over seeds.
+     */
+    public Outcome runGoalRows(List<LabelledStudy> train, List<LabelledStudy> test) {
+        return run(train, test, false);
+    }
+
+    private Outcome run(List<LabelledStudy> train, List<LabelledStudy> test, boolean allRows) {
         if (test.isEmpty()) throw new IllegalArgumentException("no test studies");
         WeakSupervision weak = new WeakSupervision(plan, progress);
         List<PreparedStudy> fit = weak.prepare(train, "training");
@@ -61,53 +79,59 @@ public final class AblationExperiment {
             TrainingReport rb = weak.trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
             progress.accept(String.format(Locale.ROOT, "classifiers: %.1f and %.1f slices/s", ra.slicesPerSecond(), rb.slicesPerSecond()));
 
-            // CAMs once per positive training study; each configuration re-runs only the cheap steps after them
-            List<PreparedStudy> positives = new ArrayList<>();
-            List<StudyCams> cams = new ArrayList<>();
-            for (PreparedStudy s : fit) {
-                if (!s.study().positive()) continue;
-                positives.add(s);
-                cams.add(StudyCams.compute(a, b, s, plan.camChunk()));
-            }
-            for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
-                rows.put("pseudo: " + stageName(stage), pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage)));
-                progress.accept("stage " + stage + " done");
-            }
-            rows.put("pseudo: + per-slice renormalisation (ich-node)",
-                    pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
-            rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
-            for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
-                rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
-                        pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage), prior));
-            }
-            for (double th : sweep) {
-                for (BiLayerAggregation.Mode mode : BiLayerAggregation.Mode.values()) {
-                    PseudoMaskPipeline.Config c = PseudoMaskPipeline.Config.full().withThreshold(th).withMode(mode);
-                    rows.put(String.format(Locale.ROOT, "sweep: TH %.1f %s", th, mode), pseudoQuality(positives, cams, c));
+            if (allRows) {
+                // CAMs once per positive training study; each configuration re-runs only the cheap steps after them
+                List<PreparedStudy> positives = new ArrayList<>();
+                List<StudyCams> cams = new ArrayList<>();
+                for (PreparedStudy s : fit) {
+                    if (!s.study().positive()) continue;
+                    positives.add(s);
+                    cams.add(StudyCams.compute(a, b, s, plan.camChunk()));
                 }
-            }
+                for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
+                    rows.put("pseudo: " + stageName(stage), pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage)));
+                    progress.accept("stage " + stage + " done");
+                }
+                rows.put("pseudo: + per-slice renormalisation (ich-node)",
+                        pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
+                rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
+                for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
+                    rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
+                            pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage), prior));
+                }
+                for (double th : sweep) {
+                    for (BiLayerAggregation.Mode mode : BiLayerAggregation.Mode.values()) {
+                        PseudoMaskPipeline.Config c = PseudoMaskPipeline.Config.full().withThreshold(th).withMode(mode);
+                        rows.put(String.format(Locale.ROOT, "sweep: TH %.1f %s", th, mode), pseudoQuality(positives, cams, c));
+                    }
+                }
 
-            // the U-Nets: on pseudo masks (weak; published steps, then density-refined) and on the true masks
-            PseudoMaskPipeline.Config published = PseudoMaskPipeline.Config.full();
-            progress.accept("U-Net on pseudo masks");
-            Trained weakUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, published, null), weak.pseudoMaskSet(unetVal, a, b, published, null));
-            rows.put("U-Net on pseudo masks (weak)", onTest(weakUnet, a, b, test));
-            rows.put("+ self-training round, density-refined (ich-node)", selfTrained(weak, weakUnet, unetFit, unetVal, a, b, prior, test));
+                // the U-Nets: on pseudo masks (weak; published steps, then density-refined) and on the true masks
+                PseudoMaskPipeline.Config published = PseudoMaskPipeline.Config.full();
+                progress.accept("U-Net on pseudo masks");
+                Trained weakUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, published, null), weak.pseudoMaskSet(unetVal, a, b, published, null));
+                rows.put("U-Net on pseudo masks (weak)", onTest(weakUnet, a, b, test));
+                rows.put("+ self-training round, density-refined (ich-node)", selfTrained(weak, weakUnet, unetFit, unetVal, a, b, prior, test));
+            }
             progress.accept("U-Net on density-refined pseudo masks (gate: " + gateName + ")");
             Trained densityUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, gate, prior), weak.pseudoMaskSet(unetVal, a, b, gate, prior));
-            rows.put("U-Net on density-refined pseudo masks (weak, ich-node)", onTest(densityUnet, a, b, test));
-            rows.put("density U-Net + self-training round, density-refined (ich-node)", selfTrained(weak, densityUnet, unetFit, unetVal, a, b, prior, test));
+            rows.put(DENSITY_GATED_ROW, onTest(densityUnet, a, b, test));
+            if (allRows) {
+                rows.put("density U-Net + self-training round, density-refined (ich-node)", selfTrained(weak, densityUnet, unetFit, unetVal, a, b, prior, test));
+            } else {
+                densityUnet.unet().close();
+            }
             progress.accept("U-Net on density-only pseudo masks (no CAM)");
             boolean sliceLabels = !plan.studyLabelsOnly();
             Trained densityOnly = trainUnet(WeakSupervision.densityOnlySet(unetFit, prior, sliceLabels),
                     WeakSupervision.densityOnlySet(unetVal, prior, sliceLabels));
-            rows.put("U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)", onTest(densityOnly, a, b, test));
+            rows.put(DENSITY_ONLY_ROW, onTest(densityOnly, a, b, test));
             densityOnly.unet().close();
             progress.accept("U-Net on true masks");
             Trained full = trainUnet(WeakSupervision.trueMaskSet(unetFit), WeakSupervision.trueMaskSet(unetVal));
-            rows.put("U-Net on true masks (fully supervised)", onTest(full, a, b, test));
+            rows.put(SUPERVISED_ROW, onTest(full, a, b, test));
             full.unet().close();
-            rows.put("HU baseline", onTest(new HuThresholdSegmenter(), test));
+            rows.put(BASELINE_ROW, onTest(new HuThresholdSegmenter(), test));
         }
         return new Outcome(markdown(rows), json(rows), rows);
     }

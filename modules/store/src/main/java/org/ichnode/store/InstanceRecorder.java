@@ -115,6 +115,22 @@ public final class InstanceRecorder {
         return new RecordResult(RecordResult.Outcome.NEW, instanceId, seriesId, null, false);
     }
 
+    /**
+     * The spool moved an instance's file from {@code from} to {@code to} (same bytes). Changes the row only if it
+     * still points at {@code from}; returns whether it did.
+     */
+    public boolean moveFile(String sopInstanceUid, String from, String to) {
+        return db.inTransaction(s -> s.doReturningWork(c -> {
+            try (PreparedStatement st = c.prepareStatement(
+                    "UPDATE instance SET file_path = ? WHERE sop_instance_uid = ? AND file_path = ?")) {
+                st.setString(1, to);
+                st.setString(2, sopInstanceUid);
+                st.setString(3, from);
+                return st.executeUpdate() == 1;
+            }
+        }));
+    }
+
     private RecordResult recordInTx(Session s, NewInstance n) {
         Instant now = Database.now(s);
         long studyId = idOrInsert(s, "study", "study_instance_uid", n.studyUid(), """

@@ -57,6 +57,19 @@ public final class StoreQueries {
         return db.inTransaction(s -> s.createQuery("SELECT filePath FROM Instance ORDER BY id", String.class).getResultList());
     }
 
+    /** An instance row's SOP Instance UID, file and size. */
+    public record InstanceFile(String sopInstanceUid, String filePath, long sizeBytes) {}
+
+    /** The instances whose file path starts with {@code prefix} (those in the spool's preallocated files, at start-up). */
+    public List<InstanceFile> instancesWithFilesUnder(String prefix) {
+        // LIKE narrows it down ('_' and '%' in a path match too much, never too little); startsWith decides
+        return db.inTransaction(s -> s.createQuery(
+                "SELECT i.sopInstanceUid, i.filePath, i.sizeBytes FROM Instance i WHERE i.filePath LIKE :p ORDER BY i.id",
+                Object[].class).setParameter("p", prefix + "%").getResultList())
+                .stream().map(r -> new InstanceFile((String) r[0], (String) r[1], ((Number) r[2]).longValue()))
+                .filter(f -> f.filePath().startsWith(prefix)).toList();
+    }
+
     private static <E extends Enum<E>> Map<E, Long> zeroes(Class<E> type) {
         Map<E, Long> m = new EnumMap<>(type);
         for (E e : type.getEnumConstants()) {

@@ -26,6 +26,7 @@ public final class Keys {
     public static final String HTTP_BIND = "http.bind";
     public static final String STORAGE_DIR = "storage.dir";
     public static final String STORAGE_MIN_FREE_MB = "storage.minFreeMb";
+    public static final String STORAGE_PREALLOCATED_FILES = "storage.preallocatedFiles";
     public static final String DB_URL = "db.url";
     public static final String DB_USER = "db.user";
     public static final String DB_PASSWORD = "db.password";
@@ -83,6 +84,8 @@ public final class Keys {
             new Key(HTTP_BIND, "127.0.0.1", false, Keys::address, "address the HTTP port binds to"),
             new Key(STORAGE_DIR, "var/storage", false, Keys::nonEmpty, "spool and results folder"),
             new Key(STORAGE_MIN_FREE_MB, "512", false, range(0, Integer.MAX_VALUE), "refuse new instances (Out of Resources) below this free space"),
+            new Key(STORAGE_PREALLOCATED_FILES, "256", false, range(0, 100_000),
+                    "zero-filled spool files kept ready, each the size of the last instance (0 = none); an instance written into one is acknowledged after a data-only sync"),
             new Key(DB_URL, "jdbc:h2:file:./var/db/ichnode", false, Keys::jdbcUrl, "JDBC URL: jdbc:postgresql://... or the embedded jdbc:h2:file:..."),
             new Key(DB_USER, "", false, (k, v) -> { }, "database user"),
             new Key(DB_PASSWORD, "", true, (k, v) -> { }, "database password"),

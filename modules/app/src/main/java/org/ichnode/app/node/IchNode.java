@@ -50,6 +50,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +70,7 @@ public final class IchNode implements AutoCloseable {
     private final String nodeId;
     private Database db;
     private StorageScp scp;
+    private DicomSpool spool;
     private volatile Workers workers;
     private Thread warmUp;
     private Segmenter segmenter;
@@ -99,8 +102,8 @@ public final class IchNode implements AutoCloseable {
         db = Database.open(settings.get(Keys.DB_URL), settings.get(Keys.DB_USER), settings.get(Keys.DB_PASSWORD),
                 settings.getInt(Keys.DB_POOL_SIZE));
         InstanceIndexer indexer = new InstanceIndexer(new InstanceRecorder(db));
-        DicomSpool spool = new DicomSpool(storage, indexer, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20,
-                ScpSettings.CT_STORAGE);
+        spool = new DicomSpool(storage, indexer, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20,
+                ScpSettings.CT_STORAGE, settings.getInt(Keys.STORAGE_PREALLOCATED_FILES));
         reconcile(spool, indexer, new StoreQueries(db));
 
         JobQueue queue = new JobQueue(db);
@@ -304,6 +307,17 @@ public final class IchNode implements AutoCloseable {
             }
         }
         if (recovered > 0) log.info("recorded {} spool file(s) that had no database row", recovered);
+        Map<Path, DicomSpool.RecordedFile> inPreallocated = new LinkedHashMap<>();
+        for (StoreQueries.InstanceFile f : queries.instancesWithFilesUnder(spool.preallocatedDir() + java.io.File.separator)) {
+            inPreallocated.put(Path.of(f.filePath()), new DicomSpool.RecordedFile(f.sopInstanceUid(), f.sizeBytes()));
+        }
+        try {
+            spool.recover(inPreallocated);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("spool recovery at start-up failed: " + e.getMessage(), e);
+        }
     }
 
     private static String defaultNodeId() {
@@ -318,6 +332,7 @@ public final class IchNode implements AutoCloseable {
     public void close() {
         log.info("ich-node {} stopping", nodeId);
         if (scp != null) scp.close();
+        if (spool != null) spool.close();
         if (retrainScheduler != null) retrainScheduler.close();
         if (completionTimer != null) completionTimer.shutdownNow();
         if (fhirTimer != null) fhirTimer.shutdownNow();

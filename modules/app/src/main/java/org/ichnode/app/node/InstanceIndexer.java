@@ -34,6 +34,11 @@ final class InstanceIndexer implements InstanceIndex {
         else if (r.duplicate()) log.info("instance {} received again ({})", h.sopInstanceUid(), r.outcome());
     }
 
+    @Override
+    public boolean moved(String sopInstanceUid, java.nio.file.Path from, java.nio.file.Path to) {
+        return recorder.moveFile(sopInstanceUid, from.toString(), to.toString());
+    }
+
     private static LocalDate parseDate(String da) {
         if (da == null || da.length() < 8) return null;
         try {

@@ -59,6 +59,10 @@ class CrashRecoveryTest {
 
             try (NodeProcess restarted = NodeProcess.start(tmp.resolve("node.log"), pg.url(), storage, "crash-a", "series.stableSeconds=2");
                  Database db = Database.open(pg.url())) {
+                // instances acknowledged from preallocated files are moved to their place by the restarted node
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (countInPreallocated(db) > 0 && System.nanoTime() < deadline) Thread.sleep(100);
+                assertEquals(0, countInPreallocated(db), "no instance left under its preallocated file's name");
                 // every acknowledged instance (storescu sends in command-line order) is on disk and recorded, intact
                 for (Path f : files.subList(0, acknowledged)) {
                     String sop = InstanceHeader.read(f).sopInstanceUid();
@@ -156,6 +160,14 @@ class CrashRecoveryTest {
             try (ResultSet rs = st.executeQuery()) {
                 return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null;
             }
+        }
+    }
+
+    private static long countInPreallocated(Database db) throws Exception {
+        try (Connection c = db.dataSource().getConnection();
+             ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM instance WHERE file_path LIKE '%/spool/slots/%'")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

@@ -24,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -33,12 +34,21 @@ import java.util.UUID;
  * and recorded in the {@link InstanceIndex}. Only then is the C-STORE answered with success. Any failure leaves
  * no temporary file behind and answers with a failure status; the sender keeps its copy and can resend.
  * A resent instance replaces the file of the same SOP Instance UID (idempotent).
+ *
+ * <p>With preallocated files ({@link PreallocatedFiles}) an uncompressed instance is written into a zero-filled,
+ * synced file instead, followed by Data Set Trailing Padding (FFFC,FFFC) to the file's end so that it is a valid
+ * Part 10 file as it stands; once that is synced and recorded the C-STORE succeeds, and the {@link SpoolFinaliser}
+ * then gives it its ordinary place and length in the background. {@link #recover} must run at start-up, before the
+ * first association, whether or not preallocation is on (a previous run may have used it).
  */
-public final class DicomSpool implements InstanceSink {
+public final class DicomSpool implements InstanceSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DicomSpool.class);
 
     /** Enough for the attributes before Pixel Data of any ordinary CT image. */
     private static final int HEADER_CAPTURE_BYTES = 64 * 1024;
+
+    /** Room kept at the end of a preallocated file for the padding element's header (explicit VR: 12 bytes). */
+    private static final int PADDING_HEADER_MAX = 12;
 
     private final Path tmpDir;
     private final java.nio.file.FileStore spoolStore;
@@ -46,19 +56,91 @@ public final class DicomSpool implements InstanceSink {
     private final InstanceIndex index;
     private final long minFreeBytes;
     private final Set<String> acceptedSopClasses;
+    private final PreallocatedFiles preallocated; // null: off
+    private final SpoolFinaliser finaliser;
+    private volatile boolean recovered;
+
+    /** An instance on record under a preallocated file's name, as the index has it: for {@link #recover}. */
+    public record RecordedFile(String sopInstanceUid, long sizeBytes) {}
 
     public DicomSpool(Path storageDir, InstanceIndex index, long minFreeBytes, Set<String> acceptedSopClasses)
             throws IOException {
+        this(storageDir, index, minFreeBytes, acceptedSopClasses, 0);
+    }
+
+    /** @param preallocatedFiles how many zero-filled files to keep ready (0: none, every instance takes the ordinary path) */
+    public DicomSpool(Path storageDir, InstanceIndex index, long minFreeBytes, Set<String> acceptedSopClasses,
+                      int preallocatedFiles) throws IOException {
+        if (preallocatedFiles < 0) throw new IllegalArgumentException("preallocatedFiles must be >= 0");
         this.tmpDir = Files.createDirectories(storageDir.resolve("spool").resolve("tmp"));
         this.spoolStore = Files.getFileStore(tmpDir); // looked up once: each lookup parses the mount table
         this.instancesDir = Files.createDirectories(storageDir.resolve("spool").resolve("instances"));
         this.index = index;
         this.minFreeBytes = minFreeBytes;
         this.acceptedSopClasses = Set.copyOf(acceptedSopClasses);
+        Path preallocatedDir = storageDir.resolve("spool").resolve("slots");
+        this.preallocated = preallocatedFiles > 0 ? new PreallocatedFiles(preallocatedDir, preallocatedFiles, spoolStore, minFreeBytes) : null;
+        this.finaliser = new SpoolFinaliser(index, this::pathFor);
+        this.preallocatedDir = preallocatedDir;
         removeLeftoverTemporaryFiles();
     }
 
+    private final Path preallocatedDir;
+
     public Path instancesDir() { return instancesDir; }
+
+    /** Where preallocated files live, those holding instances not yet moved to their place included. */
+    public Path preallocatedDir() { return preallocatedDir; }
+
+    /**
+     * Start-up: the instances on record under a preallocated file's name ({@code recorded}, from the index) are moved
+     * to their place (again; where a crash came after the move but before the index heard of it, the index is told
+     * now), the preallocated files on record nowhere (free ones, unacknowledged ones, old names in their grace period)
+     * are removed, and the background threads start.
+     */
+    public void recover(Map<Path, RecordedFile> recorded) throws Exception {
+        if (recovered) throw new IllegalStateException("recover runs once");
+        int resumed = 0, fixed = 0;
+        for (Map.Entry<Path, RecordedFile> e : recorded.entrySet()) {
+            Path f = e.getKey();
+            RecordedFile r = e.getValue();
+            if (Files.exists(f)) {
+                finaliser.submit(new SpoolFinaliser.Pending(r.sopInstanceUid(), f, r.sizeBytes()));
+                resumed++;
+            } else if (Files.exists(pathFor(r.sopInstanceUid()))) {
+                index.moved(r.sopInstanceUid(), f, pathFor(r.sopInstanceUid()));
+                fixed++;
+            } else {
+                log.error("SOP Instance {} is on record as {} but neither that file nor {} exists",
+                        r.sopInstanceUid(), f.getFileName(), pathFor(r.sopInstanceUid()).getFileName());
+            }
+        }
+        int removed = 0;
+        if (Files.isDirectory(preallocatedDir)) {
+            try (var files = Files.list(preallocatedDir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    if (!recorded.containsKey(p) && Files.deleteIfExists(p)) removed++;
+                }
+            }
+        }
+        if (resumed + fixed + removed > 0) {
+            log.info("preallocated spool files at start-up: {} instance(s) to move to their place, {} already there, {} unused file(s) removed",
+                    resumed, fixed, removed);
+        }
+        finaliser.start();
+        if (preallocated != null) preallocated.start();
+        recovered = true;
+    }
+
+    /** True when every instance acknowledged from a preallocated file so far has been handled by the finaliser. */
+    public boolean finalised() { return finaliser.drained(); }
+
+    /** Stops the background threads (the finaliser first finishes what is queued). */
+    @Override
+    public void close() {
+        if (preallocated != null) preallocated.close();
+        finaliser.close();
+    }
 
     /** Temporary files are never acknowledged data: after a crash they are just removed. */
     private void removeLeftoverTemporaryFiles() throws IOException {
@@ -95,8 +177,9 @@ public final class DicomSpool implements InstanceSink {
         private final String sopClassUid;
         private final String sopInstanceUid;
         private final String transferSyntaxUid;
-        private final Path tmp;
-        private final FileChannel channel;
+        private Path tmp;                             // the file being written: temporary or preallocated
+        private FileChannel channel;
+        private PreallocatedFiles.Free slot;          // non-null while writing into a preallocated file
         private final MessageDigest sha256;
         private final byte[] head = new byte[HEADER_CAPTURE_BYTES];
         private int headLength;
@@ -108,9 +191,16 @@ public final class DicomSpool implements InstanceSink {
             this.sopClassUid = sopClassUid;
             this.sopInstanceUid = sopInstanceUid;
             this.transferSyntaxUid = transferSyntaxUid;
-            this.tmp = tmpDir.resolve(UUID.randomUUID() + ".part");
             this.sha256 = newSha256();
-            this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // compressed data sets are decoded into a new file anyway: they gain nothing from a preallocated one
+            this.slot = preallocated != null && recovered && !Uids.isCompressed(transferSyntaxUid) ? preallocated.take() : null;
+            if (slot != null) {
+                this.tmp = slot.path();
+                this.channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+            } else {
+                this.tmp = tmpDir.resolve(UUID.randomUUID() + ".part");
+                this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            }
             try {
                 byte[] meta = fileMetaInformation(sopClassUid, sopInstanceUid, transferSyntaxUid, callingAe);
                 write(meta, 0, meta.length);
@@ -123,6 +213,7 @@ public final class DicomSpool implements InstanceSink {
 
         @Override
         public void write(byte[] buffer, int offset, int length) throws IOException {
+            if (slot != null && size + length > slot.bytes() - PADDING_HEADER_MAX) spill();
             ByteBuffer b = ByteBuffer.wrap(buffer, offset, length);
             while (b.hasRemaining()) channel.write(b);
             sha256.update(buffer, offset, length);
@@ -134,29 +225,51 @@ public final class DicomSpool implements InstanceSink {
             }
         }
 
+        /** The instance outgrew its preallocated file: carry on in a temporary file (the used one is not reused). */
+        private void spill() throws IOException {
+            Path part = tmpDir.resolve(UUID.randomUUID() + ".part");
+            FileChannel next = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                for (long done = 0; done < size; ) done += channel.transferTo(done, size - done, next);
+                next.position(size);
+            } catch (IOException e) {
+                next.close();
+                Files.deleteIfExists(part);
+                throw e;
+            }
+            channel.close();
+            Files.deleteIfExists(tmp);
+            channel = next;
+            tmp = part;
+            slot = null;
+        }
+
+        /** Data Set Trailing Padding from the end of the data set to the end of the preallocated file. */
+        private void writePadding() throws IOException {
+            boolean implicit = Uids.IMPLICIT_VR_LE.equals(transferSyntaxUid);
+            int headerBytes = implicit ? 8 : 12;
+            long padding = slot.bytes() - size - headerBytes;
+            if (padding < 0 || (padding & 1) != 0 || padding > 0xFFFFFFFEL) {
+                spill();
+                return;
+            }
+            ByteBuffer b = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
+            b.putShort((short) 0xFFFC).putShort((short) 0xFFFC);
+            if (!implicit) b.put((byte) 'O').put((byte) 'B').putShort((short) 0);
+            b.putInt((int) padding).flip();
+            while (b.hasRemaining()) channel.write(b, size + b.position()); // the value: the file's zeros
+        }
+
         @Override
         public StoreResult finish() {
+            if (slot != null) return finishPreallocated();
             Path written = tmp;
             try {
                 channel.force(false);
                 channel.close();
                 if (Uids.isCompressed(transferSyntaxUid)) written = decompress(tmp);
-                InstanceHeader header;
-                try {
-                    header = written == tmp ? headerFromCapturedBytes() : null;
-                    if (header == null) header = InstanceHeader.read(written);
-                } catch (IOException e) {
-                    discardFiles(written);
-                    log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());
-                    return new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate(e.getMessage()));
-                }
-                if (!sopInstanceUid.equals(header.sopInstanceUid()) || !sopClassUid.equals(header.sopClassUid())
-                        || !acceptedSopClasses.contains(header.sopClassUid())) {
-                    discardFiles(written);
-                    log.warn("refused SOP Instance {}: data set does not match the C-STORE request", sopInstanceUid);
-                    return new StoreResult(DimseStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS,
-                            "SOP Class/Instance UID in data set differ from the request");
-                }
+                InstanceHeader header = checkedHeader(written);
+                if (header == null) return refused;
                 String digest = written == tmp ? HexFormat.of().formatHex(sha256.digest()) : sha256Of(written);
                 long bytes = Files.size(written);
                 Path target = pathFor(sopInstanceUid);
@@ -171,12 +284,58 @@ public final class DicomSpool implements InstanceSink {
                     if (!replacesEarlierCopy) Files.deleteIfExists(target);
                     throw e;
                 }
+                if (preallocated != null) preallocated.noteInstanceSize(bytes);
                 return StoreResult.SUCCESS;
             } catch (Exception e) {
                 discardFiles(written);
                 log.error("could not store SOP Instance {}: {}", sopInstanceUid, e.toString());
                 return new StoreResult(DimseStatus.OUT_OF_RESOURCES, truncate(e.getMessage()));
             }
+        }
+
+        /** Padding, one data sync (no metadata changes), the checks, the record; the finaliser does the rest. */
+        private StoreResult finishPreallocated() {
+            try {
+                writePadding();
+                if (slot == null) return finish(); // spilled
+                channel.force(false);
+                channel.close();
+                InstanceHeader header = checkedHeader(tmp);
+                if (header == null) return refused;
+                index.record(new StoredInstance(header, tmp, size, HexFormat.of().formatHex(sha256.digest()), callingAe));
+                finaliser.submit(new SpoolFinaliser.Pending(sopInstanceUid, tmp, size));
+                preallocated.noteInstanceSize(size);
+                return StoreResult.SUCCESS;
+            } catch (Exception e) {
+                discardFiles(tmp);
+                log.error("could not store SOP Instance {}: {}", sopInstanceUid, e.toString());
+                return new StoreResult(DimseStatus.OUT_OF_RESOURCES, truncate(e.getMessage()));
+            }
+        }
+
+        private StoreResult refused;
+
+        /** The header of the written file if it matches the request; else null with {@link #refused} set and the file gone. */
+        private InstanceHeader checkedHeader(Path written) {
+            InstanceHeader header;
+            try {
+                header = written == tmp ? headerFromCapturedBytes() : null; // not decoded: the captured bytes are the file's
+                if (header == null) header = InstanceHeader.read(written);
+            } catch (IOException e) {
+                discardFiles(written);
+                log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());
+                refused = new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate(e.getMessage()));
+                return null;
+            }
+            if (!sopInstanceUid.equals(header.sopInstanceUid()) || !sopClassUid.equals(header.sopClassUid())
+                    || !acceptedSopClasses.contains(header.sopClassUid())) {
+                discardFiles(written);
+                log.warn("refused SOP Instance {}: data set does not match the C-STORE request", sopInstanceUid);
+                refused = new StoreResult(DimseStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS,
+                        "SOP Class/Instance UID in data set differ from the request");
+                return null;
+            }
+            return header;
         }
 
         /**

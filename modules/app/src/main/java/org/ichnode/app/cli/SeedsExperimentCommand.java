@@ -1,0 +1,103 @@
+package org.ichnode.app.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.ichnode.core.phantom.PhantomOptions;
+import org.ichnode.model.AblationExperiment;
+import org.ichnode.model.Evaluation;
+import org.ichnode.model.LabelledStudy;
+import org.ichnode.model.WeakSupervision;
+
+/**
+ * {@code ./ichnode experiment seeds}: the ablation's goal rows (the density-prior U-Nets gated and ungated, the fully
+ * supervised U-Net, the HU baseline) for several seeds, each seed its own training and test studies and its own
+ * random state; then per row the mean and sample standard deviation of the Dice, and of the ratio to the fully
+ * supervised U-Net of the same seed. One run of the U-Nets moves by up to 0.1 with the random state, so a goal on
+ * their ratio is judged on the mean over seeds. Writes seeds.md and seeds.json into --out; the last line is
+ * {@code seeds_summary labels=... seeds=... density_only_dice=M±S gated_dice=M±S supervised_dice=M±S baseline_dice=M±S
+ * density_only_ratio=M±S gated_ratio=M±S}.
+ */
+public final class SeedsExperimentCommand {
+
+    private static final Map<String, String> ROWS = new LinkedHashMap<>();
+    static {
+        ROWS.put(AblationExperiment.DENSITY_ONLY_ROW, "density_only");
+        ROWS.put(AblationExperiment.DENSITY_GATED_ROW, "gated");
+        ROWS.put(AblationExperiment.SUPERVISED_ROW, "supervised");
+        ROWS.put(AblationExperiment.BASELINE_ROW, "baseline");
+    }
+
+    public int run(Args args) throws Exception {
+        List<Long> seeds = new ArrayList<>();
+        for (String s : args.option("--seeds", "7,8,9").split(",")) seeds.add(Long.parseLong(s.trim()));
+        String labels = args.option("--labels", "slice");
+        int train = args.intOption("--train", 60);
+        int test = args.intOption("--test", 16);
+        int classifierSteps = args.intOption("--classifier-steps", 600);
+        int unetSteps = args.intOption("--unet-steps", 600);
+        Path out = Path.of(args.option("--out", "var/experiments/seeds-" + labels));
+        args.requireNoneLeft();
+        if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
+        if (seeds.size() < 2) throw new IllegalArgumentException("--seeds needs at least two seeds for a spread");
+        boolean studyOnly = labels.equals("study");
+        ModelRuntime.configure();
+        PhantomOptions phantom = PhantomStudies.options("small");
+        Map<String, List<Double>> dice = new LinkedHashMap<>(), ratio = new LinkedHashMap<>();
+        ROWS.values().forEach(k -> { dice.put(k, new ArrayList<>()); ratio.put(k, new ArrayList<>()); });
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "Goal rows over seeds %s (%s labels): %d training and %d held-out test phantom studies per seed, "
+                        + "classifier steps %d, U-Net steps %d%n%n| seed | density prior, no CAM gate | density prior gated "
+                        + "by deep Grad-CAM | fully supervised | HU baseline | ratio ungated / supervised | ratio gated / supervised |%n"
+                        + "|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));
+        StringBuilder json = new StringBuilder("{\"labels\":\"" + labels + "\",\"runs\":[");
+        long t0 = System.nanoTime();
+        for (int i = 0; i < seeds.size(); i++) {
+            long seed = seeds.get(i);
+            System.err.printf(Locale.ROOT, "ichnode: seed %d (%d of %d)%n", seed, i + 1, seeds.size());
+            ModelRuntime.seed(seed);
+            WeakSupervision.Plan plan = WeakSupervision.Plan.quick(128).withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+            List<LabelledStudy> trainSet = PhantomStudies.generate(phantom, seed, 0, train, studyOnly);
+            List<LabelledStudy> testSet = PhantomStudies.generate(phantom, seed, train, test, false);
+            AblationExperiment.Outcome o = new AblationExperiment(plan, new double[0], m -> System.err.println("ichnode: seed " + seed + ": " + m))
+                    .runGoalRows(trainSet, testSet);
+            double supervised = o.rows().get(AblationExperiment.SUPERVISED_ROW).pooledDice();
+            md.append("| ").append(seed);
+            for (Map.Entry<String, String> e : ROWS.entrySet()) {
+                double d = o.rows().get(e.getKey()).pooledDice();
+                dice.get(e.getValue()).add(d);
+                ratio.get(e.getValue()).add(d / supervised);
+                md.append(String.format(Locale.ROOT, " | %.3f", d));
+            }
+            md.append(String.format(Locale.ROOT, " | %.3f | %.3f |%n", ratio.get("density_only").get(i), ratio.get("gated").get(i)));
+            json.append(i > 0 ? "," : "").append("{\"seed\":").append(seed).append(",\"rows\":").append(o.json()).append('}');
+        }
+        md.append("| mean ± sd");
+        for (String k : ROWS.values()) md.append(" | ").append(meanSd(dice.get(k)));
+        md.append(" | ").append(meanSd(ratio.get("density_only"))).append(" | ").append(meanSd(ratio.get("gated"))).append(" |\n");
+        md.append(String.format(Locale.ROOT, "%nrun time %.0f s%n", (System.nanoTime() - t0) / 1e9));
+        json.append("]}");
+        StringBuilder summary = new StringBuilder("seeds_summary labels=" + labels + " seeds=" + seeds.size());
+        for (String k : ROWS.values()) summary.append(' ').append(k).append("_dice=").append(meanSd(dice.get(k)));
+        summary.append(" density_only_ratio=").append(meanSd(ratio.get("density_only")));
+        summary.append(" gated_ratio=").append(meanSd(ratio.get("gated")));
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("seeds.md"), md + "\n" + summary + "\n");
+        Files.writeString(out.resolve("seeds.json"), json + "\n");
+        System.out.print(md);
+        System.out.println(summary);
+        return 0;
+    }
+
+    /** Mean ± sample standard deviation, 3 decimals. */
+    static String meanSd(List<Double> v) {
+        double m = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        double ss = v.stream().mapToDouble(x -> (x - m) * (x - m)).sum();
+        double sd = v.size() > 1 ? Math.sqrt(ss / (v.size() - 1)) : Double.NaN;
+        return String.format(Locale.ROOT, "%.3f±%.3f", m, sd);
+    }
+}

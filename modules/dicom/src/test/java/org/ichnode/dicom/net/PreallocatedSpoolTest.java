@@ -1,0 +1,200 @@
+package org.ichnode.dicom.net;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.TagFromName;
+import org.ichnode.dicom.spool.DicomSpool;
+import org.ichnode.dicom.spool.InstanceIndex;
+import org.ichnode.dicom.spool.StoredInstance;
+import org.ichnode.dicom.testing.Tools;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The spool with preallocated files, against real storescu, and its start-up recovery. */
+class PreallocatedSpoolTest {
+    @TempDir Path tmp;
+    private StorageScp scp;
+    private DicomSpool spool;
+
+    /** What a database index does, in memory: the row per SOP Instance UID, moved only from the path it has. */
+    private final Map<String, StoredInstance> rows = new ConcurrentHashMap<>();
+    private final List<Path> copiesAtAck = new ArrayList<>();
+    private final InstanceIndex index = new InstanceIndex() {
+        @Override
+        public void record(StoredInstance s) throws IOException {
+            rows.put(s.header().sopInstanceUid(), s);
+            if (s.file().startsWith(spool.preallocatedDir())) { // the file as it is when the C-STORE is answered
+                Path copy = tmp.resolve("at-ack").resolve(s.header().sopInstanceUid() + ".dcm");
+                Files.createDirectories(copy.getParent());
+                Files.copy(s.file(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                synchronized (copiesAtAck) { copiesAtAck.add(copy); }
+            }
+        }
+
+        @Override
+        public boolean moved(String uid, Path from, Path to) {
+            StoredInstance s = rows.get(uid);
+            if (s == null || !s.file().equals(from)) return false;
+            rows.put(uid, new StoredInstance(s.header(), to, s.sizeBytes(), s.sha256(), s.callingAeTitle()));
+            return true;
+        }
+    };
+
+    private void start(Path storage, int preallocated) throws Exception {
+        spool = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, preallocated);
+        spool.recover(Map.of());
+        ScpSettings settings = new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0,
+                CallerAllowlist.parse("*"), 4, 262144, Duration.ofSeconds(5),
+                ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES);
+        scp = new StorageScp(settings, spool);
+    }
+
+    @AfterEach
+    void stop() {
+        if (scp != null) scp.close();
+        if (spool != null) spool.close();
+    }
+
+    private Tools.Result storescu(List<Path> files) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("storescu", "-v", "-aet", "A", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port())));
+        files.forEach(f -> cmd.add(f.toString()));
+        return Tools.run(cmd);
+    }
+
+    @Test
+    void instancesAreAcknowledgedFromPreallocatedFilesValidAsTheyStandAndEndInTheirOrdinaryPlace() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
+        start(tmp.resolve("storage"), 64);
+        Path slots = tmp.resolve("storage/spool/slots");
+        // the first instance takes the ordinary path and tells the pool the size to preallocate
+        assertEquals(0, storescu(files.subList(0, 1)).exitCode());
+        assertTrue(waitFor(() -> count(slots) >= 16, 30), "the pool fills in the background");
+        Tools.Result r = storescu(files.subList(1, files.size()));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(waitFor(spool::finalised, 30), "the finaliser catches up");
+
+        assertFalse(copiesAtAck.isEmpty(), "instances were acknowledged from preallocated files");
+        for (Path atAck : copiesAtAck) {
+            // a valid Part 10 file as it stood when acknowledged: DCMTK and PixelMed read it, padding at the end
+            Tools.Result dump = Tools.run(List.of("dcmdump", "-q", "+P", "fffc,fffc", atAck.toString()));
+            assertEquals(0, dump.exitCode(), dump.output());
+            assertTrue(dump.output().contains("DataSetTrailingPadding"), dump.output());
+        }
+        assertEquals(files.size(), rows.size());
+        for (Path original : files) {
+            AttributeList a = read(original);
+            String uid = Attribute.getSingleStringValueOrNull(a, TagFromName.SOPInstanceUID);
+            StoredInstance s = rows.get(uid);
+            assertEquals(spool.pathFor(uid), s.file(), "in its ordinary place, and the record says so");
+            assertEquals(Files.size(s.file()), s.sizeBytes(), "cut to the instance's length");
+            assertEquals(DicomSpool.sha256Of(s.file()), s.sha256(), "the recorded checksum is the file's");
+            assertArrayEquals(a.get(TagFromName.PixelData).getShortValues(), read(s.file()).get(TagFromName.PixelData).getShortValues());
+            Path atAck = tmp.resolve("at-ack").resolve(uid + ".dcm");
+            if (Files.exists(atAck)) {
+                assertArrayEquals(a.get(TagFromName.PixelData).getShortValues(), read(atAck).get(TagFromName.PixelData).getShortValues());
+            }
+        }
+    }
+
+    @Test
+    void resentInstanceFromPreallocatedFilesKeepsOneCopy() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
+        start(tmp.resolve("storage"), 16);
+        assertEquals(0, storescu(files.subList(0, 1)).exitCode());
+        assertTrue(waitFor(() -> count(tmp.resolve("storage/spool/slots")) >= 8, 30));
+        for (int round = 0; round < 2; round++) {
+            Tools.Result r = storescu(files);
+            assertEquals(0, r.exitCode(), r.output());
+        }
+        assertTrue(waitFor(spool::finalised, 30));
+        assertEquals(4, rows.size());
+        try (Stream<Path> stored = Files.walk(tmp.resolve("storage/spool/instances"))) {
+            assertEquals(4, stored.filter(Files::isRegularFile).count(), "one file per SOP Instance UID");
+        }
+        for (StoredInstance s : rows.values()) assertEquals(DicomSpool.sha256Of(s.file()), s.sha256());
+    }
+
+    @Test
+    void startUpMovesRecordedPreallocatedFilesFixesTheRecordAndRemovesTheRest() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 2);
+        Path storage = tmp.resolve("storage");
+        Path slots = Files.createDirectories(storage.resolve("spool/slots"));
+        DicomSpool probe = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 0);
+        spool = probe;
+
+        // acknowledged from a preallocated file, the node killed before the finaliser ran: padded, on record
+        String uid0 = uid(files.get(0));
+        byte[] bytes0 = Files.readAllBytes(files.get(0));
+        Path recorded = slots.resolve("recorded.slot");
+        byte[] padded = new byte[bytes0.length + 8192];
+        System.arraycopy(bytes0, 0, padded, 0, bytes0.length);
+        Files.write(recorded, padded);
+        rows.put(uid0, stored(files.get(0), uid0, recorded, bytes0.length));
+        // moved to its place, killed before the record heard of it: the record names a file that is gone
+        String uid1 = uid(files.get(1));
+        Path gone = slots.resolve("gone.slot");
+        Files.createDirectories(probe.pathFor(uid1).getParent());
+        Files.copy(files.get(1), probe.pathFor(uid1));
+        rows.put(uid1, stored(files.get(1), uid1, gone, Files.size(files.get(1))));
+        // free or unacknowledged: on record nowhere
+        Path stray = slots.resolve("stray.slot");
+        Files.write(stray, new byte[4096]);
+
+        probe.recover(Map.of(recorded, new DicomSpool.RecordedFile(uid0, bytes0.length),
+                gone, new DicomSpool.RecordedFile(uid1, Files.size(files.get(1)))));
+        assertTrue(waitFor(probe::finalised, 30));
+        assertEquals(probe.pathFor(uid0), rows.get(uid0).file());
+        assertArrayEquals(bytes0, Files.readAllBytes(probe.pathFor(uid0)));
+        assertEquals(probe.pathFor(uid1), rows.get(uid1).file());
+        assertFalse(Files.exists(stray), "a preallocated file on record nowhere is removed");
+    }
+
+    private StoredInstance stored(Path original, String uid, Path file, long size) throws Exception {
+        return new StoredInstance(org.ichnode.dicom.spool.InstanceHeader.read(original), file, size, DicomSpool.sha256Of(original), "A");
+    }
+
+    private static String uid(Path f) throws Exception {
+        return Attribute.getSingleStringValueOrNull(read(f), TagFromName.SOPInstanceUID);
+    }
+
+    private static long count(Path dir) {
+        if (!Files.isDirectory(dir)) return 0;
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".slot")).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) return true;
+            Thread.sleep(50);
+        }
+        return condition.getAsBoolean();
+    }
+
+    private static AttributeList read(Path f) throws Exception {
+        AttributeList a = new AttributeList();
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(f))) {
+            a.read(new com.pixelmed.dicom.DicomInputStream(in));
+        }
+        return a;
+    }
+}
