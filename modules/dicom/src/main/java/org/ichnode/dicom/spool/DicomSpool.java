@@ -47,8 +47,16 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
     /** Enough for the attributes before Pixel Data of any ordinary CT image. */
     private static final int HEADER_CAPTURE_BYTES = 64 * 1024;
 
-    /** Room kept at the end of a preallocated file for the padding element's header (explicit VR: 12 bytes). */
-    private static final int PADDING_HEADER_MAX = 12;
+    /**
+     * The padding's value starts with this marker and the SHA-256 of the instance (the file up to the padding), so
+     * that start-up can tell a whole, synced instance from a partly written one without the database: the embedded
+     * database may lose its last second of commits on power loss, and the ordinary path survives that too (start-up
+     * records spool files that have no row).
+     */
+    private static final byte[] PADDING_MARKER = "ichnode sha-256 ".getBytes(StandardCharsets.US_ASCII);
+
+    /** Room kept at the end of a preallocated file: the padding element's header (at most 12 bytes), marker, digest. */
+    private static final int PADDING_RESERVE = 12 + 16 + 32;
 
     private final Path tmpDir;
     private final java.nio.file.FileStore spoolStore;
@@ -115,21 +123,84 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                         r.sopInstanceUid(), f.getFileName(), pathFor(r.sopInstanceUid()).getFileName());
             }
         }
-        int removed = 0;
+        int removed = 0, unrecorded = 0;
         if (Files.isDirectory(preallocatedDir)) {
             try (var files = Files.list(preallocatedDir)) {
                 for (Path p : (Iterable<Path>) files::iterator) {
-                    if (!recorded.containsKey(p) && Files.deleteIfExists(p)) removed++;
+                    if (recorded.containsKey(p)) continue;
+                    WholeInstance whole = wholeInstanceIn(p);
+                    if (whole == null) {
+                        if (Files.deleteIfExists(p)) removed++;
+                    } else if (recordUnrecorded(p, whole)) {
+                        unrecorded++;
+                    } // else: kept for the next start
+
                 }
             }
         }
-        if (resumed + fixed + removed > 0) {
-            log.info("preallocated spool files at start-up: {} instance(s) to move to their place, {} already there, {} unused file(s) removed",
-                    resumed, fixed, removed);
+        if (resumed + fixed + removed + unrecorded > 0) {
+            log.info("preallocated spool files at start-up: {} instance(s) to move to their place, {} already there, "
+                    + "{} whole instance(s) without a row recorded, {} other file(s) removed", resumed, fixed, unrecorded, removed);
         }
         finaliser.start();
         if (preallocated != null) preallocated.start();
         recovered = true;
+    }
+
+    /** The instance in a preallocated file: its length and SHA-256 (hex), as the padding's value vouches for them. */
+    record WholeInstance(long length, String sha256) {}
+
+    /**
+     * The whole, synced instance in a preallocated file that has no row, or null: one whose padding element sits
+     * exactly where its length field says, with the marker and a SHA-256 that matches the bytes before it. Free
+     * files (zeros) and partly written ones (never acknowledged) have none.
+     */
+    static WholeInstance wholeInstanceIn(Path file) {
+        try {
+            byte[] b = Files.readAllBytes(file);
+            int m = lastIndexOf(b, PADDING_MARKER);
+            if (m < 0 || m + PADDING_MARKER.length + 32 > b.length) return null;
+            ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+            for (int headerBytes : new int[] {12, 8}) {
+                int q = m - headerBytes;
+                if (q < 132 || bb.getInt(q) != 0xFFFCFFFC) continue;
+                if (headerBytes == 12 && (b[q + 4] != 'O' || b[q + 5] != 'B')) continue;
+                long declared = Integer.toUnsignedLong(bb.getInt(q + headerBytes - 4));
+                if (declared != b.length - q - headerBytes) continue;
+                MessageDigest md = newSha256();
+                md.update(b, 0, q);
+                byte[] digest = md.digest();
+                if (java.util.Arrays.equals(digest, 0, 32, b, m + PADDING_MARKER.length, m + PADDING_MARKER.length + 32)) {
+                    return new WholeInstance(q, HexFormat.of().formatHex(digest));
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static int lastIndexOf(byte[] b, byte[] pattern) {
+        outer:
+        for (int i = b.length - pattern.length; i >= 0; i--) {
+            for (int k = 0; k < pattern.length; k++) if (b[i + k] != pattern[k]) continue outer;
+            return i;
+        }
+        return -1;
+    }
+
+    /** Records a whole instance found without a row (as start-up does for ordinary spool files), then finalises it. */
+    private boolean recordUnrecorded(Path file, WholeInstance whole) {
+        try {
+            InstanceHeader header = InstanceHeader.read(file);
+            index.record(new StoredInstance(header, file, whole.length(), whole.sha256(), null));
+            finaliser.submit(new SpoolFinaliser.Pending(header.sopInstanceUid(), file, whole.length()));
+            return true;
+        } catch (Exception e) {
+            log.warn("preallocated spool file {} holds a whole instance that could not be recorded (kept for the next start): {}",
+                    file.getFileName(), e.toString());
+            return false;
+        }
     }
 
     /** True when every instance acknowledged from a preallocated file so far has been handled by the finaliser. */
@@ -213,7 +284,7 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
 
         @Override
         public void write(byte[] buffer, int offset, int length) throws IOException {
-            if (slot != null && size + length > slot.bytes() - PADDING_HEADER_MAX) spill();
+            if (slot != null && size + length > slot.bytes() - PADDING_RESERVE) spill();
             ByteBuffer b = ByteBuffer.wrap(buffer, offset, length);
             while (b.hasRemaining()) channel.write(b);
             sha256.update(buffer, offset, length);
@@ -244,20 +315,23 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
             slot = null;
         }
 
-        /** Data Set Trailing Padding from the end of the data set to the end of the preallocated file. */
-        private void writePadding() throws IOException {
+        /**
+         * Data Set Trailing Padding from the end of the data set to the end of the preallocated file; its value is the
+         * marker and the instance's SHA-256, then the file's zeros.
+         */
+        private void writePadding(byte[] digest) throws IOException {
             boolean implicit = Uids.IMPLICIT_VR_LE.equals(transferSyntaxUid);
             int headerBytes = implicit ? 8 : 12;
             long padding = slot.bytes() - size - headerBytes;
-            if (padding < 0 || (padding & 1) != 0 || padding > 0xFFFFFFFEL) {
+            if (padding < PADDING_MARKER.length + digest.length || (padding & 1) != 0 || padding > 0xFFFFFFFEL) {
                 spill();
                 return;
             }
-            ByteBuffer b = ByteBuffer.allocate(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(headerBytes + PADDING_MARKER.length + digest.length).order(ByteOrder.LITTLE_ENDIAN);
             b.putShort((short) 0xFFFC).putShort((short) 0xFFFC);
             if (!implicit) b.put((byte) 'O').put((byte) 'B').putShort((short) 0);
-            b.putInt((int) padding).flip();
-            while (b.hasRemaining()) channel.write(b, size + b.position()); // the value: the file's zeros
+            b.putInt((int) padding).put(PADDING_MARKER).put(digest).flip();
+            while (b.hasRemaining()) channel.write(b, size + b.position());
         }
 
         @Override
@@ -270,7 +344,8 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                 if (Uids.isCompressed(transferSyntaxUid)) written = decompress(tmp);
                 InstanceHeader header = checkedHeader(written);
                 if (header == null) return refused;
-                String digest = written == tmp ? HexFormat.of().formatHex(sha256.digest()) : sha256Of(written);
+                String digest = written != tmp ? sha256Of(written)
+                        : HexFormat.of().formatHex(spilledDigest != null ? spilledDigest : sha256.digest());
                 long bytes = Files.size(written);
                 Path target = pathFor(sopInstanceUid);
                 Files.createDirectories(target.getParent());
@@ -296,13 +371,17 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
         /** Padding, one data sync (no metadata changes), the checks, the record; the finaliser does the rest. */
         private StoreResult finishPreallocated() {
             try {
-                writePadding();
-                if (slot == null) return finish(); // spilled
+                byte[] digest = sha256.digest();
+                writePadding(digest);
+                if (slot == null) { // spilled: the ordinary path, with the digest of the same bytes
+                    spilledDigest = digest;
+                    return finish();
+                }
                 channel.force(false);
                 channel.close();
                 InstanceHeader header = checkedHeader(tmp);
                 if (header == null) return refused;
-                index.record(new StoredInstance(header, tmp, size, HexFormat.of().formatHex(sha256.digest()), callingAe));
+                index.record(new StoredInstance(header, tmp, size, HexFormat.of().formatHex(digest), callingAe));
                 finaliser.submit(new SpoolFinaliser.Pending(sopInstanceUid, tmp, size));
                 preallocated.noteInstanceSize(size);
                 return StoreResult.SUCCESS;
@@ -314,6 +393,7 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
         }
 
         private StoreResult refused;
+        private byte[] spilledDigest; // the digest, when it was taken before a late spill
 
         /** The header of the written file if it matches the request; else null with {@link #refused} set and the file gone. */
         private InstanceHeader checkedHeader(Path written) {

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Gives an instance acknowledged from a preallocated file its ordinary place, off the C-STORE path, in arrival order:
+ * Gives an instance acknowledged from a preallocated file its ordinary place, off the C-STORE path, in arrival order
+ * and once the spool has been quiet for a quarter of a second (or 256 instances wait):
  * the file is cut to the instance's length (dropping the trailing padding) and synced, hard-linked as
  * {@code instances/<xx>/<SOPInstanceUID>.dcm} (replacing an earlier copy atomically), the folders are synced once per
  * batch, and then the index is told the new path. The preallocated name stays a link to the same file for a grace
@@ -45,6 +46,11 @@ final class SpoolFinaliser implements AutoCloseable {
     private final ArrayDeque<Expiring> expiring = new ArrayDeque<>();
     private final Thread thread;
     private volatile boolean closed;
+    /** Work waits this long after the last submission, so that it does not compete with a burst being received. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** ... but no longer than until this many instances wait. */
+    private static final int MAX_WAITING = 256;
+    private volatile long lastSubmitNanos;
     private final java.util.concurrent.atomic.AtomicInteger unfinished = new java.util.concurrent.atomic.AtomicInteger();
 
     SpoolFinaliser(InstanceIndex index, Function<String, Path> canonicalPath) {
@@ -57,6 +63,7 @@ final class SpoolFinaliser implements AutoCloseable {
     void start() { thread.start(); }
 
     void submit(Pending p) {
+        lastSubmitNanos = System.nanoTime();
         unfinished.incrementAndGet();
         queue.add(p);
     }
@@ -71,6 +78,10 @@ final class SpoolFinaliser implements AutoCloseable {
                 Pending first = queue.poll(1, TimeUnit.SECONDS);
                 removeExpired(false);
                 if (first == null) continue;
+                // the syncs here (truncation, folders) are journal commits: let a burst of C-STOREs finish first
+                while (!closed && queue.size() < MAX_WAITING && System.nanoTime() - lastSubmitNanos < QUIET_NANOS) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+                }
                 batch.clear();
                 batch.add(first);
                 queue.drainTo(batch, 63);

@@ -164,6 +164,44 @@ class PreallocatedSpoolTest {
         assertFalse(Files.exists(stray), "a preallocated file on record nowhere is removed");
     }
 
+    @Test
+    void startUpRecordsAWholeInstanceWhoseRowWasLostAndRemovesPartlyWrittenOnes() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
+        start(tmp.resolve("first"), 16);
+        assertEquals(0, storescu(files.subList(0, 1)).exitCode());
+        assertTrue(waitFor(() -> count(tmp.resolve("first/spool/slots")) >= 8, 30));
+        assertEquals(0, storescu(files.subList(1, 4)).exitCode());
+        scp.close();
+        spool.close();
+        assertEquals(3, copiesAtAck.size(), "three instances acknowledged from preallocated files");
+
+        // a second storage whose database lost the rows (the embedded database's last second on power loss)
+        Path slots = Files.createDirectories(tmp.resolve("second/spool/slots"));
+        Path whole = Files.copy(copiesAtAck.get(0), slots.resolve("whole.slot"));
+        byte[] b = Files.readAllBytes(copiesAtAck.get(1));
+        b[b.length / 2] ^= 1; // a block that did not reach the disk: the embedded checksum no longer matches
+        Files.write(slots.resolve("torn.slot"), b);
+        byte[] partial = Files.readAllBytes(copiesAtAck.get(2));
+        java.util.Arrays.fill(partial, partial.length / 2, partial.length, (byte) 0); // written half-way, never acknowledged
+        Files.write(slots.resolve("partial.slot"), partial);
+        String uid = Attribute.getSingleStringValueOrNull(read(whole), TagFromName.SOPInstanceUID);
+        rows.clear();
+        spool = new DicomSpool(tmp.resolve("second"), index, 0, ScpSettings.CT_STORAGE, 0);
+        spool.recover(Map.of());
+        assertTrue(waitFor(spool::finalised, 30));
+        assertEquals(java.util.Set.of(uid), rows.keySet(), "only the whole instance is recorded");
+        assertEquals(spool.pathFor(uid), rows.get(uid).file(), "in its place");
+        StoredInstance s = rows.get(uid);
+        assertEquals(Files.size(s.file()), s.sizeBytes());
+        assertEquals(DicomSpool.sha256Of(s.file()), s.sha256());
+        Path original = files.stream().filter(f -> {
+            try { return uid.equals(uid(f)); } catch (Exception e) { return false; }
+        }).findFirst().orElseThrow();
+        assertArrayEquals(read(original).get(TagFromName.PixelData).getShortValues(), read(s.file()).get(TagFromName.PixelData).getShortValues());
+        assertFalse(Files.exists(slots.resolve("torn.slot")));
+        assertFalse(Files.exists(slots.resolve("partial.slot")));
+    }
+
     private StoredInstance stored(Path original, String uid, Path file, long size) throws Exception {
         return new StoredInstance(org.ichnode.dicom.spool.InstanceHeader.read(original), file, size, DicomSpool.sha256Of(original), "A");
     }
