@@ -34,11 +34,15 @@ public final class WeakSupervision {
      * @param densityPrior       ich-node's refinement of the pseudo masks by CT density ({@link DensityPrior}); null =
      *                           the published steps only. It reads HU from the first input channel, whose window must
      *                           therefore span the prior's blood window and reach above its calcification level
+     * @param camGate            with a density prior: keep only the density components that {@code pseudoMasks}'
+     *                           CAM-based mask touches (false, the default: every component on the positive slices;
+     *                           over six phantom runs, three seeds with each kind of label, the gate lowered the U-Net's
+     *                           Dice, see docs/model.md)
      */
     public record Plan(PreprocessOptions preprocess, int classifierWidth, TrainingOptions classifierTraining,
                        boolean studyLabelsOnly, PseudoMaskPipeline.Config pseudoMasks, UNetConfig unet,
                        SegmentationTrainingOptions unetTraining, double validationFraction, int camChunk, long seed,
-                       int selfTrainingRounds, DensityPrior densityPrior) {
+                       int selfTrainingRounds, DensityPrior densityPrior, boolean camGate) {
 
         public Plan {
             if (densityPrior != null) {
@@ -51,9 +55,9 @@ public final class WeakSupervision {
         }
 
         /**
-         * ich-node's default pseudo masks: the density prior ({@link DensityPrior#defaults()}) gated by the deep
-         * Grad-CAM mask. In the phantom ablation the sharper published chain (shallow CAMs ... CRF) touched far fewer
-         * lesions than the coarse Grad-CAM, and as a gate for density components touching the lesion is what counts.
+         * The CAM-based mask that gates the density prior when {@link #camGate} is on: the deep Grad-CAM. In the
+         * phantom ablation the sharper published chain (shallow CAMs ... CRF) touched far fewer lesions than the coarse
+         * Grad-CAM, and as a gate for density components touching the lesion is what counts.
          */
         public static final PseudoMaskPipeline.Config DENSITY_GATE = PseudoMaskPipeline.Config.forStage(PseudoMaskPipeline.Stage.DEEP_GRADCAM);
 
@@ -63,7 +67,7 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
                     false, DENSITY_GATE, new UNetConfig(8, 3, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults());
+                    DensityPrior.defaults(), false);
         }
 
         /** CPU-sized for input 256 and more (U-Net width 8, four levels: 32 slices at 256 in a few seconds). */
@@ -72,7 +76,13 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(1200).withBatchSize(16).withLearningRate(1e-3).withMaxShift(8).withLogEvery(100),
                     false, DENSITY_GATE, new UNetConfig(8, 4, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults());
+                    DensityPrior.defaults(), false);
+        }
+
+        /** The density prior gated by the deep Grad-CAM mask ({@link #DENSITY_GATE}): the previous default. */
+        public Plan withCamGatedDensity() {
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, DENSITY_GATE, unet, unetTraining,
+                    validationFraction, camChunk, seed, selfTrainingRounds, densityPrior != null ? densityPrior : DensityPrior.defaults(), true);
         }
 
         /** The published pseudo-mask steps only (shallow CAMs, ensemble, fusion, bi-layer OR, CRF; no density prior). */
@@ -81,27 +91,27 @@ public final class WeakSupervision {
         }
 
         public Plan withStudyLabelsOnly(boolean on) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior);
+            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, camGate);
         }
 
         public Plan withPseudoMasks(PseudoMaskPipeline.Config c) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior);
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, camGate);
         }
 
         public Plan withSteps(int classifierSteps, int unetSteps) {
             return new Plan(preprocess, classifierWidth, classifierTraining.withSteps(classifierSteps), studyLabelsOnly, pseudoMasks, unet,
-                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds, densityPrior);
+                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, camGate);
         }
 
         public Plan withDensityPrior(DensityPrior prior) {
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, selfTrainingRounds, prior);
+                    validationFraction, camChunk, seed, selfTrainingRounds, prior, camGate);
         }
 
         public Plan withSelfTrainingRounds(int rounds) {
             if (rounds < 0) throw new IllegalArgumentException("rounds must be >= 0");
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, rounds, densityPrior);
+                    validationFraction, camChunk, seed, rounds, densityPrior, camGate);
         }
     }
 
@@ -189,14 +199,16 @@ public final class WeakSupervision {
     }
 
     /**
-     * The pseudo masks {@link #train} uses: with the density prior and study labels only, the density components of
-     * every slice of a positive study without a CAM gate (in the study-label ablation the MIL classifiers' CAMs were a
-     * worse gate than none: U-Net Dice 0.794 gated, 0.840 ungated); otherwise the plan's steps.
+     * The pseudo masks {@link #train} uses. With the density prior and no CAM gate (the default): the density
+     * components of the positive slices (by the slice labels where every study has them and study labels are not
+     * forced, else every slice of a positive study). Over three seeds the ungated masks gave U-Net Dice 0.775 (slice
+     * labels) and 0.795 (study labels) against 0.755 and 0.673 gated by the deep Grad-CAM (docs/model.md). Otherwise
+     * the plan's steps (gated density, or the published chain).
      */
     public SegmentationSet trainingPseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
         boolean sliceLabels = !plan.studyLabelsOnly() && studies.stream().allMatch(s -> s.study().sliceLabels() != null);
-        if (plan.densityPrior() == null || sliceLabels) return pseudoMaskSet(studies, a, b, plan.pseudoMasks());
-        return densityOnlySet(studies, plan.densityPrior(), false);
+        if (plan.densityPrior() == null || plan.camGate()) return pseudoMaskSet(studies, a, b, plan.pseudoMasks());
+        return densityOnlySet(studies, plan.densityPrior(), sliceLabels);
     }
 
     /**

@@ -103,7 +103,7 @@ public final class IchNode implements AutoCloseable {
                 settings.getInt(Keys.DB_POOL_SIZE));
         InstanceIndexer indexer = new InstanceIndexer(new InstanceRecorder(db));
         spool = new DicomSpool(storage, indexer, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20,
-                ScpSettings.CT_STORAGE, settings.getInt(Keys.STORAGE_PREALLOCATED_FILES));
+                ScpSettings.CT_STORAGE, settings.getInt(Keys.STORAGE_PREALLOCATED_FILES), nodeId);
         reconcile(spool, indexer, new StoreQueries(db));
 
         JobQueue queue = new JobQueue(db);

@@ -73,20 +73,29 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
 
     public DicomSpool(Path storageDir, InstanceIndex index, long minFreeBytes, Set<String> acceptedSopClasses)
             throws IOException {
-        this(storageDir, index, minFreeBytes, acceptedSopClasses, 0);
+        this(storageDir, index, minFreeBytes, acceptedSopClasses, 0, null);
     }
 
-    /** @param preallocatedFiles how many zero-filled files to keep ready (0: none, every instance takes the ordinary path) */
+    /**
+     * @param preallocatedFiles how many zero-filled files to keep ready (0: none, every instance takes the ordinary path)
+     * @param nodeName          where several nodes share {@code storageDir}: each node's temporary and preallocated
+     *                          files live in a folder of its own ({@code spool/tmp/<node>}, {@code spool/slots/<node>}),
+     *                          since start-up removes the unrecorded ones; null: a single node ({@code spool/tmp},
+     *                          {@code spool/slots})
+     */
     public DicomSpool(Path storageDir, InstanceIndex index, long minFreeBytes, Set<String> acceptedSopClasses,
-                      int preallocatedFiles) throws IOException {
+                      int preallocatedFiles, String nodeName) throws IOException {
         if (preallocatedFiles < 0) throw new IllegalArgumentException("preallocatedFiles must be >= 0");
-        this.tmpDir = Files.createDirectories(storageDir.resolve("spool").resolve("tmp"));
+        String own = nodeName == null ? null : nodeName.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (own != null && (own.isEmpty() || own.startsWith("."))) throw new IllegalArgumentException("unusable node name for the spool: " + nodeName);
+        Path tmpRoot = storageDir.resolve("spool").resolve("tmp"), slotsRoot = storageDir.resolve("spool").resolve("slots");
+        this.tmpDir = Files.createDirectories(own == null ? tmpRoot : tmpRoot.resolve(own));
         this.spoolStore = Files.getFileStore(tmpDir); // looked up once: each lookup parses the mount table
         this.instancesDir = Files.createDirectories(storageDir.resolve("spool").resolve("instances"));
         this.index = index;
         this.minFreeBytes = minFreeBytes;
         this.acceptedSopClasses = Set.copyOf(acceptedSopClasses);
-        Path preallocatedDir = storageDir.resolve("spool").resolve("slots");
+        Path preallocatedDir = own == null ? slotsRoot : slotsRoot.resolve(own);
         this.preallocated = preallocatedFiles > 0 ? new PreallocatedFiles(preallocatedDir, preallocatedFiles, spoolStore, minFreeBytes) : null;
         this.finaliser = new SpoolFinaliser(index, this::pathFor);
         this.preallocatedDir = preallocatedDir;
@@ -216,7 +225,7 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
     /** Temporary files are never acknowledged data: after a crash they are just removed. */
     private void removeLeftoverTemporaryFiles() throws IOException {
         try (var files = Files.list(tmpDir)) {
-            for (Path p : (Iterable<Path>) files::iterator) Files.deleteIfExists(p);
+            for (Path p : (Iterable<Path>) files::iterator) if (Files.isRegularFile(p)) Files.deleteIfExists(p);
         }
     }
 

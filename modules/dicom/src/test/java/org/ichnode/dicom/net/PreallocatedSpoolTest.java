@@ -56,7 +56,7 @@ class PreallocatedSpoolTest {
     };
 
     private void start(Path storage, int preallocated) throws Exception {
-        spool = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, preallocated);
+        spool = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, preallocated, null);
         spool.recover(Map.of());
         ScpSettings settings = new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0,
                 CallerAllowlist.parse("*"), 4, 262144, Duration.ofSeconds(5),
@@ -134,7 +134,7 @@ class PreallocatedSpoolTest {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 2);
         Path storage = tmp.resolve("storage");
         Path slots = Files.createDirectories(storage.resolve("spool/slots"));
-        DicomSpool probe = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 0);
+        DicomSpool probe = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 0, null);
         spool = probe;
 
         // acknowledged from a preallocated file, the node killed before the finaliser ran: padded, on record
@@ -186,7 +186,7 @@ class PreallocatedSpoolTest {
         Files.write(slots.resolve("partial.slot"), partial);
         String uid = Attribute.getSingleStringValueOrNull(read(whole), TagFromName.SOPInstanceUID);
         rows.clear();
-        spool = new DicomSpool(tmp.resolve("second"), index, 0, ScpSettings.CT_STORAGE, 0);
+        spool = new DicomSpool(tmp.resolve("second"), index, 0, ScpSettings.CT_STORAGE, 0, null);
         spool.recover(Map.of());
         assertTrue(waitFor(spool::finalised, 30));
         assertEquals(java.util.Set.of(uid), rows.keySet(), "only the whole instance is recorded");
@@ -200,6 +200,28 @@ class PreallocatedSpoolTest {
         assertArrayEquals(read(original).get(TagFromName.PixelData).getShortValues(), read(s.file()).get(TagFromName.PixelData).getShortValues());
         assertFalse(Files.exists(slots.resolve("torn.slot")));
         assertFalse(Files.exists(slots.resolve("partial.slot")));
+    }
+
+    @Test
+    void nodesSharingAStorageFolderKeepTheirPreallocatedAndTemporaryFilesApart() throws Exception {
+        Path storage = tmp.resolve("shared");
+        DicomSpool a = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 8, "node-a");
+        spool = a;
+        a.recover(Map.of());
+        ScpSettings settings = new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0, CallerAllowlist.parse("*"), 4,
+                262144, Duration.ofSeconds(5), ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES);
+        scp = new StorageScp(settings, a);
+        assertEquals(0, storescu(Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 1)).exitCode());
+        Path slotsA = storage.resolve("spool/slots/node-a");
+        assertTrue(waitFor(() -> count(slotsA) >= 8, 30), "node a's pool fills");
+        Path partA = Files.write(storage.resolve("spool/tmp/node-a/in-flight.part"), new byte[16]);
+        // node b starts on the same folder: its start-up clean-up must not touch node a's files
+        try (DicomSpool b = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 8, "node-b")) {
+            b.recover(Map.of());
+            assertEquals(8, count(slotsA), "node a's preallocated files are left alone");
+            assertTrue(Files.exists(partA), "node a's temporary file is left alone");
+            assertEquals(storage.resolve("spool/slots/node-b"), b.preallocatedDir());
+        }
     }
 
     private StoredInstance stored(Path original, String uid, Path file, long size) throws Exception {
