@@ -166,6 +166,11 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
      */
     static WholeInstance wholeInstanceIn(Path file) {
         try {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) { // free files are zeros: no "DICM"
+                ByteBuffer magic = ByteBuffer.allocate(4);
+                while (magic.hasRemaining() && ch.read(magic, 128 + magic.position()) > 0) { /* reading */ }
+                if (magic.hasRemaining() || !"DICM".equals(new String(magic.array(), StandardCharsets.US_ASCII))) return null;
+            }
             byte[] b = Files.readAllBytes(file);
             int m = lastIndexOf(b, PADDING_MARKER);
             if (m < 0 || m + PADDING_MARKER.length + 32 > b.length) return null;
