@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * {@code ./ichnode bench ingest}: the same 64-slice 512x512 phantom series is sent with DCMTK storescu
  * (TCP_NODELAY=1) to the node (a separate process on embedded defaults: durable spool and database rows) and to
  * DCMTK storescp (plain for one association, {@code --fork} for four at once); runs are interleaved and each
- * starts after a {@code sync}, and each sends fresh copies (new UIDs) so the node never takes its duplicate path. Prints MB/s and instances/s per run and the medians; last line
+ * starts once the node's process is idle (its background spool work done) and after a {@code sync}, and each sends fresh copies (new UIDs) so the node never takes its duplicate path. Prints MB/s and instances/s per run and the medians; last line
  * {@code ingest_ratio_single=X ingest_ratio_parallel4=Y} (node / storescp).
  */
 public final class BenchIngestCommand {
@@ -69,11 +69,12 @@ public final class BenchIngestCommand {
                 // interleaved, each run after a sync so no run pays for the previous one's dirty pages
                 for (int r = 0; r < runs; r++) {
                     System.out.println("bench ingest: run " + (r + 1) + " of " + runs);
-                    results.add(timed("node", nodePort, "ICHNODE", List.of(copies.get(next++))));
-                    results.add(timed("storescp", scpPort, "STORESCP", List.of(copies.get(next++))));
-                    results.add(timed("node", nodePort, "ICHNODE", copies.subList(next, next + 4)));
+                    long pid = node.pid();
+                    results.add(timed("node", nodePort, "ICHNODE", List.of(copies.get(next++)), pid));
+                    results.add(timed("storescp", scpPort, "STORESCP", List.of(copies.get(next++)), pid));
+                    results.add(timed("node", nodePort, "ICHNODE", copies.subList(next, next + 4), pid));
                     next += 4;
-                    results.add(timed("storescp", forkPort, "STORESCP", copies.subList(next, next + 4)));
+                    results.add(timed("storescp", forkPort, "STORESCP", copies.subList(next, next + 4), pid));
                     next += 4;
                 }
                 nodePeakKb = peakRssKb(node.pid());
@@ -101,7 +102,32 @@ public final class BenchIngestCommand {
         }
     }
 
-    private static Run timed(String target, int port, String aet, List<List<Path>> seriesPerAssociation) throws Exception {
+    /**
+     * Waits until the node's process has been idle (under 20 ms of CPU in half a second, at most 60 s): its background
+     * work after a run (refilling the preallocated spool files, moving instances to their place) must neither slow
+     * down the next storescp run nor be left out of the node's next one.
+     */
+    private static void awaitIdle(long pid) throws Exception {
+        long end = System.nanoTime() + 60_000_000_000L;
+        long before = cpuTicks(pid);
+        while (System.nanoTime() < end) {
+            Thread.sleep(500);
+            long now = cpuTicks(pid);
+            if (now - before <= 2) return; // clock ticks of 10 ms
+            before = now;
+        }
+        System.out.println("bench ingest: the node did not go idle within 60 s; timing anyway");
+    }
+
+    /** utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    private static Run timed(String target, int port, String aet, List<List<Path>> seriesPerAssociation, long nodePid) throws Exception {
+        awaitIdle(nodePid);
         new ProcessBuilder("sync").inheritIO().start().waitFor();
         long t0 = System.nanoTime();
         send(port, aet, seriesPerAssociation);
