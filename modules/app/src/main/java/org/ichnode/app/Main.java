@@ -39,7 +39,7 @@ public final class Main {
               bench inference [--model DIR] [--slices N] [--runs N] [--threads N]
                     a 512x512 series through the model; last line: inference_seconds=X peak_rss_mb=Y
               train --out DIR [--data phantom:full|phantom:small|FOLDER] [--studies N] [--seed N] [--size S]
-                    [--labels slice|study] [--pseudo-masks density|density-gated|published] [--classifier-steps N] [--unet-steps N]
+                    [--labels slice|study] [--pseudo-masks density|density-ungated|published] [--classifier-steps N] [--unet-steps N]
                     [--held-out N] [--version V] [--threads N]
                     weakly supervised training (classifiers -> CAM pseudo masks -> U-Net) into a model artifact
               evaluate [--model DIR|default|baseline] [--data ...] [--from N] [--studies N] [--out DIR]
@@ -57,7 +57,7 @@ public final class Main {
                     [--classifier-steps N] [--unet-steps N] [--seed N] [--out DIR]
                     the ablation table (deep Grad-CAM ... dense CRF, weak vs fully supervised U-Net, HU baseline)
                     and the TH sweep (OR / AND) on phantom studies; prints the JSON last
-              experiment seeds [--seeds 7,8,9] [--labels slice|study] [--train N] [--test N] [--classifier-steps N]
+              experiment seeds [--seeds 7,8,9] [--labels slice|study] [--phantom small|full] [--train N] [--test N] [--classifier-steps N]
                     [--unet-steps N] [--out DIR]
                     the goal rows of the ablation (density-prior U-Nets, fully supervised U-Net, HU baseline) once per
                     seed, then mean and standard deviation; last line: seeds_summary ...

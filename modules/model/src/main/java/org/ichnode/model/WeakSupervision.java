@@ -35,9 +35,10 @@ public final class WeakSupervision {
      *                           the published steps only. It reads HU from the first input channel, whose window must
      *                           therefore span the prior's blood window and reach above its calcification level
      * @param camGate            with a density prior: keep only the density components that {@code pseudoMasks}'
-     *                           CAM-based mask touches (false, the default: every component on the positive slices;
-     *                           over six phantom runs, three seeds with each kind of label, the gate lowered the U-Net's
-     *                           Dice, see docs/model.md)
+     *                           CAM-based mask touches (true, the default); false: every component on the positive
+     *                           slices. On small phantoms (12 slices) the ungated masks gave the better U-Nets, on
+     *                           full-size ones with study labels and on a real normal head the gated ones did by far
+     *                           (docs/model.md, "Defaults")
      */
     public record Plan(PreprocessOptions preprocess, int classifierWidth, TrainingOptions classifierTraining,
                        boolean studyLabelsOnly, PseudoMaskPipeline.Config pseudoMasks, UNetConfig unet,
@@ -67,7 +68,7 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
                     false, DENSITY_GATE, new UNetConfig(8, 3, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults(), false);
+                    DensityPrior.defaults(), true);
         }
 
         /** CPU-sized for input 256 and more (U-Net width 8, four levels: 32 slices at 256 in a few seconds). */
@@ -76,13 +77,13 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(1200).withBatchSize(16).withLearningRate(1e-3).withMaxShift(8).withLogEvery(100),
                     false, DENSITY_GATE, new UNetConfig(8, 4, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults(), false);
+                    DensityPrior.defaults(), true);
         }
 
-        /** The density prior gated by the deep Grad-CAM mask ({@link #DENSITY_GATE}): the previous default. */
-        public Plan withCamGatedDensity() {
-            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, DENSITY_GATE, unet, unetTraining,
-                    validationFraction, camChunk, seed, selfTrainingRounds, densityPrior != null ? densityPrior : DensityPrior.defaults(), true);
+        /** The density prior on the positive slices, gated by the CAM-based mask or not (the default is gated). */
+        public Plan withDensityGate(boolean gate) {
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
+                    validationFraction, camChunk, seed, selfTrainingRounds, densityPrior != null ? densityPrior : DensityPrior.defaults(), gate);
         }
 
         /** The published pseudo-mask steps only (shallow CAMs, ensemble, fusion, bi-layer OR, CRF; no density prior). */
@@ -199,11 +200,9 @@ public final class WeakSupervision {
     }
 
     /**
-     * The pseudo masks {@link #train} uses. With the density prior and no CAM gate (the default): the density
-     * components of the positive slices (by the slice labels where every study has them and study labels are not
-     * forced, else every slice of a positive study). Over three seeds the ungated masks gave U-Net Dice 0.775 (slice
-     * labels) and 0.795 (study labels) against 0.755 and 0.673 gated by the deep Grad-CAM (docs/model.md). Otherwise
-     * the plan's steps (gated density, or the published chain).
+     * The pseudo masks {@link #train} uses: the plan's steps (by default the density prior gated by the deep
+     * Grad-CAM), or without the CAM gate the density components of the positive slices (by the slice labels where
+     * every study has them and study labels are not forced, else every slice of a positive study).
      */
     public SegmentationSet trainingPseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
         boolean sliceLabels = !plan.studyLabelsOnly() && studies.stream().allMatch(s -> s.study().sliceLabels() != null);

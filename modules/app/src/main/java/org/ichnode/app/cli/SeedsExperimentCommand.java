@@ -40,17 +40,18 @@ public final class SeedsExperimentCommand {
         int test = args.intOption("--test", 16);
         int classifierSteps = args.intOption("--classifier-steps", 600);
         int unetSteps = args.intOption("--unet-steps", 600);
+        String phantomKind = args.option("--phantom", "small");
         Path out = Path.of(args.option("--out", "var/experiments/seeds-" + labels));
         args.requireNoneLeft();
         if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
         if (seeds.size() < 2) throw new IllegalArgumentException("--seeds needs at least two seeds for a spread");
         boolean studyOnly = labels.equals("study");
         ModelRuntime.configure();
-        PhantomOptions phantom = PhantomStudies.options("small");
+        PhantomOptions phantom = PhantomStudies.options(phantomKind);
         Map<String, List<Double>> dice = new LinkedHashMap<>(), ratio = new LinkedHashMap<>();
         ROWS.values().forEach(k -> { dice.put(k, new ArrayList<>()); ratio.put(k, new ArrayList<>()); });
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-                "Goal rows over seeds %s (%s labels): %d training and %d held-out test phantom studies per seed, "
+                "Goal rows over seeds %s (%s labels): %d training and %d held-out test " + phantomKind + " phantom studies per seed, "
                         + "classifier steps %d, U-Net steps %d%n%n| seed | density prior, no CAM gate | density prior gated "
                         + "by deep Grad-CAM | fully supervised | HU baseline | ratio ungated / supervised | ratio gated / supervised |%n"
                         + "|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));

@@ -12,8 +12,8 @@ import org.ichnode.model.WeakSupervision;
 /**
  * {@code ./ichnode train --out DIR [...]}: the weak learning loop from image-level labels (slice labels, or
  * {@code --labels study} for study labels only) into a model artifact folder. Pseudo masks: {@code density} (the
- * default: ich-node's density prior on the positive slices), {@code density-gated} (the density components the deep
- * Grad-CAM touches) or {@code published} (the published steps without the density prior). On phantom data the held-out studies
+ * default: ich-node's density prior, the components the deep Grad-CAM touches), {@code density-ungated} (every
+ * density component of the positive slices) or {@code published} (the published steps without the density prior). On phantom data the held-out studies
  * after the training range are evaluated and written into the artifact's metrics.json.
  */
 public final class TrainCommand {
@@ -33,8 +33,8 @@ public final class TrainCommand {
         String version = args.option("--version", LocalDate.now() + "-" + (data.isPhantom() ? "phantom" : "site"));
         args.requireNoneLeft();
         if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
-        if (!List.of("density", "density-gated", "published").contains(pseudoMasks)) {
-            throw new IllegalArgumentException("--pseudo-masks must be density (ich-node's default), density-gated or published");
+        if (!List.of("density", "density-ungated", "published").contains(pseudoMasks)) {
+            throw new IllegalArgumentException("--pseudo-masks must be density (ich-node's default), density-ungated or published");
         }
         if (Files.exists(out.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
             throw new IllegalArgumentException(out + " already holds a model; choose a new folder (artifacts are never overwritten)");
@@ -45,7 +45,7 @@ public final class TrainCommand {
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
         if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
-        if (pseudoMasks.equals("density-gated")) plan = plan.withCamGatedDensity();
+        if (pseudoMasks.equals("density-ungated")) plan = plan.withDensityGate(false);
         long t0 = System.nanoTime();
         List<LabelledStudy> studies = data.load(studyOnly);
         WeakSupervision.Result r = new WeakSupervision(plan, m -> System.err.println("ichnode: " + m))
