@@ -62,6 +62,27 @@ class WeakSupervisionTest {
         assertTrue(rep.lesions().correct() > 0, "at least one true lesion overlapped");
     }
 
+    @Test void theCamGateKeepsASubsetOfTheDensityComponents() {
+        List<PreparedStudy> prepared = weak.prepare(train.stream().filter(LabelledStudy::positive).limit(8).toList(), "gate");
+        ResNetClassifier a = result.model().classifierA(), b = result.model().classifierB();
+        SegmentationSet gated = weak.trainingPseudoMaskSet(prepared, a, b);
+        SegmentationSet ungated = new WeakSupervision(weak.plan().withDensityGate(false), null).trainingPseudoMaskSet(prepared, a, b);
+        assertEquals(gated.size(), ungated.size());
+        long inGated = 0, inUngated = 0;
+        for (int i = 0; i < gated.size(); i++) {
+            float[] g = gated.targets().get(i), u = ungated.targets().get(i);
+            for (int j = 0; j < g.length; j++) {
+                if (g[j] > 0.5f) {
+                    inGated++;
+                    assertTrue(u[j] > 0.5f, "a gated target pixel is a density component pixel too (slice " + i + ")");
+                }
+                if (u[j] > 0.5f) inUngated++;
+            }
+        }
+        assertTrue(inGated > 0, "the gate keeps some components");
+        assertTrue(inUngated > inGated, "the gate drops some: " + inUngated + " vs " + inGated);
+    }
+
     @Test void segmentsHeldOutStudiesBetterThanChance(@TempDir Path dir) throws Exception {
         List<Evaluation.StudyResult> model = new ArrayList<>(), base = new ArrayList<>();
         ModelSegmenter seg = new ModelSegmenter(result.model(), 8);
