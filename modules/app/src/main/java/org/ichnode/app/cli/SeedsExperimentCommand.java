@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.ichnode.core.phantom.PhantomOptions;
 import org.ichnode.model.AblationExperiment;
-import org.ichnode.model.Evaluation;
 import org.ichnode.model.LabelledStudy;
 import org.ichnode.model.WeakSupervision;
 

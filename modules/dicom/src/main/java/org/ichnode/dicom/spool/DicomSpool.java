@@ -64,6 +64,7 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
     private final InstanceIndex index;
     private final long minFreeBytes;
     private final Set<String> acceptedSopClasses;
+    private final Path preallocatedDir;
     private final PreallocatedFiles preallocated; // null: off
     private final SpoolFinaliser finaliser;
     private volatile boolean recovered;
@@ -102,8 +103,6 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
         removeLeftoverTemporaryFiles();
     }
 
-    private final Path preallocatedDir;
-
     public Path instancesDir() { return instancesDir; }
 
     /** Where preallocated files live, those holding instances not yet moved to their place included. */
@@ -121,15 +120,16 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
         for (Map.Entry<Path, RecordedFile> e : recorded.entrySet()) {
             Path f = e.getKey();
             RecordedFile r = e.getValue();
+            Path place = pathFor(r.sopInstanceUid());
             if (Files.exists(f)) {
                 finaliser.submit(new SpoolFinaliser.Pending(r.sopInstanceUid(), f, r.sizeBytes()));
                 resumed++;
-            } else if (Files.exists(pathFor(r.sopInstanceUid()))) {
-                index.moved(r.sopInstanceUid(), f, pathFor(r.sopInstanceUid()));
+            } else if (Files.exists(place)) {
+                index.moved(r.sopInstanceUid(), f, place);
                 fixed++;
             } else {
                 log.error("SOP Instance {} is on record as {} but neither that file nor {} exists",
-                        r.sopInstanceUid(), f.getFileName(), pathFor(r.sopInstanceUid()).getFileName());
+                        r.sopInstanceUid(), f.getFileName(), place.getFileName());
             }
         }
         int removed = 0, unrecorded = 0;
@@ -143,7 +143,6 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                     } else if (recordUnrecorded(p, whole)) {
                         unrecorded++;
                     } // else: kept for the next start
-
                 }
             }
         }
@@ -356,10 +355,10 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                 channel.force(false);
                 channel.close();
                 if (Uids.isCompressed(transferSyntaxUid)) written = decompress(tmp);
-                InstanceHeader header = checkedHeader(written);
-                if (header == null) return refused;
-                String digest = written != tmp ? sha256Of(written)
-                        : HexFormat.of().formatHex(spilledDigest != null ? spilledDigest : sha256.digest());
+                Checked checked = checkedHeader(written);
+                if (checked.refusal() != null) return checked.refusal();
+                InstanceHeader header = checked.header();
+                String digest = written != tmp ? sha256Of(written) : HexFormat.of().formatHex(digest());
                 long bytes = Files.size(written);
                 Path target = pathFor(sopInstanceUid);
                 Files.createDirectories(target.getParent());
@@ -385,17 +384,13 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
         /** Padding, one data sync (no metadata changes), the checks, the record; the finaliser does the rest. */
         private StoreResult finishPreallocated() {
             try {
-                byte[] digest = sha256.digest();
-                writePadding(digest);
-                if (slot == null) { // spilled: the ordinary path, with the digest of the same bytes
-                    spilledDigest = digest;
-                    return finish();
-                }
+                writePadding(digest());
+                if (slot == null) return finish(); // spilled: the ordinary path
                 channel.force(false);
                 channel.close();
-                InstanceHeader header = checkedHeader(tmp);
-                if (header == null) return refused;
-                index.record(new StoredInstance(header, tmp, size, HexFormat.of().formatHex(digest), callingAe));
+                Checked checked = checkedHeader(tmp);
+                if (checked.refusal() != null) return checked.refusal();
+                index.record(new StoredInstance(checked.header(), tmp, size, HexFormat.of().formatHex(digest()), callingAe));
                 finaliser.submit(new SpoolFinaliser.Pending(sopInstanceUid, tmp, size));
                 preallocated.noteInstanceSize(size);
                 return StoreResult.SUCCESS;
@@ -406,11 +401,19 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
             }
         }
 
-        private StoreResult refused;
-        private byte[] spilledDigest; // the digest, when it was taken before a late spill
+        private byte[] digest; // taken once: a late spill goes on with the same bytes
 
-        /** The header of the written file if it matches the request; else null with {@link #refused} set and the file gone. */
-        private InstanceHeader checkedHeader(Path written) {
+        /** SHA-256 of everything written (meta header and data set, no padding). */
+        private byte[] digest() {
+            if (digest == null) digest = sha256.digest();
+            return digest;
+        }
+
+        /** The written file's header, or the refusal when it cannot be read or does not match the request. */
+        private record Checked(InstanceHeader header, StoreResult refusal) {}
+
+        /** The header of the written file if it matches the request; otherwise a refusal, and the file is gone. */
+        private Checked checkedHeader(Path written) {
             InstanceHeader header;
             try {
                 header = written == tmp ? headerFromCapturedBytes() : null; // not decoded: the captured bytes are the file's
@@ -418,18 +421,16 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
             } catch (IOException e) {
                 discardFiles(written);
                 log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());
-                refused = new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate(e.getMessage()));
-                return null;
+                return new Checked(null, new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate(e.getMessage())));
             }
             if (!sopInstanceUid.equals(header.sopInstanceUid()) || !sopClassUid.equals(header.sopClassUid())
                     || !acceptedSopClasses.contains(header.sopClassUid())) {
                 discardFiles(written);
                 log.warn("refused SOP Instance {}: data set does not match the C-STORE request", sopInstanceUid);
-                refused = new StoreResult(DimseStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS,
-                        "SOP Class/Instance UID in data set differ from the request");
-                return null;
+                return new Checked(null, new StoreResult(DimseStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS,
+                        "SOP Class/Instance UID in data set differ from the request"));
             }
-            return header;
+            return new Checked(header, null);
         }
 
         /**

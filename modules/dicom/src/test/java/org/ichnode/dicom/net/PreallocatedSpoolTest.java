@@ -56,12 +56,23 @@ class PreallocatedSpoolTest {
     };
 
     private void start(Path storage, int preallocated) throws Exception {
-        spool = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, preallocated, null);
+        serve(new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, preallocated, null));
+    }
+
+    /** Recovers the spool (nothing on record) and serves it. */
+    private void serve(DicomSpool s) throws Exception {
+        spool = s;
         spool.recover(Map.of());
         ScpSettings settings = new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0,
                 CallerAllowlist.parse("*"), 4, 262144, Duration.ofSeconds(5),
                 ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES);
         scp = new StorageScp(settings, spool);
+    }
+
+    /** Sends the first file (it takes the ordinary path and tells the pool the size), then waits for the pool. */
+    private void primePool(List<Path> files, Path slots, int atLeast) throws Exception {
+        assertEquals(0, storescu(files.subList(0, 1)).exitCode());
+        assertTrue(waitFor(() -> count(slots) >= atLeast, 30), "the pool fills in the background");
     }
 
     @AfterEach
@@ -80,10 +91,7 @@ class PreallocatedSpoolTest {
     void instancesAreAcknowledgedFromPreallocatedFilesValidAsTheyStandAndEndInTheirOrdinaryPlace() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
         start(tmp.resolve("storage"), 64);
-        Path slots = tmp.resolve("storage/spool/slots");
-        // the first instance takes the ordinary path and tells the pool the size to preallocate
-        assertEquals(0, storescu(files.subList(0, 1)).exitCode());
-        assertTrue(waitFor(() -> count(slots) >= 16, 30), "the pool fills in the background");
+        primePool(files, tmp.resolve("storage/spool/slots"), 16);
         Tools.Result r = storescu(files.subList(1, files.size()));
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(waitFor(spool::finalised, 30), "the finaliser catches up");
@@ -115,8 +123,7 @@ class PreallocatedSpoolTest {
     void resentInstanceFromPreallocatedFilesKeepsOneCopy() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
         start(tmp.resolve("storage"), 16);
-        assertEquals(0, storescu(files.subList(0, 1)).exitCode());
-        assertTrue(waitFor(() -> count(tmp.resolve("storage/spool/slots")) >= 8, 30));
+        primePool(files, tmp.resolve("storage/spool/slots"), 8);
         for (int round = 0; round < 2; round++) {
             Tools.Result r = storescu(files);
             assertEquals(0, r.exitCode(), r.output());
@@ -168,8 +175,7 @@ class PreallocatedSpoolTest {
     void startUpRecordsAWholeInstanceWhoseRowWasLostAndRemovesPartlyWrittenOnes() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
         start(tmp.resolve("first"), 16);
-        assertEquals(0, storescu(files.subList(0, 1)).exitCode());
-        assertTrue(waitFor(() -> count(tmp.resolve("first/spool/slots")) >= 8, 30));
+        primePool(files, tmp.resolve("first/spool/slots"), 8);
         assertEquals(0, storescu(files.subList(1, 4)).exitCode());
         scp.close();
         spool.close();
@@ -205,15 +211,9 @@ class PreallocatedSpoolTest {
     @Test
     void nodesSharingAStorageFolderKeepTheirPreallocatedAndTemporaryFilesApart() throws Exception {
         Path storage = tmp.resolve("shared");
-        DicomSpool a = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 8, "node-a");
-        spool = a;
-        a.recover(Map.of());
-        ScpSettings settings = new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0, CallerAllowlist.parse("*"), 4,
-                262144, Duration.ofSeconds(5), ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES);
-        scp = new StorageScp(settings, a);
-        assertEquals(0, storescu(Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 1)).exitCode());
+        serve(new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 8, "node-a"));
         Path slotsA = storage.resolve("spool/slots/node-a");
-        assertTrue(waitFor(() -> count(slotsA) >= 8, 30), "node a's pool fills");
+        primePool(Tools.files(Tools.realCt("philips-head-phantom-5mm")), slotsA, 8);
         Path partA = Files.write(storage.resolve("spool/tmp/node-a/in-flight.part"), new byte[16]);
         // node b starts on the same folder: its start-up clean-up must not touch node a's files
         try (DicomSpool b = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 8, "node-b")) {
