@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.ichnode.core.pseudomask.BiLayerAggregation;
 import org.ichnode.core.pseudomask.DensityPrior;
+import org.ichnode.core.pseudomask.NegativeContrast;
 import org.ichnode.core.pseudomask.PseudoMaskPipeline;
 import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmentation;
@@ -27,6 +28,7 @@ public final class AblationExperiment {
     public record Outcome(String markdown, String json, Map<String, Evaluation.Report> rows) {}
 
     public static final String DENSITY_GATED_ROW = "U-Net on density-refined pseudo masks (weak, ich-node)";
+    public static final String CONTRAST_ROW = "U-Net on negative-contrast density pseudo masks (weak, ich-node, default)";
     public static final String DENSITY_ONLY_ROW = "U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)";
     public static final String SUPERVISED_ROW = "U-Net on true masks (fully supervised)";
     public static final String BASELINE_ROW = "HU baseline";
@@ -95,6 +97,8 @@ public final class AblationExperiment {
                 rows.put("pseudo: + per-slice renormalisation (ich-node)",
                         pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
                 rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
+                Map<PreparedStudy, byte[][]> contrast = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
+                rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrast.get(s)));
                 for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
                     rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
                             pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage), prior));
@@ -121,6 +125,12 @@ public final class AblationExperiment {
             } else {
                 densityUnet.unet().close();
             }
+            progress.accept("U-Net on negative-contrast density pseudo masks (no CAM)");
+            // judged against all training studies together, as WeakSupervision.train does for its fit and validation studies
+            Map<PreparedStudy, byte[][]> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
+            Trained contrastUnet = trainUnet(WeakSupervision.maskSet(unetFit, contrastMasks::get), WeakSupervision.maskSet(unetVal, contrastMasks::get));
+            rows.put(CONTRAST_ROW, onTest(contrastUnet, a, b, test));
+            contrastUnet.unet().close();
             progress.accept("U-Net on density-only pseudo masks (no CAM)");
             boolean sliceLabels = !plan.studyLabelsOnly();
             Trained densityOnly = trainUnet(WeakSupervision.densityOnlySet(unetFit, prior, sliceLabels),

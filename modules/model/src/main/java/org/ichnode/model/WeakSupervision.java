@@ -4,14 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import org.ichnode.core.pseudomask.DensityComponent;
 import org.ichnode.core.pseudomask.DensityPrior;
+import org.ichnode.core.pseudomask.NegativeContrast;
 import org.ichnode.core.pseudomask.PseudoMaskPipeline;
 
 /**
  * The learning loop of the published method, step by step: preprocess -> two classifiers of different depth trained
  * on image-level labels (slice labels, or study labels only through {@link StudyLabelTrainer}) -> shallow-feature
  * CAMs of both ({@link StudyCams}) -> pseudo masks ({@link PseudoMasks}: ensemble, spatial fusion, bi-layer OR, dense
- * CRF; by default ich-node's {@link DensityPrior} gated by the deep Grad-CAM instead, see {@link Plan#DENSITY_GATE})
+ * CRF; by default ich-node's {@link DensityPrior} with the components chosen by {@link NegativeContrast} instead, see
+ * {@link DensityGate})
  * -> U-Net trained on the pseudo masks ({@link SegmentationTrainer}). Each step is a public method with its
  * inputs and outputs, so the ablation and the node's retraining use the same pieces. True masks are never read here
  * except by {@link #trueMaskSet} (the fully supervised reference).
@@ -34,18 +37,15 @@ public final class WeakSupervision {
      * @param densityPrior       ich-node's refinement of the pseudo masks by CT density ({@link DensityPrior}); null =
      *                           the published steps only. It reads HU from the first input channel, whose window must
      *                           therefore span the prior's blood window and reach above its calcification level
-     * @param camGate            with a density prior: keep only the density components that {@code pseudoMasks}'
-     *                           CAM-based mask touches (true, the default); false: every component on the positive
-     *                           slices. On small phantoms (12 slices) the ungated masks gave the better U-Nets, on
-     *                           full-size ones with study labels and on a real normal head the gated ones did by far
-     *                           (docs/model.md, "Defaults")
+     * @param densityGate        with a density prior: which of its components become targets ({@link DensityGate})
      */
     public record Plan(PreprocessOptions preprocess, int classifierWidth, TrainingOptions classifierTraining,
                        boolean studyLabelsOnly, PseudoMaskPipeline.Config pseudoMasks, UNetConfig unet,
                        SegmentationTrainingOptions unetTraining, double validationFraction, int camChunk, long seed,
-                       int selfTrainingRounds, DensityPrior densityPrior, boolean camGate) {
+                       int selfTrainingRounds, DensityPrior densityPrior, DensityGate densityGate) {
 
         public Plan {
+            if (densityGate == null) throw new IllegalArgumentException("densityGate is required");
             if (densityPrior != null) {
                 HuWindow w = preprocess.windows().get(0);
                 if (w.lower() > densityPrior.minHu() || w.lower() + w.width() <= densityPrior.calcificationHu()) {
@@ -56,7 +56,7 @@ public final class WeakSupervision {
         }
 
         /**
-         * The CAM-based mask that gates the density prior when {@link #camGate} is on: the deep Grad-CAM. In the
+         * The CAM-based mask that gates the density prior with {@link DensityGate#CAM}: the deep Grad-CAM. In the
          * phantom ablation the sharper published chain (shallow CAMs ... CRF) touched far fewer lesions than the coarse
          * Grad-CAM, and as a gate for density components touching the lesion is what counts.
          */
@@ -68,7 +68,7 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
                     false, DENSITY_GATE, new UNetConfig(8, 3, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults(), true);
+                    DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST);
         }
 
         /** CPU-sized for input 256 and more (U-Net width 8, four levels: 32 slices at 256 in a few seconds). */
@@ -77,11 +77,11 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(1200).withBatchSize(16).withLearningRate(1e-3).withMaxShift(8).withLogEvery(100),
                     false, DENSITY_GATE, new UNetConfig(8, 4, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults(), true);
+                    DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST);
         }
 
-        /** The density prior on the positive slices, gated by the CAM-based mask or not (the default is gated). */
-        public Plan withDensityGate(boolean gate) {
+        /** The density prior on the positive slices, its components chosen by {@code gate}. */
+        public Plan withDensityGate(DensityGate gate) {
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
                     validationFraction, camChunk, seed, selfTrainingRounds, densityPrior != null ? densityPrior : DensityPrior.defaults(), gate);
         }
@@ -92,27 +92,27 @@ public final class WeakSupervision {
         }
 
         public Plan withStudyLabelsOnly(boolean on) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, camGate);
+            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
         }
 
         public Plan withPseudoMasks(PseudoMaskPipeline.Config c) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, camGate);
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
         }
 
         public Plan withSteps(int classifierSteps, int unetSteps) {
             return new Plan(preprocess, classifierWidth, classifierTraining.withSteps(classifierSteps), studyLabelsOnly, pseudoMasks, unet,
-                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, camGate);
+                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
         }
 
         public Plan withDensityPrior(DensityPrior prior) {
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, selfTrainingRounds, prior, camGate);
+                    validationFraction, camChunk, seed, selfTrainingRounds, prior, densityGate);
         }
 
         public Plan withSelfTrainingRounds(int rounds) {
             if (rounds < 0) throw new IllegalArgumentException("rounds must be >= 0");
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, rounds, densityPrior, camGate);
+                    validationFraction, camChunk, seed, rounds, densityPrior, densityGate);
         }
     }
 
@@ -145,8 +145,8 @@ public final class WeakSupervision {
             b = ResNetClassifier.create(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
             TrainingReport rb = trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
             progress.accept("pseudo masks");
-            SegmentationSet fitSet = trainingPseudoMaskSet(fit, a, b);
-            SegmentationSet valSet = trainingPseudoMaskSet(val, a, b);
+            SegmentationSet[] sets = trainingPseudoMaskSets(fit, val, a, b);
+            SegmentationSet fitSet = sets[0], valSet = sets[1];
             progress.accept("U-Net on " + fitSet.foregroundSlices() + " pseudo-masked slices of " + fitSet.size());
             UNet unet = UNet.create(plan.unet());
             SegmentationTrainer.Report ru = new SegmentationTrainer(plan.unetTraining()).train(unet, fitSet, valSet);
@@ -200,14 +200,71 @@ public final class WeakSupervision {
     }
 
     /**
-     * The pseudo masks {@link #train} uses: the plan's steps (by default the density prior gated by the deep
-     * Grad-CAM), or without the CAM gate the density components of the positive slices (by the slice labels where
-     * every study has them and study labels are not forced, else every slice of a positive study).
+     * The pseudo masks {@link #train} uses for its training and validation studies: the plan's steps. With the density
+     * prior and {@link DensityGate#NEGATIVE_CONTRAST} (the default) the components are judged against those of both
+     * lists together (each study against the others), falling back to the CAM gate when no image is negative.
      */
+    public SegmentationSet[] trainingPseudoMaskSets(List<PreparedStudy> fit, List<PreparedStudy> val, ResNetClassifier a, ResNetClassifier b) {
+        if (plan.densityPrior() != null && plan.densityGate() == DensityGate.NEGATIVE_CONTRAST) {
+            List<PreparedStudy> all = new ArrayList<>(fit);
+            all.addAll(val);
+            try {
+                java.util.Map<PreparedStudy, byte[][]> masks = negativeContrastMasks(all, plan.densityPrior(), NegativeContrast.defaults(), usesSliceLabels(all), progress);
+                return new SegmentationSet[] {maskSet(fit, masks::get), maskSet(val, masks::get)};
+            } catch (IllegalArgumentException e) {
+                progress.accept("pseudo masks: " + e.getMessage() + "; the CAM gate decides instead");
+                return new SegmentationSet[] {pseudoMaskSet(fit, a, b, plan.pseudoMasks()), pseudoMaskSet(val, a, b, plan.pseudoMasks())};
+            }
+        }
+        return new SegmentationSet[] {trainingPseudoMaskSet(fit, a, b), trainingPseudoMaskSet(val, a, b)};
+    }
+
+    /** As {@link #trainingPseudoMaskSets} for one list of studies. */
     public SegmentationSet trainingPseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
-        boolean sliceLabels = !plan.studyLabelsOnly() && studies.stream().allMatch(s -> s.study().sliceLabels() != null);
-        if (plan.densityPrior() == null || plan.camGate()) return pseudoMaskSet(studies, a, b, plan.pseudoMasks());
-        return densityOnlySet(studies, plan.densityPrior(), sliceLabels);
+        if (plan.densityPrior() == null || plan.densityGate() == DensityGate.CAM) return pseudoMaskSet(studies, a, b, plan.pseudoMasks());
+        if (plan.densityGate() == DensityGate.NEGATIVE_CONTRAST) return trainingPseudoMaskSets(studies, List.of(), a, b)[0];
+        return densityOnlySet(studies, plan.densityPrior(), usesSliceLabels(studies));
+    }
+
+    private boolean usesSliceLabels(List<PreparedStudy> studies) {
+        return !plan.studyLabelsOnly() && studies.stream().allMatch(s -> s.study().sliceLabels() != null);
+    }
+
+    /**
+     * Negative-contrast targets (no classifier, no CAM): the density components of the positive images (positive
+     * slices by the slice labels when {@code useSliceLabels}, else every slice of a positive study) that
+     * {@link NegativeContrast} finds unlike the components of the negative images; everything else empty.
+     *
+     * @throws IllegalArgumentException when no image is negative (or none positive): nothing to contrast with
+     */
+    public static java.util.Map<PreparedStudy, byte[][]> negativeContrastMasks(List<PreparedStudy> studies, DensityPrior prior,
+                                                                             NegativeContrast contrast, boolean useSliceLabels,
+                                                                             Consumer<String> progress) {
+        List<NegativeContrast.Candidate> candidates = new ArrayList<>();
+        List<DensityComponent> components = new ArrayList<>();
+        for (int si = 0; si < studies.size(); si++) {
+            PreparedStudy s = studies.get(si);
+            boolean[] positive = PseudoMasks.positiveSlices(s, null, useSliceLabels, true);
+            for (DensityComponent c : DensityComponent.of(prior, s.size(), s.size(), s.hu(), s.intracranial())) {
+                if (c.size() < contrast.minPixels()) continue;
+                candidates.add(new NegativeContrast.Candidate(c.features(), si, positive[c.slice()], c.size()));
+                components.add(c);
+            }
+            if ((si + 1) % 20 == 0 && progress != null) progress.accept("density components of " + (si + 1) + "/" + studies.size() + " studies");
+        }
+        NegativeContrast.Selection sel = contrast.select(candidates);
+        java.util.Map<PreparedStudy, byte[][]> out = new java.util.IdentityHashMap<>();
+        for (PreparedStudy s : studies) out.put(s, new byte[s.sliceCount()][s.size() * s.size()]);
+        for (int i = 0; i < candidates.size(); i++) {
+            if (!sel.keep()[i]) continue;
+            byte[] slice = out.get(studies.get(candidates.get(i).study()))[components.get(i).slice()];
+            for (int p : components.get(i).pixels()) slice[p] = 1;
+        }
+        if (progress != null) {
+            progress.accept(String.format(Locale.ROOT, "negative contrast: kept %d of %d components (positive share %.3f, kept at >= %.3f of %d neighbours; %d references)",
+                    sel.kept(), candidates.size(), sel.positiveShare(), sel.minPositiveShare(), contrast.neighbours(), sel.references()));
+        }
+        return out;
     }
 
     /**
@@ -219,7 +276,7 @@ public final class WeakSupervision {
     }
 
     /** Every slice of every study with the mask {@code masks} gives it. */
-    private static SegmentationSet maskSet(List<PreparedStudy> studies, java.util.function.Function<PreparedStudy, byte[][]> masks) {
+    static SegmentationSet maskSet(List<PreparedStudy> studies, java.util.function.Function<PreparedStudy, byte[][]> masks) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {

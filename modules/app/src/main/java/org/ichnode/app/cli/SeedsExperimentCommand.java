@@ -18,13 +18,14 @@ import org.ichnode.model.WeakSupervision;
  * random state; then per row the mean and sample standard deviation of the Dice, and of the ratio to the fully
  * supervised U-Net of the same seed. One run of the U-Nets moves by up to 0.1 with the random state, so a goal on
  * their ratio is judged on the mean over seeds. Writes seeds.md and seeds.json into --out; the last line is
- * {@code seeds_summary labels=... seeds=... density_only_dice=M±S gated_dice=M±S supervised_dice=M±S baseline_dice=M±S
- * density_only_ratio=M±S gated_ratio=M±S}.
+ * {@code seeds_summary labels=... seeds=... contrast_dice=M±S density_only_dice=M±S gated_dice=M±S supervised_dice=M±S baseline_dice=M±S
+ * contrast_ratio=M±S density_only_ratio=M±S gated_ratio=M±S}.
  */
 public final class SeedsExperimentCommand {
 
     private static final Map<String, String> ROWS = new LinkedHashMap<>();
     static {
+        ROWS.put(AblationExperiment.CONTRAST_ROW, "contrast");
         ROWS.put(AblationExperiment.DENSITY_ONLY_ROW, "density_only");
         ROWS.put(AblationExperiment.DENSITY_GATED_ROW, "gated");
         ROWS.put(AblationExperiment.SUPERVISED_ROW, "supervised");
@@ -51,9 +52,9 @@ public final class SeedsExperimentCommand {
         ROWS.values().forEach(k -> { dice.put(k, new ArrayList<>()); ratio.put(k, new ArrayList<>()); });
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
                 "Goal rows over seeds %s (%s labels): %d training and %d held-out test " + phantomKind + " phantom studies per seed, "
-                        + "classifier steps %d, U-Net steps %d%n%n| seed | density prior, no CAM gate | density prior gated "
-                        + "by deep Grad-CAM | fully supervised | HU baseline | ratio ungated / supervised | ratio gated / supervised |%n"
-                        + "|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));
+                        + "classifier steps %d, U-Net steps %d%n%n| seed | density prior, negative contrast (default) | density prior, no gate | density prior gated "
+                        + "by deep Grad-CAM | fully supervised | HU baseline | ratio contrast / supervised | ratio ungated / supervised | ratio gated / supervised |%n"
+                        + "|---|---|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));
         StringBuilder json = new StringBuilder("{\"labels\":\"" + labels + "\",\"runs\":[");
         long t0 = System.nanoTime();
         for (int i = 0; i < seeds.size(); i++) {
@@ -73,16 +74,17 @@ public final class SeedsExperimentCommand {
                 ratio.get(e.getValue()).add(d / supervised);
                 md.append(String.format(Locale.ROOT, " | %.3f", d));
             }
-            md.append(String.format(Locale.ROOT, " | %.3f | %.3f |%n", ratio.get("density_only").get(i), ratio.get("gated").get(i)));
+            md.append(String.format(Locale.ROOT, " | %.3f | %.3f | %.3f |%n", ratio.get("contrast").get(i), ratio.get("density_only").get(i), ratio.get("gated").get(i)));
             json.append(i > 0 ? "," : "").append("{\"seed\":").append(seed).append(",\"rows\":").append(o.json()).append('}');
         }
         md.append("| mean ± sd");
         for (String k : ROWS.values()) md.append(" | ").append(meanSd(dice.get(k)));
-        md.append(" | ").append(meanSd(ratio.get("density_only"))).append(" | ").append(meanSd(ratio.get("gated"))).append(" |\n");
+        md.append(" | ").append(meanSd(ratio.get("contrast"))).append(" | ").append(meanSd(ratio.get("density_only"))).append(" | ").append(meanSd(ratio.get("gated"))).append(" |\n");
         md.append(String.format(Locale.ROOT, "%nrun time %.0f s%n", (System.nanoTime() - t0) / 1e9));
         json.append("]}");
         StringBuilder summary = new StringBuilder("seeds_summary labels=" + labels + " seeds=" + seeds.size());
         for (String k : ROWS.values()) summary.append(' ').append(k).append("_dice=").append(meanSd(dice.get(k)));
+        summary.append(" contrast_ratio=").append(meanSd(ratio.get("contrast")));
         summary.append(" density_only_ratio=").append(meanSd(ratio.get("density_only")));
         summary.append(" gated_ratio=").append(meanSd(ratio.get("gated")));
         Files.createDirectories(out);

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
+import org.ichnode.model.DensityGate;
 import org.ichnode.model.LabelledStudy;
 import org.ichnode.model.ModelSegmenter;
 import org.ichnode.model.WeakSupervision;
@@ -33,8 +34,9 @@ public final class TrainCommand {
         String version = args.option("--version", LocalDate.now() + "-" + (data.isPhantom() ? "phantom" : "site"));
         args.requireNoneLeft();
         if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
-        if (!List.of("density", "density-ungated", "published").contains(pseudoMasks)) {
-            throw new IllegalArgumentException("--pseudo-masks must be density (ich-node's default), density-ungated or published");
+        if (!List.of("density", "density-cam", "density-ungated", "published").contains(pseudoMasks)) {
+            throw new IllegalArgumentException("--pseudo-masks must be density (ich-node's default: components unlike the negative "
+                    + "images'), density-cam (components the deep Grad-CAM touches), density-ungated or published");
         }
         if (Files.exists(out.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
             throw new IllegalArgumentException(out + " already holds a model; choose a new folder (artifacts are never overwritten)");
@@ -45,7 +47,8 @@ public final class TrainCommand {
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
         if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
-        if (pseudoMasks.equals("density-ungated")) plan = plan.withDensityGate(false);
+        if (pseudoMasks.equals("density-cam")) plan = plan.withDensityGate(DensityGate.CAM);
+        if (pseudoMasks.equals("density-ungated")) plan = plan.withDensityGate(DensityGate.NONE);
         long t0 = System.nanoTime();
         List<LabelledStudy> studies = data.load(studyOnly);
         WeakSupervision.Result r = new WeakSupervision(plan, m -> System.err.println("ichnode: " + m))

@@ -49,22 +49,40 @@ public record DensityPrior(double minHu, double maxHu, double calcificationHu, i
         for (byte b : mask) if (b != 0) { anyMask = true; break; }
         if (!anyMask) return out;
 
+        int[] component = labelComponents(width, height, hu, intracranial);
+        int labels = 0;
+        for (int c : component) labels = Math.max(labels, c);
+        int[] size = new int[labels + 1], overlap = new int[labels + 1];
+        for (int i = 0; i < n; i++) {
+            size[component[i]]++;
+            if (mask[i] != 0) overlap[component[i]]++;
+        }
+        for (int i = 0; i < n; i++) {
+            int c = component[i];
+            if (c != 0 && overlap[c] >= minOverlapPixels && size[c] >= minComponentPixels) out[i] = 1;
+        }
+        return out;
+    }
+
+    /**
+     * The candidate pixels' 8-connected components: per pixel its component's label, 1..L in scan order of each
+     * component's first pixel, 0 where the pixel is no candidate.
+     */
+    public int[] labelComponents(int width, int height, float[] hu, byte[] intracranial) {
+        int n = width * height;
+        if (hu.length != n || intracranial.length != n) throw new IllegalArgumentException("image and brain mask must have " + n + " pixels");
         boolean[] candidate = candidates(width, height, hu, intracranial);
         int[] component = new int[n];
         int[] stack = new int[n];
-        int[] order = new int[n];
         int label = 0;
         for (int start = 0; start < n; start++) {
             if (!candidate[start] || component[start] != 0) continue;
             label++;
-            // flood fill one component, counting its overlap with the mask; its pixels go to 'order'
-            int top = 0, filled = 0, overlap = 0;
+            int top = 0;
             stack[top++] = start;
             component[start] = label;
             while (top > 0) {
                 int p = stack[--top];
-                order[filled++] = p;
-                if (mask[p] != 0) overlap++;
                 int x = p % width, y = p / width;
                 for (int dy = -1; dy <= 1; dy++) {
                     int yy = y + dy;
@@ -80,9 +98,8 @@ public record DensityPrior(double minHu, double maxHu, double calcificationHu, i
                     }
                 }
             }
-            if (overlap >= minOverlapPixels && filled >= minComponentPixels) for (int i = 0; i < filled; i++) out[order[i]] = 1;
         }
-        return out;
+        return component;
     }
 
     private boolean[] candidates(int width, int height, float[] hu, byte[] intracranial) {
