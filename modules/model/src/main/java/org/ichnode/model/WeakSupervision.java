@@ -67,7 +67,7 @@ public final class WeakSupervision {
             return new Plan(PreprocessOptions.single(size), 8,
                     TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
                     false, DENSITY_GATE, new UNetConfig(8, 3, 1, size),
-                    SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 3).withLogEvery(50), 0.15, 8, 1L, 0,
+                    SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 6).withLogEvery(50), 0.15, 8, 1L, 0,
                     DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST);
         }
 
