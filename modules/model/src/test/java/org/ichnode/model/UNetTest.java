@@ -25,8 +25,8 @@ class UNetTest {
         SegmentationSet val = toSet(BlobSlices.generate(32, SIZE, 22));
         try (UNet unet = UNet.create(new UNetConfig(8, 3, 1, SIZE))) {
             double before = SegmentationTrainer.pooledDice(unet, val);
-            SegmentationTrainer.Report r = new SegmentationTrainer(SegmentationTrainingOptions.defaults().withSteps(240)
-                    .withBatchSize(8).withEvalEvery(60, 4).withLogEvery(60)).train(unet, train, val);
+            SegmentationTrainer.Report r = new SegmentationTrainer(SegmentationTrainingOptions.defaults().withSteps(300)
+                    .withBatchSize(8).withLearningRate(1e-3).withEvalEvery(60, 5).withLogEvery(60)).train(unet, train, val);
             double after = SegmentationTrainer.pooledDice(unet, val);
             LOG.info("u-net blob Dice {} -> {} in {} steps ({} slices/s), best {} at step {}", before, after, r.steps(),
                     String.format("%.1f", r.slicesPerSecond()), r.bestValidationDice(), r.bestStep());
