@@ -81,6 +81,9 @@ public final class AblationExperiment {
             TrainingReport rb = weak.trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
             progress.accept(String.format(Locale.ROOT, "classifiers: %.1f and %.1f slices/s", ra.slicesPerSecond(), rb.slicesPerSecond()));
 
+            // negative-contrast masks once: all training studies judged together, as WeakSupervision.train does for its
+            // fit and validation studies; the pseudo-mask row and the U-Net row use the same masks
+            Map<PreparedStudy, byte[][]> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
             if (allRows) {
                 // CAMs once per positive training study; each configuration re-runs only the cheap steps after them
                 List<PreparedStudy> positives = new ArrayList<>();
@@ -97,8 +100,7 @@ public final class AblationExperiment {
                 rows.put("pseudo: + per-slice renormalisation (ich-node)",
                         pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
                 rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
-                Map<PreparedStudy, byte[][]> contrast = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
-                rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrast.get(s)));
+                rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrastMasks.get(s)));
                 for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
                     rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
                             pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage), prior));
@@ -126,8 +128,6 @@ public final class AblationExperiment {
                 densityUnet.unet().close();
             }
             progress.accept("U-Net on negative-contrast density pseudo masks (no CAM)");
-            // judged against all training studies together, as WeakSupervision.train does for its fit and validation studies
-            Map<PreparedStudy, byte[][]> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
             Trained contrastUnet = trainUnet(WeakSupervision.maskSet(unetFit, contrastMasks::get), WeakSupervision.maskSet(unetVal, contrastMasks::get));
             rows.put(CONTRAST_ROW, onTest(contrastUnet, a, b, test));
             contrastUnet.unet().close();

@@ -205,25 +205,29 @@ public final class WeakSupervision {
      * lists together (each study against the others), falling back to the CAM gate when no image is negative.
      */
     public SegmentationSet[] trainingPseudoMaskSets(List<PreparedStudy> fit, List<PreparedStudy> val, ResNetClassifier a, ResNetClassifier b) {
-        if (plan.densityPrior() != null && plan.densityGate() == DensityGate.NEGATIVE_CONTRAST) {
-            List<PreparedStudy> all = new ArrayList<>(fit);
-            all.addAll(val);
-            try {
-                java.util.Map<PreparedStudy, byte[][]> masks = negativeContrastMasks(all, plan.densityPrior(), NegativeContrast.defaults(), usesSliceLabels(all), progress);
-                return new SegmentationSet[] {maskSet(fit, masks::get), maskSet(val, masks::get)};
-            } catch (IllegalArgumentException e) {
-                progress.accept("pseudo masks: " + e.getMessage() + "; the CAM gate decides instead");
-                return new SegmentationSet[] {pseudoMaskSet(fit, a, b, plan.pseudoMasks()), pseudoMaskSet(val, a, b, plan.pseudoMasks())};
-            }
-        }
+        if (plan.densityPrior() != null && plan.densityGate() == DensityGate.NEGATIVE_CONTRAST) return negativeContrastSets(List.of(fit, val), a, b);
         return new SegmentationSet[] {trainingPseudoMaskSet(fit, a, b), trainingPseudoMaskSet(val, a, b)};
     }
 
     /** As {@link #trainingPseudoMaskSets} for one list of studies. */
     public SegmentationSet trainingPseudoMaskSet(List<PreparedStudy> studies, ResNetClassifier a, ResNetClassifier b) {
         if (plan.densityPrior() == null || plan.densityGate() == DensityGate.CAM) return pseudoMaskSet(studies, a, b, plan.pseudoMasks());
-        if (plan.densityGate() == DensityGate.NEGATIVE_CONTRAST) return trainingPseudoMaskSets(studies, List.of(), a, b)[0];
+        if (plan.densityGate() == DensityGate.NEGATIVE_CONTRAST) return negativeContrastSets(List.of(studies), a, b)[0];
         return densityOnlySet(studies, plan.densityPrior(), usesSliceLabels(studies));
+    }
+
+    /** One set per part, the components of all parts judged together; the CAM gate where nothing can be contrasted. */
+    private SegmentationSet[] negativeContrastSets(List<List<PreparedStudy>> parts, ResNetClassifier a, ResNetClassifier b) {
+        List<PreparedStudy> all = parts.stream().flatMap(List::stream).toList();
+        SegmentationSet[] out = new SegmentationSet[parts.size()];
+        try {
+            java.util.Map<PreparedStudy, byte[][]> masks = negativeContrastMasks(all, plan.densityPrior(), NegativeContrast.defaults(), usesSliceLabels(all), progress);
+            for (int i = 0; i < out.length; i++) out[i] = maskSet(parts.get(i), masks::get);
+        } catch (IllegalArgumentException e) {
+            progress.accept("pseudo masks: " + e.getMessage() + "; the CAM gate decides instead");
+            for (int i = 0; i < out.length; i++) out[i] = pseudoMaskSet(parts.get(i), a, b, plan.pseudoMasks());
+        }
+        return out;
     }
 
     private boolean usesSliceLabels(List<PreparedStudy> studies) {
