@@ -164,7 +164,7 @@ class StorageScpTest {
             // the SCP keeps serving: an echo still works
             assertEquals(0, Tools.run(List.of("echoscu", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()))).exitCode());
         } finally {
-            scp.close();
+            if (scp != null) scp.close(); // null where the real CT is absent and the test was skipped before starting it
             Tools.run(List.of("umount", small.toString()));
         }
     }
