@@ -29,6 +29,7 @@ public final class AblationExperiment {
 
     public static final String DENSITY_GATED_ROW = "U-Net on density-refined pseudo masks (weak, ich-node)";
     public static final String CONTRAST_ROW = "U-Net on negative-contrast density pseudo masks (weak, ich-node, default)";
+    public static final String CONTRAST_UNKNOWN_ROW = "U-Net on negative-contrast pseudo masks, unkept components left out of the loss (ich-node)";
     public static final String DENSITY_ONLY_ROW = "U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)";
     public static final String SUPERVISED_ROW = "U-Net on true masks (fully supervised)";
     public static final String BASELINE_ROW = "HU baseline";
@@ -83,7 +84,7 @@ public final class AblationExperiment {
 
             // negative-contrast masks once: all training studies judged together, as WeakSupervision.train does for its
             // fit and validation studies; the pseudo-mask row and the U-Net row use the same masks
-            Map<PreparedStudy, byte[][]> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
+            Map<PreparedStudy, WeakSupervision.ContrastMasks> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
             if (allRows) {
                 // CAMs once per positive training study; each configuration re-runs only the cheap steps after them
                 List<PreparedStudy> positives = new ArrayList<>();
@@ -100,7 +101,7 @@ public final class AblationExperiment {
                 rows.put("pseudo: + per-slice renormalisation (ich-node)",
                         pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
                 rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
-                rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrastMasks.get(s)));
+                rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrastMasks.get(s).lesion()));
                 for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
                     rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
                             pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage), prior));
@@ -128,9 +129,13 @@ public final class AblationExperiment {
                 densityUnet.unet().close();
             }
             progress.accept("U-Net on negative-contrast density pseudo masks (no CAM)");
-            Trained contrastUnet = trainUnet(WeakSupervision.maskSet(unetFit, contrastMasks::get), WeakSupervision.maskSet(unetVal, contrastMasks::get));
+            Trained contrastUnet = trainUnet(WeakSupervision.contrastSet(unetFit, contrastMasks, false), WeakSupervision.contrastSet(unetVal, contrastMasks, false));
             rows.put(CONTRAST_ROW, onTest(contrastUnet, a, b, test));
             contrastUnet.unet().close();
+            progress.accept("U-Net on negative-contrast pseudo masks, unkept components unknown");
+            Trained unknownUnet = trainUnet(WeakSupervision.contrastSet(unetFit, contrastMasks, true), WeakSupervision.contrastSet(unetVal, contrastMasks, true));
+            rows.put(CONTRAST_UNKNOWN_ROW, onTest(unknownUnet, a, b, test));
+            unknownUnet.unet().close();
             progress.accept("U-Net on density-only pseudo masks (no CAM)");
             boolean sliceLabels = !plan.studyLabelsOnly();
             Trained densityOnly = trainUnet(WeakSupervision.densityOnlySet(unetFit, prior, sliceLabels),
@@ -190,8 +195,9 @@ public final class AblationExperiment {
     /** A trained U-Net and the mask threshold chosen on its held-out targets. */
     private record Trained(UNet unet, double threshold) {}
 
+    /** Every U-Net of a run starts from the same weights and draws the same batches: only its targets differ. */
     private Trained trainUnet(SegmentationSet set, SegmentationSet validation) {
-        UNet unet = UNet.create(plan.unet());
+        UNet unet = UNet.create(plan.unet(), plan.unetTraining().seed());
         SegmentationTrainer.Report rep = new SegmentationTrainer(plan.unetTraining()).train(unet, set, validation);
         progress.accept(String.format(Locale.ROOT, "U-Net: %d steps, %.1f slices/s, best held-out Dice %.3f at step %d, threshold %.2f",
                 rep.steps(), rep.slicesPerSecond(), rep.bestValidationDice(), rep.bestStep(), rep.threshold()));

@@ -45,6 +45,7 @@ public final class ClassifierTrainer {
         LOG.info("training {} ({} parameters) on {} slices ({} positive): {} steps of {}, lr {}",
                 classifier.config(), classifier.parameterCount(), data.size(), pos.size(), options.steps(), b, options.learningRate());
         long t0 = System.nanoTime();
+        FiniteSteps finite = new FiniteSteps("classifier " + classifier.config(), options.steps());
         try (Trainer trainer = classifier.model().newTrainer(cfg)) {
             trainer.initialize(classifier.inputShape(b));
             for (int step = 0; step < options.steps(); step++) {
@@ -71,7 +72,7 @@ public final class ClassifierTrainer {
                         gc.backward(loss);
                         losses[step] = loss.getFloat();
                     }
-                    trainer.step();
+                    finite.step(trainer, classifier.model().getBlock(), losses[step], step);
                 }
                 if (options.logEvery() > 0 && ((step + 1) % options.logEvery() == 0 || step == 0)) {
                     double secs = (System.nanoTime() - t0) / 1e9;

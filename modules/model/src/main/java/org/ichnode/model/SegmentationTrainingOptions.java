@@ -10,7 +10,8 @@ package org.ichnode.model;
  * @param maxShift           integer shift augmentation in pixels (0 = none); left-right flips always
  * @param evalEvery          validate every this many steps (0 = never: keep the last weights)
  * @param patience           stop after this many validations without a better validation Dice (early stopping)
- * @param seed               sampling and augmentation seed
+ * @param seed               sampling and augmentation seed; the callers also start the U-Net from it
+ *                           ({@link UNet#create})
  * @param logEvery           log every this many steps (0 = never)
  */
 public record SegmentationTrainingOptions(int steps, int batchSize, double learningRate, double foregroundFraction,

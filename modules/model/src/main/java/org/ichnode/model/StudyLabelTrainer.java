@@ -68,6 +68,7 @@ public final class StudyLabelTrainer {
         LOG.info("training {} from study labels: {} positive and {} negative studies; {} steps of {} + {} studies",
                 classifier.config(), pos.size(), neg.size(), options.steps(), bagsPerClass, bagsPerClass);
         long t0 = System.nanoTime();
+        FiniteSteps finite = new FiniteSteps("MIL classifier " + classifier.config(), options.steps());
         try (Trainer trainer = classifier.model().newTrainer(cfg)) {
             trainer.initialize(classifier.inputShape(1));
             for (int step = 0; step < options.steps(); step++) {
@@ -103,7 +104,7 @@ public final class StudyLabelTrainer {
                         gc.backward(loss);
                         losses[step] = loss.getFloat();
                     }
-                    trainer.step();
+                    finite.step(trainer, classifier.model().getBlock(), losses[step], step);
                 }
                 if (options.logEvery() > 0 && ((step + 1) % options.logEvery() == 0 || step == 0)) {
                     double secs = (System.nanoTime() - t0) / 1e9;

@@ -17,6 +17,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * The segmentation network (the only network that runs at inference): a 2D U-Net over model-space slices,
@@ -47,9 +49,14 @@ public final class UNet implements AutoCloseable {
         model.setBlock(net);
     }
 
-    /** A fresh network with random weights. */
-    public static UNet create(UNetConfig config) {
+    /**
+     * A fresh network whose random weights depend on {@code seed} alone, not on the engine's global random stream: in
+     * an experiment every U-Net then starts the same whatever was trained before it (one more network trained earlier
+     * once moved the fully supervised reference from 0.70 to 0.43 Dice).
+     */
+    public static UNet create(UNetConfig config, long seed) {
         UNet u = new UNet(config);
+        u.net.setInitializer(new SeededHeNormal(seed), Parameter.Type.WEIGHT);
         u.net.initialize(u.model.getNDManager(), DataType.FLOAT32, u.inputShape(1));
         return u;
     }
@@ -124,6 +131,26 @@ public final class UNet implements AutoCloseable {
     }
 
     @Override public void close() { model.close(); }
+
+    /**
+     * DJL's default weight initialisation (Xavier, Gaussian, fan-in, magnitude 2: He-normal, standard deviation
+     * sqrt(2 / fan-in)) drawn from a seeded Java generator in the block's fixed parameter order.
+     */
+    static final class SeededHeNormal implements Initializer {
+        private final SplittableRandom random;
+
+        SeededHeNormal(long seed) { this.random = new SplittableRandom(seed); }
+
+        @Override
+        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
+            if (shape.dimension() < 2) throw new IllegalArgumentException("a weight needs at least 2 dimensions: " + shape);
+            long fanIn = shape.get(1) * (shape.dimension() > 2 ? shape.slice(2).size() : 1);
+            double sd = Math.sqrt(2.0 / fanIn);
+            float[] v = new float[Math.toIntExact(shape.size())];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (random.nextGaussian() * sd);
+            return manager.create(v, shape).toType(dataType, false);
+        }
+    }
 
     /** The network as a DJL block with named children (names fix the parameter order on save and load). */
     static final class Net extends AbstractBlock {

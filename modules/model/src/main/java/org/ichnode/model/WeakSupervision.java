@@ -109,6 +109,12 @@ public final class WeakSupervision {
                     validationFraction, camChunk, seed, selfTrainingRounds, prior, densityGate);
         }
 
+        /** The U-Net's initial weights, batch sampling and augmentation follow this seed. */
+        public Plan withUnetSeed(long seed) {
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet,
+                    unetTraining.withSeed(seed), validationFraction, camChunk, this.seed, selfTrainingRounds, densityPrior, densityGate);
+        }
+
         public Plan withSelfTrainingRounds(int rounds) {
             if (rounds < 0) throw new IllegalArgumentException("rounds must be >= 0");
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
@@ -148,14 +154,15 @@ public final class WeakSupervision {
             SegmentationSet[] sets = trainingPseudoMaskSets(fit, val, a, b);
             SegmentationSet fitSet = sets[0], valSet = sets[1];
             progress.accept("U-Net on " + fitSet.foregroundSlices() + " pseudo-masked slices of " + fitSet.size());
-            UNet unet = UNet.create(plan.unet());
+            UNet unet = UNet.create(plan.unet(), plan.unetTraining().seed());
             SegmentationTrainer.Report ru = new SegmentationTrainer(plan.unetTraining()).train(unet, fitSet, valSet);
             for (int round = 1; round <= plan.selfTrainingRounds(); round++) {
                 progress.accept("self-training round " + round);
                 SegmentationSet fitNext = selfTrainingSet(unet, fit, a, b, ru.threshold()), valNext = selfTrainingSet(unet, val, a, b, ru.threshold());
                 unet.close();
-                unet = UNet.create(plan.unet());
-                ru = new SegmentationTrainer(plan.unetTraining().withSeed(plan.unetTraining().seed() + round)).train(unet, fitNext, valNext);
+                SegmentationTrainingOptions next = plan.unetTraining().withSeed(plan.unetTraining().seed() + round);
+                unet = UNet.create(plan.unet(), next.seed());
+                ru = new SegmentationTrainer(next).train(unet, fitNext, valNext);
             }
             IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05), a, b, unet);
             return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
@@ -221,8 +228,8 @@ public final class WeakSupervision {
         List<PreparedStudy> all = parts.stream().flatMap(List::stream).toList();
         SegmentationSet[] out = new SegmentationSet[parts.size()];
         try {
-            java.util.Map<PreparedStudy, byte[][]> masks = negativeContrastMasks(all, plan.densityPrior(), NegativeContrast.defaults(), usesSliceLabels(all), progress);
-            for (int i = 0; i < out.length; i++) out[i] = maskSet(parts.get(i), masks::get);
+            java.util.Map<PreparedStudy, ContrastMasks> masks = negativeContrastMasks(all, plan.densityPrior(), NegativeContrast.defaults(), usesSliceLabels(all), progress);
+            for (int i = 0; i < out.length; i++) out[i] = contrastSet(parts.get(i), masks, false);
         } catch (IllegalArgumentException e) {
             progress.accept("pseudo masks: " + e.getMessage() + "; the CAM gate decides instead");
             for (int i = 0; i < out.length; i++) out[i] = pseudoMaskSet(parts.get(i), a, b, plan.pseudoMasks());
@@ -235,21 +242,34 @@ public final class WeakSupervision {
     }
 
     /**
+     * Negative-contrast targets of one study (model space, one byte per pixel and slice): {@code lesion} holds the
+     * components kept; {@code unknown} the density components of its positive images that were not kept (too small to
+     * judge, or like those of negative images). The image-level label says a positive image holds a lesion somewhere,
+     * not that an unkept component is none, so a U-Net may leave those pixels out of its loss
+     * ({@link SegmentationSet#UNKNOWN}).
+     */
+    public record ContrastMasks(byte[][] lesion, byte[][] unknown) {}
+
+    /**
      * Negative-contrast targets (no classifier, no CAM): the density components of the positive images (positive
      * slices by the slice labels when {@code useSliceLabels}, else every slice of a positive study) that
      * {@link NegativeContrast} finds unlike the components of the negative images; everything else empty.
      *
      * @throws IllegalArgumentException when no image is negative (or none positive): nothing to contrast with
      */
-    public static java.util.Map<PreparedStudy, byte[][]> negativeContrastMasks(List<PreparedStudy> studies, DensityPrior prior,
-                                                                             NegativeContrast contrast, boolean useSliceLabels,
-                                                                             Consumer<String> progress) {
+    public static java.util.Map<PreparedStudy, ContrastMasks> negativeContrastMasks(List<PreparedStudy> studies, DensityPrior prior,
+                                                                                    NegativeContrast contrast, boolean useSliceLabels,
+                                                                                    Consumer<String> progress) {
         List<NegativeContrast.Candidate> candidates = new ArrayList<>();
         List<DensityComponent> components = new ArrayList<>();
+        java.util.Map<PreparedStudy, ContrastMasks> out = new java.util.IdentityHashMap<>();
         for (int si = 0; si < studies.size(); si++) {
             PreparedStudy s = studies.get(si);
+            ContrastMasks masks = new ContrastMasks(new byte[s.sliceCount()][s.size() * s.size()], new byte[s.sliceCount()][s.size() * s.size()]);
+            out.put(s, masks);
             boolean[] positive = PseudoMasks.positiveSlices(s, null, useSliceLabels, true);
             for (DensityComponent c : DensityComponent.of(prior, s.size(), s.size(), s.hu(), s.intracranial())) {
+                if (positive[c.slice()]) for (int p : c.pixels()) masks.unknown()[c.slice()][p] = 1;
                 if (c.size() < contrast.minPixels()) continue;
                 candidates.add(new NegativeContrast.Candidate(c.features(), si, positive[c.slice()], c.size()));
                 components.add(c);
@@ -257,12 +277,14 @@ public final class WeakSupervision {
             if ((si + 1) % 20 == 0 && progress != null) progress.accept("density components of " + (si + 1) + "/" + studies.size() + " studies");
         }
         NegativeContrast.Selection sel = contrast.select(candidates);
-        java.util.Map<PreparedStudy, byte[][]> out = new java.util.IdentityHashMap<>();
-        for (PreparedStudy s : studies) out.put(s, new byte[s.sliceCount()][s.size() * s.size()]);
         for (int i = 0; i < candidates.size(); i++) {
             if (!sel.keep()[i]) continue;
-            byte[] slice = out.get(studies.get(candidates.get(i).study()))[components.get(i).slice()];
-            for (int p : components.get(i).pixels()) slice[p] = 1;
+            ContrastMasks m = out.get(studies.get(candidates.get(i).study()));
+            int slice = components.get(i).slice();
+            for (int p : components.get(i).pixels()) {
+                m.lesion()[slice][p] = 1;
+                m.unknown()[slice][p] = 0;
+            }
         }
         if (progress != null) {
             progress.accept(String.format(Locale.ROOT, "negative contrast: kept %d of %d components (positive share %.3f, kept at >= %.3f of %d neighbours; %d references)",
@@ -281,16 +303,33 @@ public final class WeakSupervision {
 
     /** Every slice of every study with the mask {@code masks} gives it. */
     static SegmentationSet maskSet(List<PreparedStudy> studies, java.util.function.Function<PreparedStudy, byte[][]> masks) {
+        return maskSet(studies, masks, null);
+    }
+
+    /**
+     * As {@link #maskSet(List, java.util.function.Function)}, with the pixels {@code unknown} marks (null: none) outside
+     * the mask set to {@link SegmentationSet#UNKNOWN}.
+     */
+    static SegmentationSet maskSet(List<PreparedStudy> studies, java.util.function.Function<PreparedStudy, byte[][]> masks,
+                                   java.util.function.Function<PreparedStudy, byte[][]> unknown) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {
-            byte[][] m = masks.apply(s);
+            byte[][] m = masks.apply(s), u = unknown != null ? unknown.apply(s) : null;
             for (int k = 0; k < s.sliceCount(); k++) {
                 in.add(s.slices().get(k));
-                targets.add(PseudoMasks.toFloat(m[k]));
+                float[] t = PseudoMasks.toFloat(m[k]);
+                if (u != null) for (int i = 0; i < t.length; i++) if (u[k][i] != 0 && t[i] == 0) t[i] = SegmentationSet.UNKNOWN;
+                targets.add(t);
             }
         }
         return new SegmentationSet(in, targets);
+    }
+
+    /** The negative-contrast training set: kept components as lesion, the other components of positive images unknown. */
+    public static SegmentationSet contrastSet(List<PreparedStudy> studies, java.util.Map<PreparedStudy, ContrastMasks> masks,
+                                              boolean unknownUnkept) {
+        return maskSet(studies, s -> masks.get(s).lesion(), unknownUnkept ? s -> masks.get(s).unknown() : null);
     }
 
     /** Steps 3 to 7: every slice of every study with its pseudo mask (empty for negative studies and slices). */

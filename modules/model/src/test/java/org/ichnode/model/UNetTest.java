@@ -20,10 +20,9 @@ class UNetTest {
     private static SegmentationSet toSet(SliceDataset d) { return new SegmentationSet(d.inputs(), d.masks()); }
 
     @Test void learnsBlobMasksAndSavesExactly(@TempDir Path dir) throws Exception {
-        ai.djl.engine.Engine.getInstance().setRandomSeed(3);
         SegmentationSet train = toSet(BlobSlices.generate(128, SIZE, 21));
         SegmentationSet val = toSet(BlobSlices.generate(32, SIZE, 22));
-        try (UNet unet = UNet.create(new UNetConfig(8, 3, 1, SIZE))) {
+        try (UNet unet = UNet.create(new UNetConfig(8, 3, 1, SIZE), 3)) {
             double before = SegmentationTrainer.pooledDice(unet, val);
             SegmentationTrainer.Report r = new SegmentationTrainer(SegmentationTrainingOptions.defaults().withSteps(300)
                     .withBatchSize(8).withLearningRate(1e-3).withEvalEvery(60, 5).withLogEvery(60)).train(unet, train, val);
@@ -40,6 +39,26 @@ class UNetTest {
                 assertEquals(unet.config(), loaded.config());
                 List<float[]> q = loaded.predictProbabilities(some, 5);
                 for (int i = 0; i < some.size(); i++) assertArrayEquals(p.get(i), q.get(i), 1e-6f);
+            }
+        }
+    }
+
+    @Test void startsFromItsSeedWhateverTheEngineDrewBefore() {
+        UNetConfig config = new UNetConfig(8, 3, 1, SIZE);
+        ai.djl.engine.Engine.getInstance().setRandomSeed(1);
+        try (UNet a = UNet.create(config, 42)) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed(2);
+            try (UNet b = UNet.create(config, 42); UNet c = UNet.create(config, 43)) {
+                List<float[]> pa = a.snapshotParameters(), pb = b.snapshotParameters(), pc = c.snapshotParameters();
+                for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i), pb.get(i), "parameter " + i);
+                // the first convolution (8 x 1 x 3 x 3): He-normal, standard deviation sqrt(2 / 9), and another seed differs
+                float[] w = pa.get(0), other = pc.get(0);
+                assertEquals(72, w.length);
+                double ss = 0;
+                for (float v : w) ss += v * v;
+                double sd = Math.sqrt(ss / w.length);
+                assertTrue(Math.abs(sd - Math.sqrt(2.0 / 9)) < 0.12, "weight sd " + sd);
+                assertTrue(!java.util.Arrays.equals(w, other), "seed 43 gives other weights");
             }
         }
     }

@@ -30,7 +30,7 @@ public final class ExperimentCommand {
         ModelRuntime.configure();
         ModelRuntime.seed(seed);
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+                .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly).withUnetSeed(seed);
         long t0 = System.nanoTime();
         List<LabelledStudy> trainSet = PhantomStudies.generate(phantom, seed, 0, train, studyOnly);
         List<LabelledStudy> testSet = PhantomStudies.generate(phantom, seed, train, test, false);

@@ -18,19 +18,23 @@ import org.ichnode.model.WeakSupervision;
  * random state; then per row the mean and sample standard deviation of the Dice, and of the ratio to the fully
  * supervised U-Net of the same seed. One run of the U-Nets moves by up to 0.1 with the random state, so a goal on
  * their ratio is judged on the mean over seeds. Writes seeds.md and seeds.json into --out; the last line is
- * {@code seeds_summary labels=... seeds=... contrast_dice=M±S density_only_dice=M±S gated_dice=M±S supervised_dice=M±S baseline_dice=M±S
- * contrast_ratio=M±S density_only_ratio=M±S gated_ratio=M±S}.
+ * {@code seeds_summary labels=... seeds=... contrast_dice=M±S contrast_unknown_dice=M±S density_only_dice=M±S gated_dice=M±S
+ * supervised_dice=M±S baseline_dice=M±S contrast_ratio=M±S contrast_unknown_ratio=M±S density_only_ratio=M±S gated_ratio=M±S}.
  */
 public final class SeedsExperimentCommand {
 
     private static final Map<String, String> ROWS = new LinkedHashMap<>();
     static {
         ROWS.put(AblationExperiment.CONTRAST_ROW, "contrast");
+        ROWS.put(AblationExperiment.CONTRAST_UNKNOWN_ROW, "contrast_unknown");
         ROWS.put(AblationExperiment.DENSITY_ONLY_ROW, "density_only");
         ROWS.put(AblationExperiment.DENSITY_GATED_ROW, "gated");
         ROWS.put(AblationExperiment.SUPERVISED_ROW, "supervised");
         ROWS.put(AblationExperiment.BASELINE_ROW, "baseline");
     }
+
+    /** The weak rows, whose ratio to the fully supervised U-Net is reported. */
+    private static final List<String> RATIO_ROWS = List.of("contrast", "contrast_unknown", "density_only", "gated");
 
     public int run(Args args) throws Exception {
         List<Long> seeds = new ArrayList<>();
@@ -52,16 +56,17 @@ public final class SeedsExperimentCommand {
         ROWS.values().forEach(k -> { dice.put(k, new ArrayList<>()); ratio.put(k, new ArrayList<>()); });
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
                 "Goal rows over seeds %s (%s labels): %d training and %d held-out test " + phantomKind + " phantom studies per seed, "
-                        + "classifier steps %d, U-Net steps %d%n%n| seed | density prior, negative contrast (default) | density prior, no gate | density prior gated "
-                        + "by deep Grad-CAM | fully supervised | HU baseline | ratio contrast / supervised | ratio ungated / supervised | ratio gated / supervised |%n"
-                        + "|---|---|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));
+                        + "classifier steps %d, U-Net steps %d%n%n| seed | density prior, negative contrast (default) | negative contrast, unkept unknown "
+                        + "| density prior, no gate | density prior gated by deep Grad-CAM | fully supervised | HU baseline | ratio contrast / supervised "
+                        + "| ratio contrast unknown / supervised | ratio ungated / supervised | ratio gated / supervised |%n"
+                        + "|---|---|---|---|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));
         StringBuilder json = new StringBuilder("{\"labels\":\"" + labels + "\",\"runs\":[");
         long t0 = System.nanoTime();
         for (int i = 0; i < seeds.size(); i++) {
             long seed = seeds.get(i);
             System.err.printf(Locale.ROOT, "ichnode: seed %d (%d of %d)%n", seed, i + 1, seeds.size());
             ModelRuntime.seed(seed);
-            WeakSupervision.Plan plan = WeakSupervision.Plan.quick(128).withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+            WeakSupervision.Plan plan = WeakSupervision.Plan.quick(128).withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly).withUnetSeed(seed);
             List<LabelledStudy> trainSet = PhantomStudies.generate(phantom, seed, 0, train, studyOnly);
             List<LabelledStudy> testSet = PhantomStudies.generate(phantom, seed, train, test, false);
             AblationExperiment.Outcome o = new AblationExperiment(plan, new double[0], m -> System.err.println("ichnode: seed " + seed + ": " + m))
@@ -74,19 +79,19 @@ public final class SeedsExperimentCommand {
                 ratio.get(e.getValue()).add(d / supervised);
                 md.append(String.format(Locale.ROOT, " | %.3f", d));
             }
-            md.append(String.format(Locale.ROOT, " | %.3f | %.3f | %.3f |%n", ratio.get("contrast").get(i), ratio.get("density_only").get(i), ratio.get("gated").get(i)));
+            for (String k : RATIO_ROWS) md.append(String.format(Locale.ROOT, " | %.3f", ratio.get(k).get(i)));
+            md.append(" |\n");
             json.append(i > 0 ? "," : "").append("{\"seed\":").append(seed).append(",\"rows\":").append(o.json()).append('}');
         }
         md.append("| mean ± sd");
         for (String k : ROWS.values()) md.append(" | ").append(meanSd(dice.get(k)));
-        md.append(" | ").append(meanSd(ratio.get("contrast"))).append(" | ").append(meanSd(ratio.get("density_only"))).append(" | ").append(meanSd(ratio.get("gated"))).append(" |\n");
+        for (String k : RATIO_ROWS) md.append(" | ").append(meanSd(ratio.get(k)));
+        md.append(" |\n");
         md.append(String.format(Locale.ROOT, "%nrun time %.0f s%n", (System.nanoTime() - t0) / 1e9));
         json.append("]}");
         StringBuilder summary = new StringBuilder("seeds_summary labels=" + labels + " seeds=" + seeds.size());
         for (String k : ROWS.values()) summary.append(' ').append(k).append("_dice=").append(meanSd(dice.get(k)));
-        summary.append(" contrast_ratio=").append(meanSd(ratio.get("contrast")));
-        summary.append(" density_only_ratio=").append(meanSd(ratio.get("density_only")));
-        summary.append(" gated_ratio=").append(meanSd(ratio.get("gated")));
+        for (String k : RATIO_ROWS) summary.append(' ').append(k).append("_ratio=").append(meanSd(ratio.get(k)));
         Files.createDirectories(out);
         Files.writeString(out.resolve("seeds.md"), md + "\n" + summary + "\n");
         Files.writeString(out.resolve("seeds.json"), json + "\n");
