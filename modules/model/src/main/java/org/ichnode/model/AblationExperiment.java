@@ -29,6 +29,7 @@ public final class AblationExperiment {
 
     public static final String DENSITY_GATED_ROW = "U-Net on density-refined pseudo masks (weak, ich-node)";
     public static final String CONTRAST_ROW = "U-Net on negative-contrast density pseudo masks (weak, ich-node, default)";
+    public static final String CONTRAST_UNGROWN_ROW = "U-Net on negative-contrast pseudo masks, components not grown (ich-node, the default until 2026-12-04)";
     public static final String CONTRAST_UNKNOWN_ROW = "U-Net on negative-contrast pseudo masks, unkept components left out of the loss (ich-node)";
     public static final String DENSITY_ONLY_ROW = "U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)";
     public static final String SUPERVISED_ROW = "U-Net on true masks (fully supervised)";
@@ -49,9 +50,9 @@ public final class AblationExperiment {
     }
 
     /**
-     * Only the rows the goals are judged on (the density-prior U-Nets, gated and ungated, the fully supervised U-Net
-     * and the HU baseline), without the pseudo-mask rows, the sweep and the published-steps U-Nets: what
-     * {@code experiment seeds} repeats over seeds.
+     * Only the rows the goals are judged on (the negative-contrast U-Nets: the default, not grown, unkept components
+     * unknown; the ungated density U-Net, the fully supervised U-Net and the HU baseline), without the pseudo-mask
+     * rows, the sweep, the CAM-gated and the published-steps U-Nets: what {@code experiment seeds} repeats over seeds.
      */
     public Outcome runGoalRows(List<LabelledStudy> train, List<LabelledStudy> test) {
         return run(train, test, false);
@@ -85,6 +86,7 @@ public final class AblationExperiment {
             // negative-contrast masks once: all training studies judged together, as WeakSupervision.train does for its
             // fit and validation studies; the pseudo-mask row and the U-Net row use the same masks
             Map<PreparedStudy, WeakSupervision.ContrastMasks> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
+            Map<PreparedStudy, WeakSupervision.ContrastMasks> ungrownMasks = WeakSupervision.negativeContrastMasks(fit, prior.withoutGrowth(), NegativeContrast.defaults(), !plan.studyLabelsOnly(), null);
             if (allRows) {
                 // CAMs once per positive training study; each configuration re-runs only the cheap steps after them
                 List<PreparedStudy> positives = new ArrayList<>();
@@ -101,6 +103,7 @@ public final class AblationExperiment {
                 rows.put("pseudo: + per-slice renormalisation (ich-node)",
                         pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
                 rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
+                rows.put("pseudo: density prior, components unlike the negative images', not grown (ich-node)", quality(positives, cams, (s, c) -> ungrownMasks.get(s).lesion()));
                 rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrastMasks.get(s).lesion()));
                 for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
                     rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
@@ -120,14 +123,16 @@ public final class AblationExperiment {
                 rows.put("U-Net on pseudo masks (weak)", onTest(weakUnet, a, b, test));
                 rows.put("+ self-training round, density-refined (ich-node)", selfTrained(weak, weakUnet, unetFit, unetVal, a, b, prior, test));
             }
-            progress.accept("U-Net on density-refined pseudo masks (gate: " + gateName + ")");
-            Trained densityUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, gate, prior), weak.pseudoMaskSet(unetVal, a, b, gate, prior));
-            rows.put(DENSITY_GATED_ROW, onTest(densityUnet, a, b, test));
             if (allRows) {
+                progress.accept("U-Net on density-refined pseudo masks (gate: " + gateName + ")");
+                Trained densityUnet = trainUnet(weak.pseudoMaskSet(unetFit, a, b, gate, prior), weak.pseudoMaskSet(unetVal, a, b, gate, prior));
+                rows.put(DENSITY_GATED_ROW, onTest(densityUnet, a, b, test));
                 rows.put("density U-Net + self-training round, density-refined (ich-node)", selfTrained(weak, densityUnet, unetFit, unetVal, a, b, prior, test));
-            } else {
-                densityUnet.unet().close();
             }
+            progress.accept("U-Net on negative-contrast pseudo masks, not grown");
+            Trained ungrownUnet = trainUnet(WeakSupervision.contrastSet(unetFit, ungrownMasks, false), WeakSupervision.contrastSet(unetVal, ungrownMasks, false));
+            rows.put(CONTRAST_UNGROWN_ROW, onTest(ungrownUnet, a, b, test));
+            ungrownUnet.unet().close();
             progress.accept("U-Net on negative-contrast density pseudo masks (no CAM)");
             Trained contrastUnet = trainUnet(WeakSupervision.contrastSet(unetFit, contrastMasks, false), WeakSupervision.contrastSet(unetVal, contrastMasks, false));
             rows.put(CONTRAST_ROW, onTest(contrastUnet, a, b, test));

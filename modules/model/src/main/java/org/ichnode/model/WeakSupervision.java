@@ -253,7 +253,8 @@ public final class WeakSupervision {
     /**
      * Negative-contrast targets (no classifier, no CAM): the density components of the positive images (positive
      * slices by the slice labels when {@code useSliceLabels}, else every slice of a positive study) that
-     * {@link NegativeContrast} finds unlike the components of the negative images; everything else empty.
+     * {@link NegativeContrast} finds unlike the components of the negative images, grown by the prior
+     * ({@link DensityPrior#grow}) when it grows; everything else empty.
      *
      * @throws IllegalArgumentException when no image is negative (or none positive): nothing to contrast with
      */
@@ -279,11 +280,14 @@ public final class WeakSupervision {
         NegativeContrast.Selection sel = contrast.select(candidates);
         for (int i = 0; i < candidates.size(); i++) {
             if (!sel.keep()[i]) continue;
-            ContrastMasks m = out.get(studies.get(candidates.get(i).study()));
-            int slice = components.get(i).slice();
-            for (int p : components.get(i).pixels()) {
-                m.lesion()[slice][p] = 1;
-                m.unknown()[slice][p] = 0;
+            byte[] lesion = out.get(studies.get(candidates.get(i).study())).lesion()[components.get(i).slice()];
+            for (int p : components.get(i).pixels()) lesion[p] = 1;
+        }
+        for (PreparedStudy s : studies) {
+            ContrastMasks m = out.get(s);
+            for (int k = 0; k < s.sliceCount(); k++) {
+                if (prior.grow()) m.lesion()[k] = prior.grow(s.size(), s.size(), s.hu()[k], s.intracranial()[k], m.lesion()[k]);
+                for (int p = 0; p < m.lesion()[k].length; p++) if (m.lesion()[k][p] != 0) m.unknown()[k][p] = 0;
             }
         }
         if (progress != null) {

@@ -85,9 +85,9 @@ class WeakSupervisionTest {
 
     /**
      * The default targets from study labels alone, no classifier involved: the density components of positive studies
-     * unlike those of negative studies. They must overlap the true lesions far better than all components of the
-     * positive studies do (measured here: Dice 0.72 against 0.62, 3 false-positive components against 3509), and keep
-     * nothing of a negative study.
+     * unlike those of negative studies, grown over their dense core and rim. They must overlap the true lesions far better
+     * than all components of the positive studies do (measured here: Dice 0.885 against 0.716, 2 false-positive
+     * components against 3269; without growth 0.72 against 0.62), and keep nothing of a negative study.
      */
     @Test void negativeContrastMasksFromStudyLabelsFindTheLesions() {
         List<PreparedStudy> prepared = weak.prepare(train.stream().map(LabelledStudy::studyLabelOnly).toList(), "contrast");
@@ -102,14 +102,16 @@ class WeakSupervisionTest {
                 continue;
             }
             // the components of a positive study that were not kept are unknown, the kept ones are not
-            byte[][] every = PseudoMasks.densityOnly(org.ichnode.core.pseudomask.DensityPrior.defaults(), s, PseudoMasks.positiveSlices(s, null, false, true));
+            byte[][] candidates = PseudoMasks.densityOnly(org.ichnode.core.pseudomask.DensityPrior.defaults().withoutGrowth(), s,
+                    PseudoMasks.positiveSlices(s, null, false, true));
             for (int k = 0; k < m.length; k++) {
                 for (int i = 0; i < m[k].length; i++) {
                     assertTrue(m[k][i] == 0 || unknown[k][i] == 0, "a kept pixel is not unknown");
-                    assertEquals(every[k][i] != 0 && m[k][i] == 0, unknown[k][i] != 0, "unknown = candidate and not kept");
+                    assertEquals(candidates[k][i] != 0 && m[k][i] == 0, unknown[k][i] != 0, "unknown = candidate and not kept");
                 }
             }
             contrast.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
+            byte[][] every = PseudoMasks.densityOnly(org.ichnode.core.pseudomask.DensityPrior.defaults(), s, PseudoMasks.positiveSlices(s, null, false, true));
             all.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, every), true, 1));
         }
         Evaluation.Report rc = Evaluation.summarize(contrast, 0), ra = Evaluation.summarize(all, 0);

@@ -13,28 +13,28 @@ import org.ichnode.model.LabelledStudy;
 import org.ichnode.model.WeakSupervision;
 
 /**
- * {@code ./ichnode experiment seeds}: the ablation's goal rows (the density-prior U-Nets gated and ungated, the fully
- * supervised U-Net, the HU baseline) for several seeds, each seed its own training and test studies and its own
+ * {@code ./ichnode experiment seeds}: the ablation's goal rows ({@link AblationExperiment#runGoalRows}) for several seeds, each seed its own training and test studies and its own
  * random state; then per row the mean and sample standard deviation of the Dice, and of the ratio to the fully
  * supervised U-Net of the same seed. One run of the U-Nets moves by up to 0.1 with the random state, so a goal on
  * their ratio is judged on the mean over seeds. Writes seeds.md and seeds.json into --out; the last line is
- * {@code seeds_summary labels=... seeds=... contrast_dice=M±S contrast_unknown_dice=M±S density_only_dice=M±S gated_dice=M±S
- * supervised_dice=M±S baseline_dice=M±S contrast_ratio=M±S contrast_unknown_ratio=M±S density_only_ratio=M±S gated_ratio=M±S}.
+ * {@code seeds_summary labels=... seeds=... contrast_dice=M±S contrast_ungrown_dice=M±S contrast_unknown_dice=M±S
+ * density_only_dice=M±S supervised_dice=M±S baseline_dice=M±S contrast_ratio=M±S contrast_ungrown_ratio=M±S
+ * contrast_unknown_ratio=M±S density_only_ratio=M±S}.
  */
 public final class SeedsExperimentCommand {
 
     private static final Map<String, String> ROWS = new LinkedHashMap<>();
     static {
         ROWS.put(AblationExperiment.CONTRAST_ROW, "contrast");
+        ROWS.put(AblationExperiment.CONTRAST_UNGROWN_ROW, "contrast_ungrown");
         ROWS.put(AblationExperiment.CONTRAST_UNKNOWN_ROW, "contrast_unknown");
         ROWS.put(AblationExperiment.DENSITY_ONLY_ROW, "density_only");
-        ROWS.put(AblationExperiment.DENSITY_GATED_ROW, "gated");
         ROWS.put(AblationExperiment.SUPERVISED_ROW, "supervised");
         ROWS.put(AblationExperiment.BASELINE_ROW, "baseline");
     }
 
     /** The weak rows, whose ratio to the fully supervised U-Net is reported. */
-    private static final List<String> RATIO_ROWS = List.of("contrast", "contrast_unknown", "density_only", "gated");
+    private static final List<String> RATIO_ROWS = List.of("contrast", "contrast_ungrown", "contrast_unknown", "density_only");
 
     public int run(Args args) throws Exception {
         List<Long> seeds = new ArrayList<>();
@@ -56,9 +56,9 @@ public final class SeedsExperimentCommand {
         ROWS.values().forEach(k -> { dice.put(k, new ArrayList<>()); ratio.put(k, new ArrayList<>()); });
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
                 "Goal rows over seeds %s (%s labels): %d training and %d held-out test " + phantomKind + " phantom studies per seed, "
-                        + "classifier steps %d, U-Net steps %d%n%n| seed | density prior, negative contrast (default) | negative contrast, unkept unknown "
-                        + "| density prior, no gate | density prior gated by deep Grad-CAM | fully supervised | HU baseline | ratio contrast / supervised "
-                        + "| ratio contrast unknown / supervised | ratio ungated / supervised | ratio gated / supervised |%n"
+                        + "classifier steps %d, U-Net steps %d%n%n| seed | negative contrast (default) | negative contrast, not grown "
+                        + "| negative contrast, unkept unknown | density prior, no gate | fully supervised | HU baseline | ratio contrast / supervised "
+                        + "| ratio not grown / supervised | ratio unknown / supervised | ratio ungated / supervised |%n"
                         + "|---|---|---|---|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));
         StringBuilder json = new StringBuilder("{\"labels\":\"" + labels + "\",\"runs\":[");
         long t0 = System.nanoTime();
@@ -72,15 +72,17 @@ public final class SeedsExperimentCommand {
             AblationExperiment.Outcome o = new AblationExperiment(plan, new double[0], m -> System.err.println("ichnode: seed " + seed + ": " + m))
                     .runGoalRows(trainSet, testSet);
             double supervised = o.rows().get(AblationExperiment.SUPERVISED_ROW).pooledDice();
-            md.append("| ").append(seed);
+            StringBuilder row = new StringBuilder("| ").append(seed);
             for (Map.Entry<String, String> e : ROWS.entrySet()) {
                 double d = o.rows().get(e.getKey()).pooledDice();
                 dice.get(e.getValue()).add(d);
                 ratio.get(e.getValue()).add(d / supervised);
-                md.append(String.format(Locale.ROOT, " | %.3f", d));
+                row.append(String.format(Locale.ROOT, " | %.3f", d));
             }
-            for (String k : RATIO_ROWS) md.append(String.format(Locale.ROOT, " | %.3f", ratio.get(k).get(i)));
-            md.append(" |\n");
+            for (String k : RATIO_ROWS) row.append(String.format(Locale.ROOT, " | %.3f", ratio.get(k).get(i)));
+            row.append(" |\n");
+            md.append(row);
+            System.err.print("ichnode: seed " + seed + " done: " + row);
             json.append(i > 0 ? "," : "").append("{\"seed\":").append(seed).append(",\"rows\":").append(o.json()).append('}');
         }
         md.append("| mean ± sd");

@@ -70,14 +70,51 @@ class DensityPriorTest {
         hu[10 * W + 11] = 70; // a 2-pixel speck of blood density
         byte[] mask = new byte[W * H];
         mask[10 * W + 10] = 1;
-        assertEquals(2, sum(new DensityPrior(48, 90, 100, 1, 1, 1).refine(W, H, hu, ic, mask)));
-        assertEquals(0, sum(new DensityPrior(48, 90, 100, 1, 1, 3).refine(W, H, hu, ic, mask)));
+        assertEquals(2, sum(new DensityPrior(48, 90, 100, 1, 1, 1, true, 44).refine(W, H, hu, ic, mask)));
+        assertEquals(0, sum(new DensityPrior(48, 90, 100, 1, 1, 3, true, 44).refine(W, H, hu, ic, mask)));
+    }
+
+    /**
+     * A lesion at 70 HU with a core above the candidate window (95 HU: no candidate) and a partial-volume rim at 45 HU:
+     * the kept ring grows over the core and takes the rim, but not the brain beyond it, nor a separate dense spot.
+     */
+    @Test
+    void keptComponentsGrowOverTheirDenseCoreAndRimOnly() {
+        byte[] ic = new byte[W * H];
+        float[] hu = new float[W * H];
+        byte[] truth = new byte[W * H];
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                int i = y * W + x, d2 = (x - 30) * (x - 30) + (y - 30) * (y - 30);
+                ic[i] = 1;
+                hu[i] = 30;
+                if (d2 <= 9) hu[i] = 95;              // core, above maxHu
+                else if (d2 <= 36) hu[i] = 70;        // the candidate ring
+                else if (d2 <= 49) hu[i] = 45;        // partial-volume rim
+                if (d2 <= 49) truth[i] = 1;
+                if ((x - 10) * (x - 10) + (y - 10) * (y - 10) <= 4) hu[i] = 70;   // another blood spot, not kept
+            }
+        }
+        byte[] ring = new byte[W * H];
+        for (int i = 0; i < ring.length; i++) if (hu[i] == 70 && truth[i] == 1) ring[i] = 1;
+        byte[] grown = DensityPrior.defaults().grow(W, H, hu, ic, ring);
+        for (int i = 0; i < grown.length; i++) {
+            int x = i % W, y = i / W, d2 = (x - 30) * (x - 30) + (y - 30) * (y - 30);
+            if (d2 <= 36) assertEquals(1, grown[i], "core and ring at " + x + "," + y);
+            if (truth[i] == 0) assertEquals(0, grown[i], "nothing outside the lesion at " + x + "," + y);
+        }
+        // the rim is one pixel deep here, so the 4-neighbour step takes most of it (diagonal corners excepted)
+        int rim = 0, rimGrown = 0;
+        for (int i = 0; i < grown.length; i++) if (hu[i] == 45) { rim++; if (grown[i] == 1) rimGrown++; }
+        assertTrue(rimGrown >= 0.6 * rim, rimGrown + " of " + rim + " rim pixels");
+        assertEquals(sum(ring) + 0, sum(DensityPrior.defaults().withoutGrowth().refine(W, H, hu, ic, ring)), "without growth the ring alone");
     }
 
     @Test
     void validatesItsSettings() {
-        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(90, 50, 100, 1, 1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(50, 90, 80, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(90, 50, 100, 1, 1, 1, true, 44));
+        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(50, 90, 80, 1, 1, 1, true, 44));
+        assertThrows(IllegalArgumentException.class, () -> new DensityPrior(48, 90, 100, 1, 1, 1, true, 50));
         assertThrows(IllegalArgumentException.class, () -> DensityPrior.defaults().refine(W, H, new float[3], new byte[W * H], new byte[W * H]));
     }
 
