@@ -30,7 +30,6 @@ public final class AblationExperiment {
     public static final String DENSITY_GATED_ROW = "U-Net on density-refined pseudo masks (weak, ich-node)";
     public static final String CONTRAST_ROW = "U-Net on negative-contrast density pseudo masks (weak, ich-node, default)";
     public static final String CONTRAST_UNGROWN_ROW = "U-Net on negative-contrast pseudo masks, components not grown (ich-node, the default until 2026-12-04)";
-    public static final String CONTRAST_UNKNOWN_ROW = "U-Net on negative-contrast pseudo masks, unkept components left out of the loss (ich-node)";
     public static final String DENSITY_ONLY_ROW = "U-Net on density-only pseudo masks (no CAM gate; what the CAM adds)";
     public static final String SUPERVISED_ROW = "U-Net on true masks (fully supervised)";
     public static final String BASELINE_ROW = "HU baseline";
@@ -50,8 +49,8 @@ public final class AblationExperiment {
     }
 
     /**
-     * Only the rows the goals are judged on (the negative-contrast U-Nets: the default, not grown, unkept components
-     * unknown; the ungated density U-Net, the fully supervised U-Net and the HU baseline), without the pseudo-mask
+     * Only the rows the goals are judged on (the negative-contrast U-Nets, the default and not grown; the ungated
+     * density U-Net, the fully supervised U-Net and the HU baseline), without the pseudo-mask
      * rows, the sweep, the CAM-gated and the published-steps U-Nets: what {@code experiment seeds} repeats over seeds.
      */
     public Outcome runGoalRows(List<LabelledStudy> train, List<LabelledStudy> test) {
@@ -85,8 +84,8 @@ public final class AblationExperiment {
 
             // negative-contrast masks once: all training studies judged together, as WeakSupervision.train does for its
             // fit and validation studies; the pseudo-mask row and the U-Net row use the same masks
-            Map<PreparedStudy, WeakSupervision.ContrastMasks> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
-            Map<PreparedStudy, WeakSupervision.ContrastMasks> ungrownMasks = WeakSupervision.negativeContrastMasks(fit, prior.withoutGrowth(), NegativeContrast.defaults(), !plan.studyLabelsOnly(), null);
+            Map<PreparedStudy, byte[][]> contrastMasks = WeakSupervision.negativeContrastMasks(fit, prior, NegativeContrast.defaults(), !plan.studyLabelsOnly(), progress);
+            Map<PreparedStudy, byte[][]> ungrownMasks = WeakSupervision.negativeContrastMasks(fit, prior.withoutGrowth(), NegativeContrast.defaults(), !plan.studyLabelsOnly(), null);
             if (allRows) {
                 // CAMs once per positive training study; each configuration re-runs only the cheap steps after them
                 List<PreparedStudy> positives = new ArrayList<>();
@@ -103,8 +102,8 @@ public final class AblationExperiment {
                 rows.put("pseudo: + per-slice renormalisation (ich-node)",
                         pseudoQuality(positives, cams, PseudoMaskPipeline.Config.full().withRenormalize(true)));
                 rows.put("pseudo: density prior without a CAM gate (ich-node)", densityOnlyQuality(positives, cams, prior));
-                rows.put("pseudo: density prior, components unlike the negative images', not grown (ich-node)", quality(positives, cams, (s, c) -> ungrownMasks.get(s).lesion()));
-                rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrastMasks.get(s).lesion()));
+                rows.put("pseudo: density prior, components unlike the negative images', not grown (ich-node)", quality(positives, cams, (s, c) -> ungrownMasks.get(s)));
+                rows.put("pseudo: density prior, components unlike the negative images' (ich-node, default)", quality(positives, cams, (s, c) -> contrastMasks.get(s)));
                 for (PseudoMaskPipeline.Stage stage : PseudoMaskPipeline.Stage.values()) {
                     rows.put("pseudo: density prior gated by " + stageName(stage).replaceFirst("^\\+ ", "") + " (ich-node)",
                             pseudoQuality(positives, cams, PseudoMaskPipeline.Config.forStage(stage), prior));
@@ -130,17 +129,13 @@ public final class AblationExperiment {
                 rows.put("density U-Net + self-training round, density-refined (ich-node)", selfTrained(weak, densityUnet, unetFit, unetVal, a, b, prior, test));
             }
             progress.accept("U-Net on negative-contrast pseudo masks, not grown");
-            Trained ungrownUnet = trainUnet(WeakSupervision.contrastSet(unetFit, ungrownMasks, false), WeakSupervision.contrastSet(unetVal, ungrownMasks, false));
+            Trained ungrownUnet = trainUnet(WeakSupervision.maskSet(unetFit, ungrownMasks::get), WeakSupervision.maskSet(unetVal, ungrownMasks::get));
             rows.put(CONTRAST_UNGROWN_ROW, onTest(ungrownUnet, a, b, test));
             ungrownUnet.unet().close();
             progress.accept("U-Net on negative-contrast density pseudo masks (no CAM)");
-            Trained contrastUnet = trainUnet(WeakSupervision.contrastSet(unetFit, contrastMasks, false), WeakSupervision.contrastSet(unetVal, contrastMasks, false));
+            Trained contrastUnet = trainUnet(WeakSupervision.maskSet(unetFit, contrastMasks::get), WeakSupervision.maskSet(unetVal, contrastMasks::get));
             rows.put(CONTRAST_ROW, onTest(contrastUnet, a, b, test));
             contrastUnet.unet().close();
-            progress.accept("U-Net on negative-contrast pseudo masks, unkept components unknown");
-            Trained unknownUnet = trainUnet(WeakSupervision.contrastSet(unetFit, contrastMasks, true), WeakSupervision.contrastSet(unetVal, contrastMasks, true));
-            rows.put(CONTRAST_UNKNOWN_ROW, onTest(unknownUnet, a, b, test));
-            unknownUnet.unet().close();
             progress.accept("U-Net on density-only pseudo masks (no CAM)");
             boolean sliceLabels = !plan.studyLabelsOnly();
             Trained densityOnly = trainUnet(WeakSupervision.densityOnlySet(unetFit, prior, sliceLabels),

@@ -5,14 +5,10 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * U-Net training data: model-space slices and their target masks ({@code S*S} floats, 1 = hemorrhage, 0 = not,
- * {@link #UNKNOWN} = not known). In weak supervision the targets are pseudo masks; for the fully supervised reference
- * they are the true masks.
+ * U-Net training data: model-space slices and their target masks ({@code S*S} floats, 1 = hemorrhage). In weak
+ * supervision the targets are pseudo masks; for the fully supervised reference they are the true masks.
  */
 public record SegmentationSet(List<PreparedSlice> inputs, List<float[]> targets) {
-
-    /** A target pixel the labels say nothing about: left out of the training loss and of the validation Dice. */
-    public static final float UNKNOWN = -1f;
 
     public SegmentationSet {
         inputs = List.copyOf(inputs);

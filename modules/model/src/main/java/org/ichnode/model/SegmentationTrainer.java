@@ -19,8 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a {@link UNet} on target masks with binary cross-entropy plus soft Dice (both on the batch, both without the
- * {@link SegmentationSet#UNKNOWN} pixels), Adam, batches
+ * Trains a {@link UNet} on target masks with binary cross-entropy plus soft Dice (both on the batch), Adam, batches
  * mixing foreground and empty slices, left-right flips and small shifts applied to input and target alike. Early
  * stopping: every {@code evalEvery} steps the pooled Dice on the validation set (at the best of a few mask
  * thresholds, which the report returns: trained on noisy pseudo masks the U-Net's probabilities stay below 0.5) is
@@ -57,7 +56,6 @@ public final class SegmentationTrainer {
         int b = options.batchSize(), s = unet.config().inputSize(), ch = unet.config().inputChannels();
         int per = ch * s * s;
         float[] losses = new float[options.steps()];
-        // the trainer's own loss is not used: weightedBce (unknown pixels) + soft Dice below
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
                 .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) options.learningRate())).build());
         LOG.info("training {} ({} parameters) on {} slices ({} with foreground): up to {} steps of {}",
@@ -79,21 +77,14 @@ public final class SegmentationTrainer {
                     int k = from.get(rnd.nextInt(from.size()));
                     augment(data.inputs().get(k).pixels(), data.targets().get(k), ch, s, x, i * per, y, i * s * s, rnd);
                 }
-                // unknown target pixels weigh nothing: they are left out of both terms
-                float[] w = new float[y.length];
-                for (int i = 0; i < y.length; i++) {
-                    w[i] = y[i] == SegmentationSet.UNKNOWN ? 0 : 1;
-                    if (w[i] == 0) y[i] = 0;
-                }
                 try (NDManager sub = unet.manager().newSubManager()) {
                     NDArray xa = sub.create(x, unet.inputShape(b));
                     NDArray ya = sub.create(y, new Shape(b, 1, s, s));
-                    NDArray wa = sub.create(w, new Shape(b, 1, s, s));
                     Gradients.zero(unet.block());
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDArray logits = trainer.forward(new NDList(xa)).singletonOrThrow();
-                        NDArray bce = weightedBce(logits, ya, wa);
-                        NDArray p = Activation.sigmoid(logits).mul(wa);
+                        NDArray bce = trainer.getLoss().evaluate(new NDList(ya), new NDList(logits));
+                        NDArray p = Activation.sigmoid(logits);
                         NDArray dice = p.mul(ya).sum().mul(2).add(1).div(p.sum().add(ya.sum()).add(1));
                         NDArray loss = bce.add(dice.neg().add(1));
                         gc.backward(loss);
@@ -131,15 +122,6 @@ public final class SegmentationTrainer {
     }
 
     /**
-     * Binary cross-entropy on logits, {@code max(x, 0) - x y + log(1 + exp(-|x|))} (stable for any logit), averaged
-     * over the pixels of weight 1.
-     */
-    static NDArray weightedBce(NDArray logits, NDArray target, NDArray weight) {
-        NDArray perPixel = Activation.relu(logits).sub(logits.mul(target)).add(logits.abs().neg().exp().add(1).log());
-        return perPixel.mul(weight).sum().div(weight.sum().maximum(1));
-    }
-
-    /**
      * The threshold of {@link #THRESHOLDS} with the highest pooled Dice on {@code set} (ties: the higher threshold);
      * Dice 0 when the set has no foreground at all (nothing to learn the threshold from).
      */
@@ -150,7 +132,6 @@ public final class SegmentationTrainer {
         for (int i = 0; i < set.size(); i++) {
             float[] p = pred.get(i), t = set.targets().get(i);
             for (int j = 0; j < p.length; j++) {
-                if (t[j] == SegmentationSet.UNKNOWN) continue;
                 boolean c = t[j] > 0.5f;
                 if (c) truth++;
                 for (int k = 0; k < THRESHOLDS.length; k++) {
@@ -177,7 +158,6 @@ public final class SegmentationTrainer {
         for (int i = 0; i < set.size(); i++) {
             float[] p = pred.get(i), t = set.targets().get(i);
             for (int j = 0; j < p.length; j++) {
-                if (t[j] == SegmentationSet.UNKNOWN) continue;
                 boolean a = p[j] >= 0.5f, c = t[j] > 0.5f;
                 if (a && c) inter++;
                 if (a) sum++;

@@ -228,8 +228,8 @@ public final class WeakSupervision {
         List<PreparedStudy> all = parts.stream().flatMap(List::stream).toList();
         SegmentationSet[] out = new SegmentationSet[parts.size()];
         try {
-            java.util.Map<PreparedStudy, ContrastMasks> masks = negativeContrastMasks(all, plan.densityPrior(), NegativeContrast.defaults(), usesSliceLabels(all), progress);
-            for (int i = 0; i < out.length; i++) out[i] = contrastSet(parts.get(i), masks, false);
+            java.util.Map<PreparedStudy, byte[][]> masks = negativeContrastMasks(all, plan.densityPrior(), NegativeContrast.defaults(), usesSliceLabels(all), progress);
+            for (int i = 0; i < out.length; i++) out[i] = maskSet(parts.get(i), masks::get);
         } catch (IllegalArgumentException e) {
             progress.accept("pseudo masks: " + e.getMessage() + "; the CAM gate decides instead");
             for (int i = 0; i < out.length; i++) out[i] = pseudoMaskSet(parts.get(i), a, b, plan.pseudoMasks());
@@ -242,15 +242,6 @@ public final class WeakSupervision {
     }
 
     /**
-     * Negative-contrast targets of one study (model space, one byte per pixel and slice): {@code lesion} holds the
-     * components kept; {@code unknown} the density components of its positive images that were not kept (too small to
-     * judge, or like those of negative images). The image-level label says a positive image holds a lesion somewhere,
-     * not that an unkept component is none, so a U-Net may leave those pixels out of its loss
-     * ({@link SegmentationSet#UNKNOWN}).
-     */
-    public record ContrastMasks(byte[][] lesion, byte[][] unknown) {}
-
-    /**
      * Negative-contrast targets (no classifier, no CAM): the density components of the positive images (positive
      * slices by the slice labels when {@code useSliceLabels}, else every slice of a positive study) that
      * {@link NegativeContrast} finds unlike the components of the negative images, grown by the prior
@@ -258,19 +249,17 @@ public final class WeakSupervision {
      *
      * @throws IllegalArgumentException when no image is negative (or none positive): nothing to contrast with
      */
-    public static java.util.Map<PreparedStudy, ContrastMasks> negativeContrastMasks(List<PreparedStudy> studies, DensityPrior prior,
-                                                                                    NegativeContrast contrast, boolean useSliceLabels,
-                                                                                    Consumer<String> progress) {
+    public static java.util.Map<PreparedStudy, byte[][]> negativeContrastMasks(List<PreparedStudy> studies, DensityPrior prior,
+                                                                             NegativeContrast contrast, boolean useSliceLabels,
+                                                                             Consumer<String> progress) {
         List<NegativeContrast.Candidate> candidates = new ArrayList<>();
         List<DensityComponent> components = new ArrayList<>();
-        java.util.Map<PreparedStudy, ContrastMasks> out = new java.util.IdentityHashMap<>();
+        java.util.Map<PreparedStudy, byte[][]> out = new java.util.IdentityHashMap<>();
         for (int si = 0; si < studies.size(); si++) {
             PreparedStudy s = studies.get(si);
-            ContrastMasks masks = new ContrastMasks(new byte[s.sliceCount()][s.size() * s.size()], new byte[s.sliceCount()][s.size() * s.size()]);
-            out.put(s, masks);
+            out.put(s, new byte[s.sliceCount()][s.size() * s.size()]);
             boolean[] positive = PseudoMasks.positiveSlices(s, null, useSliceLabels, true);
             for (DensityComponent c : DensityComponent.of(prior, s.size(), s.size(), s.hu(), s.intracranial())) {
-                if (positive[c.slice()]) for (int p : c.pixels()) masks.unknown()[c.slice()][p] = 1;
                 if (c.size() < contrast.minPixels()) continue;
                 candidates.add(new NegativeContrast.Candidate(c.features(), si, positive[c.slice()], c.size()));
                 components.add(c);
@@ -280,14 +269,13 @@ public final class WeakSupervision {
         NegativeContrast.Selection sel = contrast.select(candidates);
         for (int i = 0; i < candidates.size(); i++) {
             if (!sel.keep()[i]) continue;
-            byte[] lesion = out.get(studies.get(candidates.get(i).study())).lesion()[components.get(i).slice()];
+            byte[] lesion = out.get(studies.get(candidates.get(i).study()))[components.get(i).slice()];
             for (int p : components.get(i).pixels()) lesion[p] = 1;
         }
-        for (PreparedStudy s : studies) {
-            ContrastMasks m = out.get(s);
-            for (int k = 0; k < s.sliceCount(); k++) {
-                if (prior.grow()) m.lesion()[k] = prior.grow(s.size(), s.size(), s.hu()[k], s.intracranial()[k], m.lesion()[k]);
-                for (int p = 0; p < m.lesion()[k].length; p++) if (m.lesion()[k][p] != 0) m.unknown()[k][p] = 0;
+        if (prior.grow()) {
+            for (PreparedStudy s : studies) {
+                byte[][] m = out.get(s);
+                for (int k = 0; k < s.sliceCount(); k++) m[k] = prior.grow(s.size(), s.size(), s.hu()[k], s.intracranial()[k], m[k]);
             }
         }
         if (progress != null) {
@@ -307,33 +295,16 @@ public final class WeakSupervision {
 
     /** Every slice of every study with the mask {@code masks} gives it. */
     static SegmentationSet maskSet(List<PreparedStudy> studies, java.util.function.Function<PreparedStudy, byte[][]> masks) {
-        return maskSet(studies, masks, null);
-    }
-
-    /**
-     * As {@link #maskSet(List, java.util.function.Function)}, with the pixels {@code unknown} marks (null: none) outside
-     * the mask set to {@link SegmentationSet#UNKNOWN}.
-     */
-    static SegmentationSet maskSet(List<PreparedStudy> studies, java.util.function.Function<PreparedStudy, byte[][]> masks,
-                                   java.util.function.Function<PreparedStudy, byte[][]> unknown) {
         List<PreparedSlice> in = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (PreparedStudy s : studies) {
-            byte[][] m = masks.apply(s), u = unknown != null ? unknown.apply(s) : null;
+            byte[][] m = masks.apply(s);
             for (int k = 0; k < s.sliceCount(); k++) {
                 in.add(s.slices().get(k));
-                float[] t = PseudoMasks.toFloat(m[k]);
-                if (u != null) for (int i = 0; i < t.length; i++) if (u[k][i] != 0 && t[i] == 0) t[i] = SegmentationSet.UNKNOWN;
-                targets.add(t);
+                targets.add(PseudoMasks.toFloat(m[k]));
             }
         }
         return new SegmentationSet(in, targets);
-    }
-
-    /** The negative-contrast training set: kept components as lesion, the other components of positive images unknown. */
-    public static SegmentationSet contrastSet(List<PreparedStudy> studies, java.util.Map<PreparedStudy, ContrastMasks> masks,
-                                              boolean unknownUnkept) {
-        return maskSet(studies, s -> masks.get(s).lesion(), unknownUnkept ? s -> masks.get(s).unknown() : null);
     }
 
     /** Steps 3 to 7: every slice of every study with its pseudo mask (empty for negative studies and slices). */
