@@ -30,7 +30,8 @@ final class EvaluationRun {
             if (s.trueMask() == null) throw new IllegalArgumentException("study " + s.id() + " has no true mask to evaluate against");
             Segmentation seg = segmenter.segment(s.volume());
             results.add(Evaluation.evaluate(s.id(), s.volume(), s.trueMask(), seg.mask(), s.positive(), seg.studyProbability()));
-            if (out != null && drawn < overlays && s.positive()) {
+            // studies with hemorrhage, and false findings in studies without: both are what a reader checks
+            if (out != null && drawn < overlays && (s.positive() || any(seg.mask()))) {
                 writeOverlay(s, seg.mask(), out.resolve("overlay-" + s.id() + ".png"));
                 drawn++;
             }
@@ -62,15 +63,14 @@ final class EvaluationRun {
         return b.toString();
     }
 
-    /** The slice with the most true hemorrhage, brain window, true outline green, found outline red. */
+    /**
+     * The slice with the most true hemorrhage (in a study without any: the most found), brain window, true outline
+     * green, found outline red.
+     */
     static void writeOverlay(LabelledStudy s, byte[] predicted, Path png) throws IOException {
         Volume v = s.volume();
-        int w = v.columns(), h = v.rows(), per = w * h, best = 0, bestArea = -1;
-        for (int k = 0; k < v.slices(); k++) {
-            int a = 0;
-            for (int i = k * per; i < (k + 1) * per; i++) a += s.trueMask()[i];
-            if (a > bestArea) { bestArea = a; best = k; }
-        }
+        int w = v.columns(), h = v.rows(), per = w * h;
+        int best = mostPixels(any(s.trueMask()) ? s.trueMask() : predicted, v.slices(), per);
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int off = best * per;
         for (int y = 0; y < h; y++) {
@@ -84,6 +84,21 @@ final class EvaluationRun {
             }
         }
         ImageIO.write(img, "png", png.toFile());
+    }
+
+    private static boolean any(byte[] mask) {
+        for (byte b : mask) if (b != 0) return true;
+        return false;
+    }
+
+    private static int mostPixels(byte[] mask, int slices, int per) {
+        int best = 0, bestArea = -1;
+        for (int k = 0; k < slices; k++) {
+            int a = 0;
+            for (int i = k * per; i < (k + 1) * per; i++) a += mask[i];
+            if (a > bestArea) { bestArea = a; best = k; }
+        }
+        return best;
     }
 
     private static boolean edge(byte[] m, int off, int w, int h, int x, int y) {
