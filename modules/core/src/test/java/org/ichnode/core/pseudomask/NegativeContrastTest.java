@@ -65,6 +65,43 @@ class NegativeContrastTest {
         assertTrue(sel.minPositiveShare() > sel.positiveShare());
     }
 
+    /**
+     * Feature space of two dimensions: 20 studies (10 positive) of normal components around the origin; each positive
+     * study has 3 lesion components near (5, 5); 3 positive studies alone share a cluster of 15 components each near
+     * (-5, 5) (say the skull base of three alike scans). Without a limit per study the cluster's neighbours are the
+     * other two studies' cluster, all positive, and it is kept; with at most 3 neighbours per study they are mostly
+     * normal components of both labels, and only the lesions, found in many studies, are kept.
+     */
+    @Test
+    void aClusterOfAFewPositiveStudiesIsNotKeptWhenNeighboursComeFromManyStudies() {
+        Random r = new Random(5);
+        List<NegativeContrast.Candidate> all = new ArrayList<>();
+        List<String> kind = new ArrayList<>();
+        for (int study = 0; study < 20; study++) {
+            boolean positive = study < 10;
+            for (int i = 0; i < 20; i++) { all.add(candidate(r, 0, 0, 1, study, positive)); kind.add("normal"); }
+            if (positive) for (int i = 0; i < 3; i++) { all.add(candidate(r, 5, 5, 0.3, study, true)); kind.add("lesion"); }
+            if (study < 3) for (int i = 0; i < 15; i++) { all.add(candidate(r, -5, 5, 0.3, study, true)); kind.add("cluster"); }
+        }
+        NegativeContrast unlimited = new NegativeContrast(20, 3, 4.0, 20_000, 0);
+        assertEquals(45, kept(unlimited.select(all), kind, "cluster"), "without a limit the whole cluster is kept");
+        NegativeContrast.Selection limited = NegativeContrast.defaults().select(all);
+        assertEquals(3, NegativeContrast.defaults().maxPerStudy());
+        assertEquals(0, kept(limited, kind, "cluster"), "with at most 3 neighbours per study none of it");
+        assertEquals(30, kept(limited, kind, "lesion"), "every lesion");
+        assertEquals(0, kept(limited, kind, "normal"));
+    }
+
+    private static NegativeContrast.Candidate candidate(Random r, double x, double y, double sd, int study, boolean positive) {
+        return new NegativeContrast.Candidate(new double[] {x + r.nextGaussian() * sd, y + r.nextGaussian() * sd}, study, positive, 5);
+    }
+
+    private static int kept(NegativeContrast.Selection sel, List<String> kind, String which) {
+        int n = 0;
+        for (int i = 0; i < kind.size(); i++) if (kind.get(i).equals(which) && sel.keep()[i]) n++;
+        return n;
+    }
+
     @Test
     void featuresDescribeTheComponent() {
         byte[][] ic = new byte[2][W * H];
