@@ -206,7 +206,7 @@ public final class AblationExperiment {
 
     /** The U-Net on the test studies; the classifiers are borrowed for the study probability (not closed here). */
     private Evaluation.Report onTest(Trained t, ResNetClassifier a, ResNetClassifier b, List<LabelledStudy> test) {
-        IchModel model = new IchModel(new IchModel.Settings("ablation", "0", plan.preprocess(), t.threshold(), 0.05), a, b, t.unet());
+        IchModel model = new IchModel(new IchModel.Settings("ablation", "0", plan.preprocess(), t.threshold(), 0.05, 0), a, b, t.unet());
         return onTest(new ModelSegmenter(model, plan.camChunk()), test);
     }
 

@@ -31,9 +31,14 @@ public final class IchModel implements AutoCloseable {
      * @param preprocess       how slices become inputs
      * @param maskThreshold    U-Net probability at or above which a voxel is hemorrhage
      * @param minLesionVolumeMl smaller connected components are dropped
+     * @param callThreshold    the operating point: study probability at or above which the study is called
+     *                         "hemorrhage" (chosen on validation studies for a target sensitivity); below it no finding
+     *                         is reported. 0 = every finding counts (artifacts made before the operating point)
      */
-    public record Settings(String name, String version, PreprocessOptions preprocess, double maskThreshold, double minLesionVolumeMl) {
+    public record Settings(String name, String version, PreprocessOptions preprocess, double maskThreshold, double minLesionVolumeMl,
+                           double callThreshold) {
         public Settings {
+            if (!(callThreshold >= 0 && callThreshold <= 1)) throw new IllegalArgumentException("call threshold must be in [0, 1]");
             if (name == null || name.isBlank() || version == null || !version.matches("[A-Za-z0-9_.+-]{1,64}")) {
                 throw new IllegalArgumentException("model name and version (letters, digits, . _ + -) are required");
             }
@@ -63,6 +68,13 @@ public final class IchModel implements AutoCloseable {
     }
 
     public Settings settings() { return settings; }
+
+    /** The same networks under another operating point; the result owns them (close only one of the two). */
+    public IchModel withCallThreshold(double callThreshold) {
+        Settings s = settings;
+        return new IchModel(new Settings(s.name(), s.version(), s.preprocess(), s.maskThreshold(), s.minLesionVolumeMl(), callThreshold),
+                classifierA, classifierB, unet);
+    }
     public ResNetClassifier classifierA() { return classifierA; }
     public ResNetClassifier classifierB() { return classifierB; }
     public UNet unet() { return unet; }
@@ -84,6 +96,7 @@ public final class IchModel implements AutoCloseable {
         p.setProperty("input.windows", String.join(",", w));
         p.setProperty("mask.threshold", fmt(settings.maskThreshold()));
         p.setProperty("lesion.minVolumeMl", fmt(settings.minLesionVolumeMl()));
+        p.setProperty("call.threshold", Double.toString(settings.callThreshold()));
         // written last: a folder without it is an incomplete artifact and does not load
         Path tmp = dir.resolve(DESCRIPTOR + ".tmp");
         try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) { p.store(out, "ich-node model artifact"); }
@@ -103,7 +116,8 @@ public final class IchModel implements AutoCloseable {
             }
             return new Settings(required(p, "name"), required(p, "version"),
                     new PreprocessOptions(Integer.parseInt(required(p, "input.size")), windows),
-                    Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")));
+                    Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")),
+                    Double.parseDouble(p.getProperty("call.threshold", "0").trim()));
         } catch (RuntimeException e) {
             throw new IOException("bad " + DESCRIPTOR + " in " + dir + ": " + e.getMessage(), e);
         }

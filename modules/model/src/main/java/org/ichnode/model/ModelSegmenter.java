@@ -2,6 +2,7 @@ package org.ichnode.model;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.ichnode.core.segmentation.BrainMask;
@@ -63,10 +64,12 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
                 if (src[i] >= th && intracranial[off + i] != 0) mask[off + i] = 1;
             }
         });
+        double study = studyProbability(slices);
+        // below the operating point the call is "no hemorrhage": nothing is drawn, the probabilities stay for review
+        if (study < model.settings().callThreshold()) Arrays.fill(mask, (byte) 0);
         LesionMeasurer.Result lesions = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX,
                 model.settings().minLesionVolumeMl(), 3.0).measure(volume, mask, intracranial);
-        return new Segmentation(lesions.mask(), probability, studyProbability(slices), lesions.findings(),
-                algorithmName(), algorithmVersion());
+        return new Segmentation(lesions.mask(), probability, study, lesions.findings(), algorithmName(), algorithmVersion());
     }
 
     /**

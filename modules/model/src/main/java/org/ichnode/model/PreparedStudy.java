@@ -21,7 +21,8 @@ public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, byt
         float[][] guide = new float[v.slices()][];
         float[][] hu = new float[v.slices()][];
         HuWindow window = pre.options().windows().get(0);
-        float[][] truth = study.trueMask() == null ? null : new float[v.slices()][];
+        // partial masks (a few slices of a real set) are for evaluation only, never a training target
+        float[][] truth = study.fullyMasked() ? new float[v.slices()][] : null;
         for (int k = 0; k < v.slices(); k++) {
             PreparedSlice p = pre.prepare(v, k);
             slices.add(p);

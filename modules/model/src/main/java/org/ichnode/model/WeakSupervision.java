@@ -137,8 +137,16 @@ public final class WeakSupervision {
 
     public Plan plan() { return plan; }
 
-    /** The whole loop; the returned model is owned by the caller. */
+    /** The whole loop at the default target sensitivity; the returned model is owned by the caller. */
     public Result train(List<LabelledStudy> studies, String name, String version) {
+        return train(studies, name, version, OperatingPoint.DEFAULT_TARGET_SENSITIVITY);
+    }
+
+    /**
+     * The whole loop; the operating point is chosen on the validation patients (never seen by the classifiers) for
+     * {@code targetSensitivity}. The returned model is owned by the caller.
+     */
+    public Result train(List<LabelledStudy> studies, String name, String version, double targetSensitivity) {
         PatientSplit split = PatientSplit.of(studies, plan.validationFraction(), plan.seed());
         List<PreparedStudy> fit = prepare(split.train(), "training");
         List<PreparedStudy> val = prepare(split.held(), "validation");
@@ -164,13 +172,36 @@ public final class WeakSupervision {
                 unet = UNet.create(plan.unet(), next.seed());
                 ru = new SegmentationTrainer(next).train(unet, fitNext, valNext);
             }
-            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05), a, b, unet);
+            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05, 0), a, b, unet);
+            model = model.withCallThreshold(callThreshold(model, val, targetSensitivity));
             return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
         } catch (RuntimeException e) {
             if (a != null) a.close();
             if (b != null) b.close();
             throw e;
         }
+    }
+
+    /** The operating point on the validation studies' study probabilities; 0 (every finding counts) without positives. */
+    private double callThreshold(IchModel model, List<PreparedStudy> val, double target) {
+        ModelSegmenter seg = new ModelSegmenter(model, plan.camChunk()); // not closed: it would close the model
+        List<Double> positives = new ArrayList<>();
+        int negatives = 0, negativesAbove = 0;
+        List<Double> negativeScores = new ArrayList<>();
+        for (PreparedStudy s : val) {
+            double p = seg.studyProbability(s.slices());
+            if (s.study().positive()) positives.add(p); else negativeScores.add(p);
+        }
+        double t = OperatingPoint.forSensitivity(positives.stream().mapToDouble(Double::doubleValue).toArray(), target);
+        if (Double.isNaN(t)) {
+            progress.accept("operating point: no positive validation study; every finding is called (call.threshold 0)");
+            return 0;
+        }
+        for (double p : negativeScores) { negatives++; if (p >= t) negativesAbove++; }
+        progress.accept(String.format(java.util.Locale.ROOT, "operating point %.4f for sensitivity %.2f on %d positive validation studies%s; "
+                + "%d of %d negative ones above it", t, target, positives.size(), positives.size() < 5 ? " (few: a rough estimate)" : "",
+                negativesAbove, negatives));
+        return t;
     }
 
     public List<PreparedStudy> prepare(List<LabelledStudy> studies, String what) {

@@ -136,6 +136,22 @@ class WeakSupervisionTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(x.mask(), y.mask());
             assertEquals(x.studyProbability(), y.studyProbability(), 1e-6);
             assertEquals("test-1", loaded.algorithmVersion());
+            assertEquals(result.model().settings().callThreshold(), loaded.model().settings().callThreshold(), 0);
         }
+    }
+
+    /** The operating point comes from the validation studies; below it nothing is drawn, the probabilities stay. */
+    @Test void belowTheOperatingPointNothingIsCalled() {
+        double t = result.model().settings().callThreshold();
+        assertTrue(t > 0 && t < 1, "operating point chosen on validation studies: " + t);
+        LabelledStudy positive = test.stream().filter(LabelledStudy::positive).findFirst().orElseThrow();
+        Segmentation open = new ModelSegmenter(result.model().withCallThreshold(0), 8).segment(positive.volume());
+        // the same networks (not closed here: the result owns them), an operating point no study reaches
+        Segmentation strict = new ModelSegmenter(result.model().withCallThreshold(1), 8).segment(positive.volume());
+        assertTrue(open.hemorrhageFound(), "found with every finding counted");
+        assertTrue(strict.findings().isEmpty());
+        for (byte b : strict.mask()) assertEquals(0, b);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(open.probability(), strict.probability());
+        assertEquals(open.studyProbability(), strict.studyProbability(), 0);
     }
 }

@@ -6,29 +6,87 @@ import org.ichnode.model.LabelledStudy;
 
 /**
  * {@code --data}: where the model commands take studies from: {@code phantom:small}, {@code phantom:full} (generated:
- * {@code --studies N} from index {@code --from I} of {@code --seed S}) or the path of an imported folder
+ * {@code --studies N} from index {@code --from I} of {@code --seed S}), the folder of the public CT-ICH set as it is
+ * published ({@link CtIchDataset}; all patients, or {@code --patients 49,50,60-70}) or the path of an imported folder
  * ({@link FolderDataset}).
  */
-public record DatasetOption(String data, long seed, int from, int studies) {
+public record DatasetOption(String data, long seed, int from, int studies, String patients) {
 
     public static DatasetOption parse(Args args, String defaultData, int defaultFrom, int defaultStudies) {
         DatasetOption d = new DatasetOption(args.option("--data", defaultData), Long.parseLong(args.option("--seed", "7")),
-                args.intOption("--from", defaultFrom), args.intOption("--studies", defaultStudies));
+                args.intOption("--from", defaultFrom), args.intOption("--studies", defaultStudies), args.option("--patients", null));
         if (d.studies < 1 || d.from < 0) throw new IllegalArgumentException("--studies must be >= 1 and --from >= 0");
         return d;
     }
 
     public boolean isPhantom() { return data.startsWith("phantom:"); }
 
+    public boolean isCtIch() { return !isPhantom() && CtIchDataset.isCtIch(Path.of(data)); }
+
     public List<LabelledStudy> load(boolean studyLabelsOnly) throws java.io.IOException {
         if (isPhantom()) {
             return PhantomStudies.generate(PhantomStudies.options(data.substring("phantom:".length())), seed, from, studies, studyLabelsOnly);
         }
+        if (isCtIch()) {
+            Path dir = Path.of(data);
+            List<Integer> chosen = patients == null ? CtIchDataset.patients(dir) : patientList(patients);
+            return CtIchDataset.loadPatients(dir, chosen, studyLabelsOnly, CtIchDataset.Geometry.assumed(), m -> System.err.println("ichnode: " + m));
+        }
+        if (patients != null) throw new IllegalArgumentException("--patients is for the CT-ICH set only");
         return FolderDataset.load(Path.of(data), studyLabelsOnly);
     }
 
+    /**
+     * The studies one at a time where the source allows it (CT-ICH: one patient read per step, so that evaluation
+     * needs the memory of one study, not of the set), else the loaded list.
+     */
+    public Streamed stream(boolean studyLabelsOnly) throws java.io.IOException {
+        if (!isCtIch()) {
+            List<LabelledStudy> all = load(studyLabelsOnly);
+            return new Streamed(all.size(), all);
+        }
+        Path dir = Path.of(data);
+        List<Integer> chosen = patients == null ? CtIchDataset.patients(dir) : patientList(patients);
+        CtIchDataset.Geometry g = CtIchDataset.Geometry.assumed();
+        System.err.println("ichnode: " + CtIchDataset.describe(chosen.size(), g));
+        Iterable<LabelledStudy> it = () -> new java.util.Iterator<>() {
+            int next = 0;
+            @Override public boolean hasNext() { return next < chosen.size(); }
+            @Override public LabelledStudy next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException();
+                try {
+                    return CtIchDataset.loadPatients(dir, List.of(chosen.get(next++)), studyLabelsOnly, g, m -> {}).get(0);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        return new Streamed(chosen.size(), it);
+    }
+
+    /** Studies to iterate once, and how many there are. */
+    public record Streamed(int count, Iterable<LabelledStudy> studies) {}
+
+    /** "49,50,60-70" as patient numbers. */
+    static List<Integer> patientList(String spec) {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (String part : spec.split(",")) {
+            String p = part.trim();
+            if (p.isEmpty()) continue;
+            try {
+                int dash = p.indexOf('-');
+                if (dash < 0) out.add(Integer.parseInt(p));
+                else for (int i = Integer.parseInt(p.substring(0, dash)); i <= Integer.parseInt(p.substring(dash + 1)); i++) out.add(i);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--patients: numbers and ranges (49,50,60-70) expected, got " + spec);
+            }
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("--patients names no patient");
+        return out;
+    }
+
     /** Phantom studies right after the training range (disjoint patients), for held-out metrics. */
-    DatasetOption heldOut(int count) { return new DatasetOption(data, seed, from + studies, count); }
+    DatasetOption heldOut(int count) { return new DatasetOption(data, seed, from + studies, count, null); }
 
     public String describe() { return isPhantom() ? data + " seed " + seed + " studies " + from + ".." + (from + studies - 1) : data; }
 }

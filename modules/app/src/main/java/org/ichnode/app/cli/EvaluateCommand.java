@@ -9,7 +9,8 @@ import org.ichnode.model.LabelledStudy;
 
 /**
  * {@code ./ichnode evaluate --model DIR|default|baseline [--data ...] [--out DIR]}: a model (ich-node artifact or SavedModel, or the HU baseline)
- * against true masks; writes report.json, report.md and PNG overlays, prints the JSON last.
+ * against true masks, or on real data ({@code --data ../shared/data/ct-ich}, folders without full masks) against the
+ * image-level labels and the masked slices; writes report.json, report.md and PNG overlays, prints the JSON last.
  */
 public final class EvaluateCommand {
 
@@ -26,10 +27,17 @@ public final class EvaluateCommand {
             default -> SegmenterChoice.loadAny(Path.of(model), threads);
         };
         try {
-            List<LabelledStudy> studies = data.load(false);
-            EvaluationRun.Result r = EvaluationRun.run(seg, studies, out, overlays);
+            DatasetOption.Streamed streamed = data.stream(false);
+            List<LabelledStudy> studies = data.isCtIch() ? null : (List<LabelledStudy>) streamed.studies();
+            String json;
+            if (studies != null && studies.stream().allMatch(LabelledStudy::fullyMasked)) {
+                json = EvaluationRun.run(seg, studies, out, overlays).report().toJson();
+            } else {
+                // real data: image-level labels, masks on a few slices at most
+                json = EvaluationRun.runReal(seg, streamed.studies(), streamed.count(), out, overlays).report().toJson();
+            }
             System.out.println(seg.algorithmName() + " " + seg.algorithmVersion() + " on " + data.describe() + ": report in " + out);
-            System.out.println(r.report().toJson());
+            System.out.println(json);
         } finally {
             if (seg instanceof AutoCloseable c) c.close();
         }

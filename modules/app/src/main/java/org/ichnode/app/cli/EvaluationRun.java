@@ -13,6 +13,7 @@ import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.core.volume.Volume;
 import org.ichnode.model.Evaluation;
 import org.ichnode.model.LabelledStudy;
+import org.ichnode.model.RealEvaluation;
 
 /** Runs a segmenter over studies with true masks and writes report.json, report.md and PNG overlays. */
 final class EvaluationRun {
@@ -44,6 +45,68 @@ final class EvaluationRun {
         }
         return new Result(report, results);
     }
+
+    record RealResult(RealEvaluation.Report report, List<RealEvaluation.StudyOutcome> studies) {}
+
+    /**
+     * Studies with image-level labels and masks on some slices at most ({@link RealEvaluation}), read one at a time
+     * from {@code studies} so that a large set need not fit in memory. Overlays: the slices with the most found
+     * hemorrhage, true outline (where masked) green, found red.
+     */
+    static RealResult runReal(Segmenter segmenter, Iterable<LabelledStudy> studies, int total, Path out, int overlays) throws IOException {
+        if (out != null) Files.createDirectories(out);
+        List<RealEvaluation.StudyOutcome> results = new ArrayList<>();
+        long t0 = System.nanoTime();
+        int drawn = 0, i = 0;
+        for (LabelledStudy s : studies) {
+            Segmentation seg = segmenter.segment(s.volume());
+            RealEvaluation.StudyOutcome o = RealEvaluation.evaluate(s, seg);
+            results.add(o);
+            if (out != null && drawn < overlays && any(seg.mask())) {
+                writeOverlay(s.trueMask() == null ? new LabelledStudy(s.id(), s.patientId(), s.volume(), s.positive(), null,
+                        new byte[seg.mask().length]) : s, seg.mask(), out.resolve("overlay-" + s.id() + ".png"));
+                drawn++;
+            }
+            System.err.printf(Locale.ROOT, "ichnode: evaluated %d/%d (%s, %s, p=%.3f, %.2f mL found)%n", ++i, total, s.id(),
+                    s.positive() ? "hemorrhage" : "normal", o.probability(), o.foundMl());
+        }
+        RealEvaluation.Report report = RealEvaluation.summarize(results, (System.nanoTime() - t0) / 1e9);
+        if (out != null) {
+            Files.writeString(out.resolve("report.json"), report.toJson() + "\n");
+            Files.writeString(out.resolve("report.md"), realMarkdown(segmenter, report, results));
+        }
+        return new RealResult(report, results);
+    }
+
+    private static String realMarkdown(Segmenter seg, RealEvaluation.Report r, List<RealEvaluation.StudyOutcome> studies) {
+        StringBuilder b = new StringBuilder();
+        b.append("# Evaluation on image-level labels: ").append(seg.algorithmName()).append(' ').append(seg.algorithmVersion()).append("\n\n");
+        b.append(String.format(Locale.ROOT, "%d studies (%d with hemorrhage), %.1f s%n%n", r.studies(), r.positiveStudies(), r.seconds()));
+        b.append("| metric | value |\n|---|---|\n");
+        b.append(String.format(Locale.ROOT, "| study AUC | %s |%n| slice AUC | %s |%n", fmt(r.studyAuc()), fmt(r.sliceAuc())));
+        b.append(String.format(Locale.ROOT, "| sensitivity (%d of %d) | %s |%n| specificity (%d of %d) | %s |%n", r.truePositive(),
+                r.truePositive() + r.falseNegative(), fmt(r.sensitivity()), r.trueNegative(), r.trueNegative() + r.falsePositive(), fmt(r.specificity())));
+        b.append(String.format(Locale.ROOT, "| found in normal studies: median / 90th percentile / max | %s / %s / %s mL |%n",
+                fmt(r.normalMedianMl()), fmt(r.normalP90Ml()), fmt(r.normalMaxMl())));
+        b.append(String.format(Locale.ROOT, "| masked slices | %d |%n| Dice (pooled, masked slices) | %s |%n| mean per-slice Dice | %s |%n"
+                        + "| IoU / mIoU (pooled, masked slices) | %s / %s |%n| lesions CL / ML / FPL (masked slices) | %d / %d / %d (of %d) |%n%n",
+                r.maskedSlices(), fmt(r.maskedDice()), fmt(r.meanMaskedSliceDice()), fmt(r.maskedIou()), fmt(r.maskedMIou()),
+                r.maskedLesions().correct(), r.maskedLesions().missed(), r.maskedLesions().falsePositive(), r.maskedLesions().trueLesions()));
+        if (!r.subtypes().isEmpty()) {
+            b.append("| subtype | slices | slices found | studies | studies called |\n|---|---|---|---|---|\n");
+            r.subtypes().forEach((t, x) -> b.append(String.format(Locale.ROOT, "| %s | %d | %d (%s) | %d | %d (%s) |%n", t, x.slices(),
+                    x.slicesFound(), fmt(x.sliceSensitivity()), x.studies(), x.studiesCalled(), fmt(x.studySensitivity()))));
+            b.append('\n');
+        }
+        b.append("| study | label | probability | call | found mL |\n|---|---|---|---|---|\n");
+        for (RealEvaluation.StudyOutcome s : studies) {
+            b.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %s | %.2f |%n", s.id(), s.positive() ? "ICH" : "none", s.probability(),
+                    s.called() ? "hemorrhage" : "none", s.foundMl()));
+        }
+        return b.toString();
+    }
+
+    static String fmt(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.3f", d) : "n/a"; }
 
     private static String markdown(Segmenter seg, Evaluation.Report r, List<Evaluation.StudyResult> studies) {
         StringBuilder b = new StringBuilder();
@@ -86,7 +149,7 @@ final class EvaluationRun {
         ImageIO.write(img, "png", png.toFile());
     }
 
-    private static boolean any(byte[] mask) {
+    static boolean any(byte[] mask) {
         for (byte b : mask) if (b != 0) return true;
         return false;
     }

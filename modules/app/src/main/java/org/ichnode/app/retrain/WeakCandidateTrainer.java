@@ -41,7 +41,7 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
 
     public WeakCandidateTrainer(Settings settings) {
         this(settings.getInt(Keys.RETRAIN_INPUT_SIZE), settings.getInt(Keys.RETRAIN_CLASSIFIER_STEPS), settings.getInt(Keys.RETRAIN_UNET_STEPS),
-                new DatasetOption(settings.get(Keys.RETRAIN_VALIDATION_DATA), 9001, 0, settings.getInt(Keys.RETRAIN_VALIDATION_STUDIES)));
+                new DatasetOption(settings.get(Keys.RETRAIN_VALIDATION_DATA), 9001, 0, settings.getInt(Keys.RETRAIN_VALIDATION_STUDIES), null));
     }
 
     public WeakCandidateTrainer(int inputSize, int classifierSteps, int unetSteps, DatasetOption validation) {

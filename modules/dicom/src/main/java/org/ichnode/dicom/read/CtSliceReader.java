@@ -53,6 +53,43 @@ public final class CtSliceReader {
         }
     }
 
+    /** A single-frame grayscale image without geometry: stored values, with the rescale applied when present. */
+    public record Plane(int columns, int rows, short[] values) {}
+
+    /**
+     * The pixels of a single-frame grayscale image of any SOP class (e.g. Secondary Capture slices in HU, or mask
+     * images): no geometry is read or required.
+     */
+    public static Plane readPlane(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new CtReadException(file, "not a readable file");
+        AttributeList list = new AttributeList();
+        try {
+            list.setDecompressPixelData(true);
+            list.read(file.toFile());
+            int rows = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Rows, 0);
+            int columns = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Columns, 0);
+            if (rows <= 0 || columns <= 0) throw new CtReadException(file, "no Rows/Columns");
+            if (Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1) != 1) {
+                throw new CtReadException(file, "not a grayscale image");
+            }
+            int bitsAllocated = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 16);
+            if (bitsAllocated != 16 && bitsAllocated != 8) throw new CtReadException(file, "BitsAllocated " + bitsAllocated + " not supported");
+            int bitsStored = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsStored, bitsAllocated);
+            boolean signed = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.PixelRepresentation, 0) == 1;
+            short[] v = normalize(framesOf(file, list, 1, rows * columns, bitsAllocated)[0], bitsStored, signed);
+            double slope = doubleOr(list, TagFromName.RescaleSlope, 1), intercept = doubleOr(list, TagFromName.RescaleIntercept, 0);
+            if (slope != 1 || intercept != 0) {
+                for (int i = 0; i < v.length; i++) {
+                    double raw = signed ? v[i] : (v[i] & 0xffff);
+                    v[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, Math.round(raw * slope + intercept)));
+                }
+            }
+            return new Plane(columns, rows, v);
+        } catch (DicomException | RuntimeException e) {
+            throw new CtReadException(file, "cannot be read as a grayscale image: " + e.getMessage(), e);
+        }
+    }
+
     static List<CtSlice> fromAttributeList(Path file, AttributeList list) throws IOException, DicomException {
         String sopClass = str(list, TagFromName.SOPClassUID);
         String modality = str(list, TagFromName.Modality);

@@ -49,6 +49,15 @@ public final class Tools {
         return dir;
     }
 
+    /** ../shared/data/ct-ich (the public CT-ICH set), or a skip with a clear message when it is absent. */
+    public static Path ctIch() {
+        String shared = System.getProperty("ichnode.shared.dir", "../../../shared");
+        Path dir = Path.of(shared, "data", "ct-ich").toAbsolutePath().normalize();
+        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("hemorrhage_diagnosis.csv")),
+                "CT-ICH data not found at " + dir + ": skipping");
+        return dir;
+    }
+
     public static List<Path> files(Path dir) throws IOException {
         try (var s = Files.list(dir)) {
             List<Path> files = new ArrayList<>(s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("LICENSE")
