@@ -42,8 +42,10 @@ public final class Main {
                     [--labels slice|study] [--pseudo-masks density|density-cam|density-ungated|published] [--classifier-steps N] [--unet-steps N]
                     [--held-out N] [--version V] [--threads N]
                     weakly supervised training (classifiers -> CAM pseudo masks -> U-Net) into a model artifact
-              evaluate [--model DIR|default|baseline] [--data ...] [--from N] [--studies N] [--out DIR]
-                    Dice, IoU, mIoU, CL/ML/FPL, volume error, study AUC, run time; JSON + Markdown + PNG overlays
+              evaluate [--model DIR|default|baseline] [--data ...] [--from N] [--studies N] [--patients 49-60] [--out DIR]
+                    Dice, IoU, mIoU, CL/ML/FPL, volume error, study AUC, run time; JSON + Markdown + PNG overlays;
+                    on real data without full masks (e.g. ../shared/data/ct-ich): study and slice AUC, sensitivity and
+                    specificity of the call, false volume on normals, per subtype, Dice/mIoU on the masked slices
               demo  the whole loop on this machine with a phantom study that has a known hemorrhage
               models [activate VERSION] [--config FILE] [--set key=value ...]
                     list the model versions (state, created, Dice, dataset size) and the latest retraining runs;
@@ -61,6 +63,11 @@ public final class Main {
                     [--unet-steps N] [--out DIR]
                     the goal rows of the ablation (density-prior U-Nets, fully supervised U-Net, HU baseline) once per
                     seed, then mean and standard deviation; last line: seeds_summary ...
+              experiment real --data DIR [--folds 5] [--labels slice,study] [--rows default,published,baseline,phantom]
+                    [--patients 49-60] [--size S] [--classifier-steps N] [--unet-steps N] [--target-sensitivity 0.95]
+                    [--run-folds N] [--phantom-model DIR] [--out DIR]
+                    patient-wise k-fold cross-validation on a real dataset (e.g. ../shared/data/ct-ich) from
+                    image-level labels; last line: real_cv study_auc=... sensitivity=... specificity=... ...
               test  run the whole test suite (handled by the launcher: mvn verify)
               --help
                     this text
@@ -131,8 +138,9 @@ public final class Main {
         return switch (name) {
             case "ablation" -> new org.ichnode.app.cli.ExperimentCommand().run(args);
             case "seeds" -> new org.ichnode.app.cli.SeedsExperimentCommand().run(args);
+            case "real" -> new org.ichnode.app.cli.RealCvExperimentCommand().run(args);
             default -> {
-                System.err.println("ichnode: experiment needs a name: ablation or seeds");
+                System.err.println("ichnode: experiment needs a name: ablation, seeds or real");
                 yield 2;
             }
         };

@@ -20,7 +20,7 @@ public record PatientSplit(List<LabelledStudy> train, List<LabelledStudy> held) 
     }
 
     /** Uniform in [0, 1) per (patient, seed). */
-    static double bucket(String patientId, long seed) {
+    public static double bucket(String patientId, long seed) {
         CRC32 crc = new CRC32();
         crc.update((seed + ":" + patientId).getBytes(StandardCharsets.UTF_8));
         long h = crc.getValue() * 0x9E3779B97F4A7C15L;

@@ -81,6 +81,7 @@ final class CtIchDataset {
         Map<Integer, TreeMap<Integer, String[]>> rows = slicesByPatient(dir);
         Map<Integer, Map<Integer, Path>> masks = maskFiles(dir);
         progress.accept(describe(patients.size(), geometry));
+        Consumer<String> warnings = m -> { synchronized (progress) { progress.accept(m); } };
         LabelledStudy[] out = new LabelledStudy[patients.size()];
         int[] done = {0};
         java.util.stream.IntStream.range(0, patients.size()).parallel().forEach(i -> {
@@ -88,7 +89,7 @@ final class CtIchDataset {
             TreeMap<Integer, String[]> slices = rows.get(p);
             if (slices == null) throw new IllegalArgumentException("patient " + p + " is not in hemorrhage_diagnosis.csv");
             try {
-                out[i] = study(dir, p, slices, masks.getOrDefault(p, Map.of()), studyLabelsOnly, geometry);
+                out[i] = study(dir, p, slices, masks.getOrDefault(p, Map.of()), studyLabelsOnly, geometry, warnings);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -105,7 +106,7 @@ final class CtIchDataset {
     }
 
     private static LabelledStudy study(Path dir, int patient, TreeMap<Integer, String[]> rows, Map<Integer, Path> maskFiles,
-                                       boolean studyLabelsOnly, Geometry g) throws IOException {
+                                       boolean studyLabelsOnly, Geometry g, Consumer<String> warnings) throws IOException {
         String nnn = String.format(Locale.ROOT, "%03d", patient);
         int n = rows.size(), per = GRID * GRID;
         short[] hu = new short[n * per];
@@ -122,9 +123,20 @@ final class CtIchDataset {
             String[] r = e.getValue();
             Path brain = dir.resolve("Patients_CT").resolve(nnn).resolve("brain").resolve(s + ".jpg");
             Path bone = dir.resolve("Patients_CT").resolve(nnn).resolve("bone").resolve(s + ".jpg");
-            Grey b = grey(brain), o = grey(bone);
-            if (b.w != o.w || b.h != o.h) throw new IOException(brain + " and " + bone + " differ in size");
-            float[] slice = Resample.resize(WindowedHu.combine(b.v, o.v, BRAIN, BONE), b.w, b.h, GRID, GRID);
+            Grey b = grey(brain);
+            float[] combined;
+            if (Files.isRegularFile(bone)) {
+                Grey o = grey(bone);
+                if (b.w != o.w || b.h != o.h) throw new IOException(brain + " and " + bone + " differ in size");
+                combined = WindowedHu.combine(b.v, o.v, BRAIN, BONE);
+            } else {
+                // the published set lacks a few bone-window images (e.g. patient 084, slice 36)
+                warnings.accept("patient " + nnn + " slice " + s + ": no bone-window image; HU from the brain window only, clipped to "
+                        + (int) BRAIN.lower() + ".." + (int) (BRAIN.lower() + BRAIN.width()));
+                combined = new float[b.v.length];
+                for (int i = 0; i < combined.length; i++) combined[i] = (float) WindowedHu.hu(b.v[i], BRAIN);
+            }
+            float[] slice = Resample.resize(combined, b.w, b.h, GRID, GRID);
             for (int i = 0; i < per; i++) hu[k * per + i] = (short) Math.round(slice[i]);
             Set<String> st = new LinkedHashSet<>();
             for (int t = 0; t < SUBTYPES.length; t++) if (r[2 + t].equals("1")) st.add(SUBTYPES[t]);

@@ -55,7 +55,8 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
             @Override public LabelledStudy next() {
                 if (!hasNext()) throw new java.util.NoSuchElementException();
                 try {
-                    return CtIchDataset.loadPatients(dir, List.of(chosen.get(next++)), studyLabelsOnly, g, m -> {}).get(0);
+                    return CtIchDataset.loadPatients(dir, List.of(chosen.get(next++)), studyLabelsOnly, g,
+                            m -> { if (!m.startsWith("CT-ICH:")) System.err.println("ichnode: " + m); }).get(0);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

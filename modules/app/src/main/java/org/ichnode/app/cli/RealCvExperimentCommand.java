@@ -1,0 +1,280 @@
+package org.ichnode.app.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.ichnode.app.node.SegmenterChoice;
+import org.ichnode.core.segmentation.HuThresholdSegmenter;
+import org.ichnode.core.segmentation.Segmenter;
+import org.ichnode.model.LabelledStudy;
+import org.ichnode.model.ModelSegmenter;
+import org.ichnode.model.OperatingPoint;
+import org.ichnode.model.PatientSplit;
+import org.ichnode.model.RealEvaluation;
+import org.ichnode.model.WeakSupervision;
+
+/**
+ * {@code ./ichnode experiment real --data DIR --folds 5}: patient-wise k-fold cross-validation on a real dataset.
+ * Each fold trains from image-level labels only (slice labels, and study labels "any positive slice") on the other
+ * folds' patients and is tested on its own, never seen in training. Rows: the ich-node default (negative-contrast
+ * pseudo masks), the published shallow-feature CAM chain, the HU baseline and the phantom-only shipped model. A fully
+ * supervised U-Net is not a row: the set's 26 masked slices are too few to train one, and they are the test masks.
+ * Prints each fold, then mean ± sd over folds and the figures of all test patients pooled; writes real-cv.md and
+ * real-cv.json into --out. The last line is {@code real_cv study_auc=... sensitivity=... specificity=...
+ * normal_median_ml=... normal_p90_ml=... dice_masked=... miou_masked=...} of the default row (slice labels where
+ * run), means over folds.
+ */
+public final class RealCvExperimentCommand {
+
+    /** A figure of the real_cv line and the tables. */
+    private record Figure(String key, String title, ToDoubleFunction<RealEvaluation.Report> value) {}
+
+    private static final List<Figure> FIGURES = List.of(
+            new Figure("study_auc", "study AUC", RealEvaluation.Report::studyAuc),
+            new Figure("sensitivity", "sensitivity", RealEvaluation.Report::sensitivity),
+            new Figure("specificity", "specificity", RealEvaluation.Report::specificity),
+            new Figure("normal_median_ml", "normals: median mL", RealEvaluation.Report::normalMedianMl),
+            new Figure("normal_p90_ml", "normals: p90 mL", RealEvaluation.Report::normalP90Ml),
+            new Figure("dice_masked", "Dice (masked)", RealEvaluation.Report::maskedDice),
+            new Figure("miou_masked", "mIoU (masked)", RealEvaluation.Report::maskedMIou),
+            new Figure("slice_dice_masked", "mean slice Dice (masked)", RealEvaluation.Report::meanMaskedSliceDice),
+            new Figure("slice_auc", "slice AUC", RealEvaluation.Report::sliceAuc));
+
+    public int run(Args args) throws Exception {
+        DatasetOption data = DatasetOption.parse(args, null, 0, 1_000_000);
+        if (data.data() == null) throw new IllegalArgumentException("experiment real needs --data DIR (e.g. ../shared/data/ct-ich)");
+        int folds = args.intOption("--folds", 5);
+        int onlyFolds = args.intOption("--run-folds", folds);
+        List<String> labelKinds = List.of(args.option("--labels", "slice,study").split(","));
+        List<String> rows = List.of(args.option("--rows", "default,published,baseline,phantom").split(","));
+        int size = args.intOption("--size", 128);
+        int classifierSteps = args.intOption("--classifier-steps", 1200);
+        int unetSteps = args.intOption("--unet-steps", 600);
+        double target = Double.parseDouble(args.option("--target-sensitivity", Double.toString(OperatingPoint.DEFAULT_TARGET_SENSITIVITY)));
+        int threads = args.intOption("--threads", 2);
+        String phantomModelDir = args.option("--phantom-model", SegmenterChoice.defaultModel().toString());
+        Path out = Path.of(args.option("--out", "var/experiments/real-cv"));
+        args.requireNoneLeft();
+        if (data.isPhantom()) throw new IllegalArgumentException("experiment real is for real data; the phantom has experiment ablation and seeds");
+        if (folds < 2) throw new IllegalArgumentException("--folds must be >= 2");
+        for (String l : labelKinds) if (!l.equals("slice") && !l.equals("study")) throw new IllegalArgumentException("--labels: slice and/or study");
+        for (String r : rows) if (!List.of("default", "published", "baseline", "phantom", "pseudo").contains(r)) {
+            throw new IllegalArgumentException("--rows: default, published, baseline, phantom, pseudo");
+        }
+        ModelRuntime.configure(threads);
+        Files.createDirectories(out);
+        long t0 = System.nanoTime();
+        List<LabelledStudy> all = data.load(false);
+        System.err.printf(Locale.ROOT, "ichnode: %d patients read in %.0f s%n", all.size(), (System.nanoTime() - t0) / 1e9);
+        List<List<LabelledStudy>> parts = folds(all, folds, 7);
+
+        // row name -> per fold outcomes
+        Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes = new LinkedHashMap<>();
+        Map<String, List<Double>> trainSeconds = new LinkedHashMap<>();
+        List<String> rowNames = new ArrayList<>();
+        for (String r : rows) {
+            if (r.equals("default") || r.equals("published")) for (String l : labelKinds) rowNames.add(r + " (" + l + " labels)");
+            else if (r.equals("pseudo")) for (String l : labelKinds) rowNames.add("pseudo masks, training patients (" + l + " labels)");
+            else rowNames.add(r.equals("baseline") ? "HU baseline" : "phantom-only shipped model");
+        }
+        for (String r : rowNames) { outcomes.put(r, new ArrayList<>()); trainSeconds.put(r, new ArrayList<>()); }
+        StringBuilder log = new StringBuilder();
+        Segmenter phantomModel = rows.contains("phantom") ? SegmenterChoice.load(Path.of(phantomModelDir), threads) : null;
+        try {
+            for (int f = 0; f < Math.min(folds, onlyFolds); f++) {
+                List<LabelledStudy> test = parts.get(f), train = new ArrayList<>();
+                for (int g = 0; g < folds; g++) if (g != f) train.addAll(parts.get(g));
+                String head = String.format(Locale.ROOT, "fold %d/%d: %d training patients (%d with hemorrhage), %d test patients (%d)",
+                        f + 1, folds, train.size(), positives(train), test.size(), positives(test));
+                System.err.println("ichnode: " + head);
+                log.append("\n").append(head).append("\n");
+                for (String rowName : rowNames) {
+                    long r0 = System.nanoTime();
+                    List<RealEvaluation.StudyOutcome> o;
+                    double trained = Double.NaN;
+                    if (rowName.startsWith("default") || rowName.startsWith("published")) {
+                        boolean studyOnly = rowName.contains("study labels");
+                        ModelRuntime.seed(7);
+                        WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+                                .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+                        if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
+                        List<LabelledStudy> fit = studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train;
+                        String tag = "fold " + (f + 1) + " " + rowName;
+                        WeakSupervision.Result result = new WeakSupervision(plan, m -> System.err.println("ichnode: " + tag + ": " + m))
+                                .train(fit, "ich-node weak U-Net", "cv-fold-" + (f + 1), target);
+                        trained = (System.nanoTime() - r0) / 1e9;
+                        try (ModelSegmenter seg = new ModelSegmenter(result.model(), ModelSegmenter.DEFAULT_CHUNK)) {
+                            o = evaluate(seg, test);
+                        }
+                    } else if (rowName.startsWith("pseudo")) {
+                        o = pseudoMaskOutcomes(train, rowName.contains("study labels"), size);
+                    } else if (rowName.equals("HU baseline")) {
+                        o = evaluate(new HuThresholdSegmenter(), test);
+                    } else {
+                        o = evaluate(phantomModel, test);
+                    }
+                    outcomes.get(rowName).add(o);
+                    trainSeconds.get(rowName).add(trained);
+                    RealEvaluation.Report rep = RealEvaluation.summarize(o, (System.nanoTime() - r0) / 1e9);
+                    String line = String.format(Locale.ROOT, "fold %d %-32s %s%s", f + 1, rowName, figures(rep),
+                            Double.isNaN(trained) ? "" : String.format(Locale.ROOT, " train_s=%.0f", trained));
+                    System.out.println(line);
+                    log.append(line).append("\n");
+                    Files.writeString(out.resolve("fold-" + (f + 1) + "-" + slug(rowName) + ".json"), rep.toJson() + "\n");
+                }
+            }
+        } finally {
+            if (phantomModel instanceof AutoCloseable c) c.close();
+        }
+        String md = markdown(data, folds, onlyFolds, size, classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
+                (System.nanoTime() - t0) / 1e9);
+        Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
+        Files.writeString(out.resolve("real-cv.json"), json(outcomes) + "\n");
+        System.out.print(md);
+        String main = rowNames.stream().filter(r -> r.startsWith("default")).findFirst().orElse(rowNames.get(0));
+        for (String r : rowNames) if (r.startsWith("default") && !r.equals(main)) System.out.println("real_cv_" + slug(r) + " " + meanLine(outcomes.get(r)));
+        System.out.println("real_cv " + meanLine(outcomes.get(main)));
+        return 0;
+    }
+
+    /**
+     * Patient-wise folds stratified by the study label: the patients of each class in the order of a hash of their id
+     * and the seed, dealt round-robin, so every fold has about the same share of hemorrhage.
+     */
+    static List<List<LabelledStudy>> folds(List<LabelledStudy> studies, int k, long seed) {
+        Map<String, List<LabelledStudy>> byPatient = new LinkedHashMap<>();
+        for (LabelledStudy s : studies) byPatient.computeIfAbsent(s.patientId(), p -> new ArrayList<>()).add(s);
+        List<String> pos = new ArrayList<>(), neg = new ArrayList<>();
+        byPatient.forEach((p, list) -> (list.stream().anyMatch(LabelledStudy::positive) ? pos : neg).add(p));
+        if (byPatient.size() < k) throw new IllegalArgumentException(byPatient.size() + " patients cannot make " + k + " folds");
+        java.util.Comparator<String> order = java.util.Comparator.comparingDouble(p -> PatientSplit.bucket(p, seed));
+        pos.sort(order);
+        neg.sort(order);
+        List<List<LabelledStudy>> out = new ArrayList<>();
+        for (int i = 0; i < k; i++) out.add(new ArrayList<>());
+        int i = 0;
+        for (String p : pos) out.get(i++ % k).addAll(byPatient.get(p));
+        for (String p : neg) out.get(i++ % k).addAll(byPatient.get(p));
+        return out;
+    }
+
+    /**
+     * The default pseudo masks (negative contrast, no network) of the training patients, scored on their masked
+     * slices: what the U-Net is taught. Only the masked figures mean something for this row.
+     */
+    private static List<RealEvaluation.StudyOutcome> pseudoMaskOutcomes(List<LabelledStudy> train, boolean studyOnly, int size) {
+        WeakSupervision.Plan plan = WeakSupervision.Plan.quick(size).withStudyLabelsOnly(studyOnly);
+        WeakSupervision weak = new WeakSupervision(plan, m -> System.err.println("ichnode: pseudo masks: " + m));
+        List<org.ichnode.model.PreparedStudy> prepared = weak.prepare(studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train, "training");
+        Map<org.ichnode.model.PreparedStudy, byte[][]> masks = WeakSupervision.negativeContrastMasks(prepared, plan.densityPrior(),
+                org.ichnode.core.pseudomask.NegativeContrast.defaults(), !studyOnly, m -> System.err.println("ichnode: pseudo masks: " + m));
+        List<RealEvaluation.StudyOutcome> o = new ArrayList<>();
+        for (org.ichnode.model.PreparedStudy p : prepared) {
+            byte[] mask = org.ichnode.model.Evaluation.toSource(p, masks.get(p));
+            o.add(RealEvaluation.evaluate(p.study(), new org.ichnode.core.segmentation.Segmentation(mask, null, p.study().positive() ? 1 : 0,
+                    List.of(), "pseudo masks", "0")));
+        }
+        return o;
+    }
+
+    private static List<RealEvaluation.StudyOutcome> evaluate(Segmenter seg, List<LabelledStudy> test) {
+        List<RealEvaluation.StudyOutcome> o = new ArrayList<>();
+        for (LabelledStudy s : test) o.add(RealEvaluation.evaluate(s, seg.segment(s.volume())));
+        return o;
+    }
+
+    private static int positives(List<LabelledStudy> s) { return (int) s.stream().filter(LabelledStudy::positive).count(); }
+
+    private static String figures(RealEvaluation.Report r) {
+        StringBuilder b = new StringBuilder();
+        for (Figure f : FIGURES) b.append(b.length() == 0 ? "" : " ").append(f.key()).append('=').append(num(f.value().applyAsDouble(r)));
+        return b.toString();
+    }
+
+    /** The real_cv figures: the mean over folds of each (NaN folds, e.g. without masked slices, left out). */
+    private static String meanLine(List<List<RealEvaluation.StudyOutcome>> perFold) {
+        StringBuilder b = new StringBuilder();
+        for (Figure f : FIGURES.subList(0, 7)) {
+            b.append(b.length() == 0 ? "" : " ").append(f.key()).append('=').append(num(meanSd(perFold, f)[0]));
+        }
+        return b.toString();
+    }
+
+    private static double[] meanSd(List<List<RealEvaluation.StudyOutcome>> perFold, Figure f) {
+        List<Double> v = new ArrayList<>();
+        for (List<RealEvaluation.StudyOutcome> o : perFold) {
+            double x = f.value().applyAsDouble(RealEvaluation.summarize(o, 0));
+            if (Double.isFinite(x)) v.add(x);
+        }
+        return meanSd(v);
+    }
+
+    static double[] meanSd(List<Double> v) {
+        if (v.isEmpty()) return new double[] {Double.NaN, Double.NaN};
+        double m = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), ss = 0;
+        for (double x : v) ss += (x - m) * (x - m);
+        return new double[] {m, v.size() > 1 ? Math.sqrt(ss / (v.size() - 1)) : Double.NaN};
+    }
+
+    private static String markdown(DatasetOption data, int folds, int ran, int size, int cSteps, int uSteps, double target,
+                                   List<LabelledStudy> all, Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes,
+                                   Map<String, List<Double>> trainSeconds, double seconds) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "# Cross-validation on real CT: %s%n%n%d patients (%d with hemorrhage), %d patient-wise folds stratified by label "
+                        + "(%d run), image-level labels only; input %d, classifier steps %d, U-Net steps %d, target sensitivity %.2f "
+                        + "(operating point chosen on each fold's validation patients); %.0f s in all.%n%n",
+                data.describe(), all.size(), positives(all), folds, Math.min(folds, ran), size, cSteps, uSteps, target, seconds));
+        b.append("Mean ± sd over folds:\n\n| row |");
+        for (Figure f : FIGURES) b.append(' ').append(f.title()).append(" |");
+        b.append(" training s per fold |\n|---|");
+        for (int i = 0; i <= FIGURES.size(); i++) b.append("---|");
+        b.append('\n');
+        for (Map.Entry<String, List<List<RealEvaluation.StudyOutcome>>> e : outcomes.entrySet()) {
+            b.append("| ").append(e.getKey()).append(" |");
+            for (Figure f : FIGURES) {
+                double[] ms = meanSd(e.getValue(), f);
+                b.append(' ').append(num(ms[0])).append(Double.isFinite(ms[1]) ? " ± " + num(ms[1]) : "").append(" |");
+            }
+            double[] t = meanSd(trainSeconds.get(e.getKey()).stream().filter(Double::isFinite).toList());
+            b.append(' ').append(Double.isFinite(t[0]) ? String.format(Locale.ROOT, "%.0f", t[0]) : "-").append(" |\n");
+        }
+        b.append("\nAll test patients pooled (each scored by the model of its own fold):\n\n| row |");
+        for (Figure f : FIGURES) b.append(' ').append(f.title()).append(" |");
+        b.append(" CL / ML / FPL (masked) |\n|---|");
+        for (int i = 0; i <= FIGURES.size(); i++) b.append("---|");
+        b.append('\n');
+        for (Map.Entry<String, List<List<RealEvaluation.StudyOutcome>>> e : outcomes.entrySet()) {
+            List<RealEvaluation.StudyOutcome> pooled = e.getValue().stream().flatMap(List::stream).toList();
+            RealEvaluation.Report r = RealEvaluation.summarize(pooled, 0);
+            b.append("| ").append(e.getKey()).append(" |");
+            for (Figure f : FIGURES) b.append(' ').append(num(f.value().applyAsDouble(r))).append(" |");
+            b.append(String.format(Locale.ROOT, " %d / %d / %d (of %d) |%n", r.maskedLesions().correct(), r.maskedLesions().missed(),
+                    r.maskedLesions().falsePositive(), r.maskedLesions().trueLesions()));
+        }
+        return b.toString();
+    }
+
+    private static String json(Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes) {
+        StringBuilder b = new StringBuilder("{");
+        for (Map.Entry<String, List<List<RealEvaluation.StudyOutcome>>> e : outcomes.entrySet()) {
+            if (b.length() > 1) b.append(',');
+            b.append('"').append(e.getKey()).append("\":{\"folds\":[");
+            for (int i = 0; i < e.getValue().size(); i++) {
+                b.append(i == 0 ? "" : ",").append(RealEvaluation.summarize(e.getValue().get(i), 0).toJson());
+            }
+            b.append("],\"pooled\":").append(RealEvaluation.summarize(e.getValue().stream().flatMap(List::stream).toList(), 0).toJson()).append('}');
+        }
+        return b.append('}').toString();
+    }
+
+    private static String slug(String row) {
+        return row.replaceAll("[^A-Za-z0-9]+", "_").replaceAll("^_|_$", "").toLowerCase(Locale.ROOT);
+    }
+
+    private static String num(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.3f", d) : "nan"; }
+}
