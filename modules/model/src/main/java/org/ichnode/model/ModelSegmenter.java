@@ -22,7 +22,9 @@ import org.ichnode.core.volume.Volume;
  *       against the inner table);</li>
  *   <li>3-D connected components below the minimum lesion volume dropped, lesions measured
  *       ({@link LesionMeasurer});</li>
- *   <li>study probability: sigmoid of the highest slice logit of the two classifiers' mean (not calibrated).</li>
+ *   <li>study probability: sigmoid of the highest slice logit of the two classifiers' mean (not calibrated); below
+ *       the model's operating point ({@code call.threshold}) the call is "no hemorrhage" and the mask is emptied;</li>
+ *   <li>each lesion's own probability: the mean U-Net probability over its voxels.</li>
  * </ol>
  * One segmentation at a time per instance (calls are serialised); close it to free native memory.
  */
@@ -69,7 +71,8 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
         if (study < model.settings().callThreshold()) Arrays.fill(mask, (byte) 0);
         LesionMeasurer.Result lesions = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX,
                 model.settings().minLesionVolumeMl(), 3.0).measure(volume, mask, intracranial);
-        return new Segmentation(lesions.mask(), probability, study, lesions.findings(), algorithmName(), algorithmVersion());
+        return new Segmentation(lesions.mask(), probability, study, lesions.findingsWithProbability(probability), algorithmName(),
+                algorithmVersion(), model.settings().callThreshold());
     }
 
     /**

@@ -101,6 +101,7 @@ public final class SeriesPipeline {
         return "{\"algorithm\":\"" + s.algorithmName() + "\",\"version\":\"" + s.algorithmVersion() + "\""
                 + ",\"hemorrhage\":" + s.hemorrhageFound()
                 + ",\"studyProbability\":" + num(s.studyProbability())
+                + ",\"operatingPoint\":" + num(s.operatingPoint())
                 + ",\"totalVolumeMl\":" + num(s.totalVolumeMl())
                 + ",\"findings\":" + s.findings().stream().map(SeriesPipeline::findingJson).collect(Collectors.joining(",", "[", "]"))
                 + "}";
@@ -109,7 +110,8 @@ public final class SeriesPipeline {
     private static String findingJson(Finding f) {
         return "{\"label\":" + f.label() + ",\"voxels\":" + f.voxelCount() + ",\"volumeMl\":" + num(f.volumeMl())
                 + ",\"longestAxialDiameterMm\":" + num(f.longestAxialDiameterMm()) + ",\"meanHu\":" + num(f.meanHu())
-                + ",\"laterality\":\"" + f.laterality() + "\",\"slices\":[" + f.firstSlice() + "," + f.lastSlice() + "]}";
+                + ",\"laterality\":\"" + f.laterality() + "\",\"slices\":[" + f.firstSlice() + "," + f.lastSlice() + "]"
+                + ",\"probability\":" + num(f.probability()) + "}";
     }
 
     private static String num(double d) {

@@ -52,6 +52,24 @@ public final class LesionMeasurer {
         }
 
         public double totalVolumeMl() { return findings.stream().mapToDouble(Finding::volumeMl).sum(); }
+
+        /** The findings, each with the mean of {@code probability} (voxel order of the mask) over its voxels. */
+        public List<Finding> findingsWithProbability(float[] probability) {
+            if (probability.length != labels.length) throw new IllegalArgumentException("probability map size " + probability.length
+                    + " != label map size " + labels.length);
+            double[] sum = new double[findings.size() + 1];
+            long[] n = new long[sum.length];
+            for (int i = 0; i < labels.length; i++) {
+                int l = labels[i];
+                if (l > 0 && l < sum.length) { sum[l] += probability[i]; n[l]++; }
+            }
+            List<Finding> out = new java.util.ArrayList<>(findings.size());
+            for (Finding f : findings) {
+                int l = f.label();
+                out.add(n[l] == 0 ? f : f.withProbability(Math.min(1, Math.max(0, sum[l] / n[l]))));
+            }
+            return out;
+        }
     }
 
     private final Connectivity connectivity;

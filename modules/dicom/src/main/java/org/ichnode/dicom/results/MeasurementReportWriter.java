@@ -29,7 +29,9 @@ import java.util.Objects;
  *       finding site Brain with laterality where known, volume (ml), long axis (mm), mean attenuation
  *       ([hnsf'U], derivation Mean);</li>
  *   <li>without findings: one TID 1501 group "All hemorrhage" with 0 ml and the probability, no SEG reference;</li>
- *   <li>qualitative evaluation Hemorrhage = Present / Absent.</li>
+ *   <li>per lesion, where the segmenter gives one, its own probability as Certainty of Finding;</li>
+ *   <li>qualitative evaluation Hemorrhage = Present / Absent, and a comment with the call in words: the study
+ *       probability and the operating point it was judged against.</li>
  * </ul>
  * CurrentRequestedProcedureEvidenceSequence lists the CT instances and the SEG. (PixelMed's DicomSRValidator
  * validates every measurement group as TID 1411 as soon as one of them references a segment, which is why the
@@ -81,6 +83,7 @@ public final class MeasurementReportWriter {
     static final Dcm.Code MM = new Dcm.Code("mm", "UCUM", "millimeter");
     static final Dcm.Code HU = new Dcm.Code("[hnsf'U]", "UCUM", "Hounsfield unit");
     static final Dcm.Code PERCENT = new Dcm.Code("%", "UCUM", "Percent");
+    static final Dcm.Code COMMENT = new Dcm.Code("121106", "DCM", "Comment");
 
     /** @param seriesNumber SeriesNumber of the new SR series; @param seriesDescription SeriesDescription */
     public record Options(int seriesNumber, String seriesDescription) {
@@ -169,6 +172,9 @@ public final class MeasurementReportWriter {
                 cif.makeNumericContentItem(g, "CONTAINS", LONG_AXIS.item(), number(f.longestAxialDiameterMm(), 1), MM.item(), null);
                 ContentItem mean = cif.makeNumericContentItem(g, "CONTAINS", ATTENUATION.item(), number(f.meanHu(), 1), HU.item(), null);
                 cif.makeCodeContentItem(mean, "HAS CONCEPT MOD", DERIVATION.item(), MEAN.item());
+                if (f.hasProbability()) {
+                    cif.makeNumericContentItem(g, "CONTAINS", CERTAINTY.item(), number(f.probability() * 100, 1), PERCENT.item(), null);
+                }
             }
         } else {
             // nothing found: a TID 1501 group with 0 ml and the study probability, no segment
@@ -184,6 +190,7 @@ public final class MeasurementReportWriter {
         ContentItem qualitative = cif.makeContainerContentItem(root, "CONTAINS", QUALITATIVE.item(), true);
         cif.makeCodeContentItem(qualitative, "CONTAINS", HEMORRHAGE.item(),
                 (segmentation.hemorrhageFound() ? PRESENT : ABSENT).item());
+        cif.makeTextContentItem(qualitative, "CONTAINS", COMMENT.item(), callText(segmentation));
 
         AttributeList list = new StructuredReport(root).getAttributeList();
         LocalDateTime now = LocalDateTime.now();
@@ -241,6 +248,19 @@ public final class MeasurementReportWriter {
                 seg.dicom().sopInstanceUid(), 0, seg.segmentNumber(), null, null, null, null);
         cif.makeUIDContentItem(g, "CONTAINS", SOURCE_SERIES.item(), sources.seriesInstanceUid());
         return g;
+    }
+
+    /** The call in words, with the study probability and the operating point it was judged against. */
+    static String callText(Segmentation s) {
+        String p = String.format(Locale.ROOT, "study probability %.1f %%", s.studyProbability() * 100);
+        if (s.operatingPoint() <= 0) {
+            return (s.hemorrhageFound() ? "Suspected hemorrhage" : "No hemorrhage detected") + ": " + p
+                    + "; this algorithm has no operating point, every finding is reported";
+        }
+        String op = String.format(Locale.ROOT, "operating point %.1f %%", s.operatingPoint() * 100);
+        if (s.belowOperatingPoint()) return "No hemorrhage detected: " + p + " below the " + op + "; nothing is segmented";
+        if (!s.hemorrhageFound()) return "No hemorrhage segmented: " + p + " at or above the " + op + ", but no lesion was large enough to report";
+        return "Suspected hemorrhage: " + p + " at or above the " + op;
     }
 
     /** The study-level probability of hemorrhage, 0..100 %. */

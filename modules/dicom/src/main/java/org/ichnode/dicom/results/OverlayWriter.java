@@ -126,12 +126,14 @@ public final class OverlayWriter {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         List<String> lines = new ArrayList<>();
         lines.add("Intracranial hemorrhage: " + (seg.hemorrhageFound() ? "DETECTED" : "not detected"));
-        lines.add(String.format(Locale.ROOT, "Probability: %.0f %%", seg.studyProbability() * 100));
+        lines.add(String.format(Locale.ROOT, "Probability: %.0f %%", seg.studyProbability() * 100)
+                + (seg.operatingPoint() > 0 ? String.format(Locale.ROOT, " (operating point %.0f %%)", seg.operatingPoint() * 100) : ""));
         lines.add(String.format(Locale.ROOT, "Total volume: %.1f ml", seg.totalVolumeMl()));
         for (Finding f : seg.findings()) {
             lines.add(String.format(Locale.ROOT, "#%d %s: %.1f ml, %.0f mm, %.0f HU, slices %d-%d", f.label(),
                     f.laterality().name().toLowerCase(Locale.ROOT), f.volumeMl(), f.longestAxialDiameterMm(), f.meanHu(),
-                    f.firstSlice() + 1, f.lastSlice() + 1));
+                    f.firstSlice() + 1, f.lastSlice() + 1)
+                    + (f.hasProbability() ? String.format(Locale.ROOT, ", p %.0f %%", f.probability() * 100) : ""));
         }
         Graphics2D g = img.createGraphics();
         try {

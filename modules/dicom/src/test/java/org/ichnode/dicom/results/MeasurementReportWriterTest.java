@@ -66,6 +66,38 @@ class MeasurementReportWriterTest {
     }
 
     @Test
+    void belowTheOperatingPointTheReportSaysSoWithBothFigures(@TempDir Path dir) throws Exception {
+        Fixtures.Case c = Fixtures.realTilted(List.of());
+        Segmentation below = new Segmentation(c.segmentation().mask(), null, 0.123, List.of(), "ich-test-unet", "1.2.3", 0.45);
+        Fixtures.Case negative = new Fixtures.Case(c.files(), c.volume(), below);
+        SourceImages sources = SourceImages.read(c.volume(), c.files());
+        DicomObject sr = MeasurementReportWriter.build(sources, below, null, ResultDevice.of(below, "TESTNODE"),
+                MeasurementReportWriter.Options.defaults());
+        String text = check(sr.write(dir.resolve("sr-below.dcm")), negative, sources, null);
+        assertTrue(text.contains("No hemorrhage detected: study probability 12.3 % below the operating point 45.0 %"), text);
+        assertTrue(text.contains("Absent"), text);
+    }
+
+    @Test
+    void eachLesionCarriesItsOwnProbability(@TempDir Path dir) throws Exception {
+        Fixtures.Case c = Fixtures.synthetic(dir.resolve("ct"), SegmentationObjectWriterTest.SYNTHETIC_BLOBS);
+        Segmentation s = c.segmentation();
+        List<org.ichnode.core.segmentation.Finding> withP = new java.util.ArrayList<>();
+        for (var f : s.findings()) withP.add(f.withProbability(0.5 + 0.1 * f.label()));
+        Segmentation called = new Segmentation(s.mask(), null, 0.97, withP, s.algorithmName(), s.algorithmVersion(), 0.4);
+        Fixtures.Case positive = new Fixtures.Case(c.files(), c.volume(), called);
+        SourceImages sources = SourceImages.read(c.volume(), c.files());
+        ResultDevice device = ResultDevice.of(called, "TESTNODE");
+        var seg = SegmentationObjectWriter.build(c.volume(), called, sources, device, SegmentationObjectWriter.Options.defaults());
+        DicomObject sr = MeasurementReportWriter.build(sources, called, seg, device, MeasurementReportWriter.Options.defaults());
+        String text = check(sr.write(dir.resolve("sr.dcm")), positive, sources, seg);
+        for (var f : withP) {
+            assertTrue(text.contains("Certainty of Finding = " + MeasurementReportWriter.number(f.probability() * 100, 1) + " Percent"), text);
+        }
+        assertTrue(text.contains("Suspected hemorrhage: study probability 97.0 % at or above the operating point 40.0 %"), text);
+    }
+
+    @Test
     void refusesFindingsWithoutSeg(@TempDir Path dir) throws Exception {
         Fixtures.Case c = Fixtures.synthetic(dir.resolve("ct"), SegmentationObjectWriterTest.SYNTHETIC_BLOBS);
         SourceImages sources = SourceImages.read(c.volume(), c.files());
