@@ -46,6 +46,9 @@ public final class Main {
                     Dice, IoU, mIoU, CL/ML/FPL, volume error, study AUC, run time; JSON + Markdown + PNG overlays;
                     on real data without full masks (e.g. ../shared/data/ct-ich): study and slice AUC, sensitivity and
                     specificity of the call, false volume on normals, per subtype, Dice/mIoU on the masked slices
+              import --data SET --to-dicom DIR [--patients 49-60]
+                    write a data set (CT-ICH as published, a NIfTI set: ct_scans/ or images/ [+ masks/], an imported
+                    folder) as DICOM CT series with labels-study.csv / labels-slice.csv, e.g. to send a real case to a node
               demo  the whole loop on this machine with a phantom study that has a known hemorrhage
               models [activate VERSION] [--config FILE] [--set key=value ...]
                     list the model versions (state, created, Dice, dataset size) and the latest retraining runs;
@@ -98,6 +101,7 @@ public final class Main {
                 case "experiment" -> experiment(rest);
                 case "train" -> new org.ichnode.app.cli.TrainCommand().run(new Args(rest));
                 case "evaluate" -> new org.ichnode.app.cli.EvaluateCommand().run(new Args(rest));
+                case "import" -> new org.ichnode.app.cli.ImportCommand().run(new Args(rest));
                 default -> {
                     System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
                     yield 2;

@@ -7,7 +7,8 @@ import org.ichnode.model.LabelledStudy;
 /**
  * {@code --data}: where the model commands take studies from: {@code phantom:small}, {@code phantom:full} (generated:
  * {@code --studies N} from index {@code --from I} of {@code --seed S}), the folder of the public CT-ICH set as it is
- * published ({@link CtIchDataset}; all patients, or {@code --patients 49,50,60-70}) or the path of an imported folder
+ * published ({@link CtIchDataset}; all patients, or {@code --patients 49,50,60-70}), a folder of NIfTI volumes
+ * ({@link NiftiDataset}; {@code --patients} picks numeric ids) or the path of an imported folder of DICOM series
  * ({@link FolderDataset}).
  */
 public record DatasetOption(String data, long seed, int from, int studies, String patients) {
@@ -23,6 +24,8 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
 
     public boolean isCtIch() { return !isPhantom() && CtIchDataset.isCtIch(Path.of(data)); }
 
+    public boolean isNifti() { return !isPhantom() && !isCtIch() && NiftiDataset.isNifti(Path.of(data)); }
+
     public List<LabelledStudy> load(boolean studyLabelsOnly) throws java.io.IOException {
         if (isPhantom()) {
             return PhantomStudies.generate(PhantomStudies.options(data.substring("phantom:".length())), seed, from, studies, studyLabelsOnly);
@@ -32,7 +35,12 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
             List<Integer> chosen = patients == null ? CtIchDataset.patients(dir) : patientList(patients);
             return CtIchDataset.loadPatients(dir, chosen, studyLabelsOnly, CtIchDataset.Geometry.assumed(), m -> System.err.println("ichnode: " + m));
         }
-        if (patients != null) throw new IllegalArgumentException("--patients is for the CT-ICH set only");
+        if (isNifti()) {
+            List<LabelledStudy> out = new java.util.ArrayList<>();
+            for (LabelledStudy s : stream(studyLabelsOnly).studies()) out.add(s);
+            return out;
+        }
+        if (patients != null) throw new IllegalArgumentException("--patients is for the CT-ICH set and NIfTI sets only");
         return FolderDataset.load(Path.of(data), studyLabelsOnly);
     }
 
@@ -41,6 +49,30 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
      * needs the memory of one study, not of the set), else the loaded list.
      */
     public Streamed stream(boolean studyLabelsOnly) throws java.io.IOException {
+        if (isNifti()) {
+            NiftiDataset set = NiftiDataset.open(Path.of(data));
+            System.err.println("ichnode: " + set.describe());
+            List<String> ids = set.ids();
+            if (patients != null) {
+                List<String> wanted = patientList(patients).stream().map(String::valueOf).toList();
+                ids = ids.stream().filter(wanted::contains).toList();
+                if (ids.isEmpty()) throw new IllegalArgumentException("--patients " + patients + " names no study of " + data);
+            }
+            List<String> chosen = ids;
+            Iterable<LabelledStudy> it = () -> new java.util.Iterator<>() {
+                int next = 0;
+                @Override public boolean hasNext() { return next < chosen.size(); }
+                @Override public LabelledStudy next() {
+                    if (!hasNext()) throw new java.util.NoSuchElementException();
+                    try {
+                        return set.load(chosen.get(next++), studyLabelsOnly, m -> System.err.println("ichnode: " + m));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            };
+            return new Streamed(chosen.size(), it);
+        }
         if (!isCtIch()) {
             List<LabelledStudy> all = load(studyLabelsOnly);
             return new Streamed(all.size(), all);

@@ -22,6 +22,7 @@ import org.ichnode.model.LabelledStudy;
  * DIR/labels-slice.csv        study_instance_uid,sop_instance_uid,slice_index,hemorrhage   (optional: slice labels)
  * DIR/&lt;study_id&gt;/dicom/*       the CT series of the study (any file names)
  * DIR/&lt;study_id&gt;/truth-mask.raw  optional true mask, uint8 0/1 in Volume order (slices along the normal)
+ * DIR/&lt;study_id&gt;/masked-slices.txt optional: the slice indices the mask was drawn on, one per line (else all)
  * </pre>
  * Slices are matched to slice labels by SOP Instance UID, never by file name or slice_index. A study whose series
  * does not assemble is skipped with the reason (the import goes on).
@@ -76,7 +77,18 @@ final class FolderDataset {
                     throw new IllegalArgumentException(raw + " has " + mask.length + " voxels, the series " + v.hu().length);
                 }
             }
-            out.add(new LabelledStudy(id, "folder:" + uid, v, positive, labels, mask));
+            boolean[] masked = null;
+            Path maskedList = dir.resolve(id).resolve("masked-slices.txt");
+            if (mask != null && Files.isRegularFile(maskedList)) {
+                masked = new boolean[v.slices()];
+                for (String line : Files.readAllLines(maskedList, StandardCharsets.US_ASCII)) {
+                    if (line.isBlank()) continue;
+                    int k = Integer.parseInt(line.trim());
+                    if (k < 0 || k >= v.slices()) throw new IllegalArgumentException(maskedList + ": slice " + k + " outside 0.." + (v.slices() - 1));
+                    masked[k] = true;
+                }
+            }
+            out.add(new LabelledStudy(id, "folder:" + uid, v, positive, labels, mask, masked, null));
         }
         if (out.isEmpty()) throw new IllegalArgumentException("no usable study in " + dir);
         return out;
