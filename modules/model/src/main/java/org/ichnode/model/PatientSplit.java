@@ -2,20 +2,41 @@ package org.ichnode.model;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.List;
 import java.util.zip.CRC32;
 
 /**
- * Patient-wise split: every study of a patient falls on the same side, decided by a hash of the patient id and a
- * seed, so the split is reproducible and does not depend on the order studies arrive in.
+ * Patient-wise split, stratified by label: every study of a patient falls on the same side; of the patients with
+ * hemorrhage (any positive study) and of those without, the held fraction is taken separately (at least one of each
+ * class that has two or more patients), those first in the order of a hash of the patient id and a seed. So the split
+ * is reproducible, does not depend on the order studies arrive in, and the held side always has both labels to choose
+ * an operating point on: unstratified, a fold of the CT-ICH cross-validation held no positive patient at all.
  */
 public record PatientSplit(List<LabelledStudy> train, List<LabelledStudy> held) {
 
     public static PatientSplit of(List<LabelledStudy> studies, double heldFraction, long seed) {
         if (!(heldFraction >= 0 && heldFraction < 1)) throw new IllegalArgumentException("held fraction must be in [0, 1)");
+        Map<String, List<LabelledStudy>> byPatient = new LinkedHashMap<>();
+        for (LabelledStudy s : studies) byPatient.computeIfAbsent(s.patientId(), p -> new ArrayList<>()).add(s);
+        Set<String> held = new HashSet<>();
+        if (heldFraction > 0) {
+            for (boolean label : new boolean[] {true, false}) {
+                List<String> patients = new ArrayList<>();
+                byPatient.forEach((p, list) -> { if (list.stream().anyMatch(LabelledStudy::positive) == label) patients.add(p); });
+                patients.sort(Comparator.comparingDouble(p -> bucket(p, seed)));
+                int n = patients.size(), take = (int) Math.round(heldFraction * n);
+                if (n >= 2) take = Math.max(1, Math.min(n - 1, take));
+                else take = 0;
+                held.addAll(patients.subList(0, take));
+            }
+        }
         List<LabelledStudy> a = new ArrayList<>(), b = new ArrayList<>();
-        for (LabelledStudy s : studies) (bucket(s.patientId(), seed) < heldFraction ? b : a).add(s);
-        if (a.isEmpty() && !b.isEmpty()) a.add(b.remove(b.size() - 1));
+        for (LabelledStudy s : studies) (held.contains(s.patientId()) ? b : a).add(s);
         return new PatientSplit(a, b);
     }
 
