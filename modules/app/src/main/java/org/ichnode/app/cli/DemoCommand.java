@@ -14,6 +14,7 @@ import org.ichnode.dicom.phantom.PhantomExporter;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.store.Job;
 import org.ichnode.store.StoreQueries;
+import org.ichnode.model.LabelledStudy;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -34,7 +35,8 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
- * {@code ./ichnode demo}: the whole loop on this machine. A phantom study with a known hemorrhage goes to a PACS
+ * {@code ./ichnode demo [--real SET [--patients N]]}: the whole loop on this machine. A phantom study with a known
+ * hemorrhage (or with {@code --real} a real study with hemorrhage from a data set, e.g. ../shared/data/ct-ich) goes to a PACS
  * (Orthanc when installed, routing it to the node; otherwise straight to the node, with a small local receiver
  * standing in for the PACS), the node segments it and sends SEG + SR + overlay back; the demo prints what came
  * back, the volume found against the true volume, and where every file is.
@@ -43,29 +45,27 @@ public final class DemoCommand {
     private static final Set<String> RESULT_CLASSES = Set.of("1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.88.33",
             "1.2.840.10008.5.1.4.1.1.7");
 
+    /**
+     * The study the demo sends and what is known of its truth.
+     *
+     * @param truthOrder   SOP Instance UIDs of the truth mask's slices
+     * @param truthMask    the true mask in that order, or null
+     * @param maskedSlices which truth slices were drawn on (null: all)
+     * @param trueMl       true hemorrhage volume, NaN where the masks do not cover the study
+     */
+    private record DemoCase(String name, String studyInstanceUid, String seriesInstanceUid, List<Path> ct, List<String> truthOrder,
+                            byte[] truthMask, boolean[] maskedSlices, double trueMl, Path folder) {}
+
     public int run(Args args) throws Exception {
         Path dir = Path.of(args.option("--dir", "var/demo")).toAbsolutePath();
         long seed = Long.parseLong(args.option("--seed", "3"));
+        String real = args.option("--real", null);
+        String patients = args.option("--patients", null);
         args.requireNoneLeft();
         deleteTree(dir);
         Files.createDirectories(dir);
-
-        PhantomOptions options = PhantomOptions.defaults().withSlices(32, 32).withTilt(0, 0);
-        PhantomStudy study = null;
-        // a study whose largest bleed is intraparenchymal: the kind the HU baseline can find (it misses most
-        // subdural and epidural bleeds along the skull, see docs/segmentation.md)
-        for (long s = seed; study == null || !largestIsIntraparenchymal(study); s++) study = new PhantomGenerator(options).generate(s, 1);
-        Path studyDir = dir.resolve("phantom");
-        PhantomExporter.writeStudy(study, studyDir);
-        List<Path> ct;
-        try (Stream<Path> f = Files.list(studyDir.resolve("dicom"))) {
-            ct = f.sorted().toList();
-        }
-        double trueMl = study.lesions().stream().mapToDouble(Lesion::volumeMl).sum();
-        System.out.printf(Locale.ROOT, "demo: phantom study %s, %d slices %dx%d, hemorrhage %s, true volume %.2f mL -> %s%n",
-                study.studyId(), study.volume().slices(), study.volume().columns(), study.volume().rows(),
-                study.lesions().stream().map(l -> l.type().name().toLowerCase(Locale.ROOT) + String.format(Locale.ROOT, " %.2f mL", l.volumeMl())).toList(),
-                trueMl, studyDir);
+        DemoCase study = real != null ? realCase(real, patients, dir) : phantomCase(seed, dir);
+        List<Path> ct = study.ct();
 
         int nodePort = LocalOrthanc.freePort();
         boolean useOrthanc = LocalOrthanc.installed();
@@ -125,12 +125,12 @@ public final class DemoCommand {
         return 0;
     }
 
-    private static void report(Path dir, Job job, PhantomStudy study, LocalOrthanc orthanc, ConcurrentLinkedQueue<String> received)
+    private static void report(Path dir, Job job, DemoCase study, LocalOrthanc orthanc, ConcurrentLinkedQueue<String> received)
             throws Exception {
         String json = job.getResultJson();
         Matcher total = Pattern.compile("\"totalVolumeMl\":([0-9.]+)").matcher(json);
         double foundMl = total.find() ? Double.parseDouble(total.group(1)) : 0;
-        double trueMl = study.lesions().stream().mapToDouble(Lesion::volumeMl).sum();
+        double trueMl = study.trueMl();
         Path folder = dir.resolve("node/storage/results").resolve(study.seriesInstanceUid()).resolve("job-" + job.getId());
         byte[] mask;
         try (InputStream in = new GZIPInputStream(Files.newInputStream(folder.resolve("mask.u8.gz")))) {
@@ -138,8 +138,16 @@ public final class DemoCommand {
         }
         Matcher algorithm = Pattern.compile("\"algorithm\":\"([^\"]*)\",\"version\":\"([^\"]*)\"").matcher(json);
         String segmenter = algorithm.find() ? algorithm.group(1) + " " + algorithm.group(2) : "unknown";
-        System.out.printf(Locale.ROOT, "demo: hemorrhage found %.2f mL (true %.2f mL), Dice against the true mask %.3f"
-                + " (segmenter: %s)%n", foundMl, trueMl, dice(mask, sliceOrder(json), study), segmenter);
+        Matcher call = Pattern.compile("\"hemorrhage\":(true|false),\"studyProbability\":([0-9.]+)").matcher(json);
+        if (call.find()) {
+            System.out.printf(Locale.ROOT, "demo: the node's call: %s (study probability %.3f)%n",
+                    call.group(1).equals("true") ? "SUSPECTED HEMORRHAGE" : "no hemorrhage", Double.parseDouble(call.group(2)));
+        }
+        String truth = Double.isFinite(trueMl) ? String.format(Locale.ROOT, "true %.2f mL", trueMl)
+                : "true volume unknown: masks on " + masked(study) + " slices only";
+        System.out.printf(Locale.ROOT, "demo: hemorrhage found %.2f mL (%s), Dice against the true mask%s %.3f"
+                + " (segmenter: %s)%n", foundMl, truth, study.maskedSlices() == null ? "" : " on its masked slices",
+                dice(mask, sliceOrder(json), study), segmenter);
         if (orthanc != null) {
             System.out.println("demo: in Orthanc, study " + study.studyInstanceUid() + " now has series " + orthanc.seriesByModality(study.studyInstanceUid()).keySet());
         } else {
@@ -147,9 +155,66 @@ public final class DemoCommand {
             received.forEach(r -> System.out.println("  " + r));
         }
         System.out.println("demo: files");
-        System.out.println("  phantom CT and truth:      " + dir.resolve("phantom"));
+        System.out.println("  CT and truth:              " + study.folder());
         System.out.println("  node spool and database:   " + dir.resolve("node"));
         System.out.println("  SEG, SR, overlay, mask:    " + folder);
+    }
+
+    private static DemoCase phantomCase(long seed, Path dir) throws Exception {
+        PhantomOptions options = PhantomOptions.defaults().withSlices(32, 32).withTilt(0, 0);
+        PhantomStudy study = null;
+        // a study whose largest bleed is intraparenchymal: the kind the HU baseline can find (it misses most
+        // subdural and epidural bleeds along the skull, see docs/segmentation.md)
+        for (long s = seed; study == null || !largestIsIntraparenchymal(study); s++) study = new PhantomGenerator(options).generate(s, 1);
+        Path studyDir = dir.resolve("phantom");
+        PhantomExporter.writeStudy(study, studyDir);
+        List<Path> ct;
+        try (Stream<Path> f = Files.list(studyDir.resolve("dicom"))) {
+            ct = f.sorted().toList();
+        }
+        double trueMl = study.lesions().stream().mapToDouble(Lesion::volumeMl).sum();
+        System.out.printf(Locale.ROOT, "demo: phantom study %s, %d slices %dx%d, hemorrhage %s, true volume %.2f mL -> %s%n",
+                study.studyId(), study.volume().slices(), study.volume().columns(), study.volume().rows(),
+                study.lesions().stream().map(l -> l.type().name().toLowerCase(Locale.ROOT) + String.format(Locale.ROOT, " %.2f mL", l.volumeMl())).toList(),
+                trueMl, studyDir);
+        return new DemoCase(study.studyId(), study.studyInstanceUid(), study.seriesInstanceUid(), ct, study.volume().sourceInstanceUids(),
+                study.mask(), null, trueMl, studyDir);
+    }
+
+    /**
+     * A real study of a data set (CT-ICH as published, a NIfTI set, an imported folder): the named patient, else the
+     * first with hemorrhage that has masks, imported as DICOM.
+     */
+    private static DemoCase realCase(String data, String patients, Path dir) throws Exception {
+        DatasetOption set = new DatasetOption(data, 7, 0, 1_000_000, patients);
+        LabelledStudy chosen = null;
+        for (LabelledStudy s : set.stream(false).studies()) {
+            if (patients != null || (s.positive() && s.trueMask() != null)) { chosen = s; break; }
+        }
+        if (chosen == null) throw new IllegalArgumentException(data + ": no study with hemorrhage and masks; name one with --patients");
+        Path out = dir.resolve("real");
+        ImportCommand.Written w = ImportCommand.writeStudy(chosen, data, out);
+        double trueMl = Double.NaN;
+        if (chosen.fullyMasked()) {
+            long n = 0;
+            for (byte b : chosen.trueMask()) n += b;
+            var g = chosen.volume().slice(0);
+            double spacing = chosen.volume().slices() > 1 ? Math.abs(chosen.volume().positionAlongNormal(1) - chosen.volume().positionAlongNormal(0)) : 5;
+            trueMl = n * g.rowSpacingMm() * g.columnSpacingMm() * spacing / 1000;
+        }
+        int positiveSlices = 0;
+        if (chosen.sliceLabels() != null) for (boolean b : chosen.sliceLabels()) if (b) positiveSlices++;
+        System.out.printf(Locale.ROOT, "demo: real study %s from %s, %d slices %dx%d, %s (%d slices labelled hemorrhage) -> %s%n",
+                chosen.id(), data, chosen.volume().slices(), chosen.volume().columns(), chosen.volume().rows(),
+                chosen.positive() ? "hemorrhage" : "no hemorrhage", positiveSlices, out.resolve(w.id()));
+        return new DemoCase(chosen.id(), w.studyInstanceUid(), w.seriesInstanceUid(), w.files(), w.volume().sourceInstanceUids(),
+                chosen.trueMask(), chosen.maskedSlices(), trueMl, out.resolve(w.id()));
+    }
+
+    private static int masked(DemoCase c) {
+        int n = 0;
+        if (c.maskedSlices() != null) for (boolean b : c.maskedSlices()) if (b) n++;
+        return n;
     }
 
     private static boolean largestIsIntraparenchymal(PhantomStudy s) {
@@ -157,16 +222,18 @@ public final class DemoCommand {
                 .map(l -> l.type() == org.ichnode.core.phantom.LesionType.INTRAPARENCHYMAL).orElse(false);
     }
 
-    /** Dice of the node's mask against the phantom's true mask, slices matched by SOP Instance UID. */
-    private static double dice(byte[] mask, List<String> nodeOrder, PhantomStudy study) {
-        int plane = study.volume().voxelsPerSlice();
-        List<String> truthOrder = study.volume().sourceInstanceUids();
+    /** Dice of the node's mask against the true mask, slices matched by SOP Instance UID, on the masked slices only. */
+    private static double dice(byte[] mask, List<String> nodeOrder, DemoCase study) {
+        if (study.truthMask() == null || nodeOrder.isEmpty()) return Double.NaN;
+        int plane = mask.length / nodeOrder.size();
+        List<String> truthOrder = study.truthOrder();
         long inter = 0, a = 0, b = 0;
         for (int k = 0; k < nodeOrder.size(); k++) {
             int t = truthOrder.indexOf(nodeOrder.get(k));
+            if (t < 0 || (study.maskedSlices() != null && !study.maskedSlices()[t])) continue;
             for (int p = 0; p < plane; p++) {
                 boolean found = mask[k * plane + p] != 0;
-                boolean truth = t >= 0 && study.mask()[t * plane + p] != 0;
+                boolean truth = study.truthMask()[t * plane + p] != 0;
                 if (found) a++;
                 if (truth) b++;
                 if (found && truth) inter++;

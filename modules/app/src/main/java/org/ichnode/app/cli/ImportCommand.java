@@ -41,22 +41,9 @@ public final class ImportCommand {
         StringBuilder sliceCsv = new StringBuilder("study_instance_uid,sop_instance_uid,slice_index,hemorrhage\n");
         int done = 0;
         for (LabelledStudy s : streamed.studies()) {
-            String id = safe(s.id());
-            Path dir = out.resolve(id);
-            String studyUid = UidGenerator.fromName("ich-node import study " + data.data() + " " + s.id());
-            Volume v = withDicomUids(s.volume(), data.data() + " " + s.id());
-            CtSeriesWriter.write(series(id, studyUid, UidGenerator.fromName("ich-node import series " + data.data() + " " + s.id()), v),
-                    v, dir.resolve("dicom"));
-            if (s.trueMask() != null) {
-                try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(dir.resolve("truth-mask.raw")), 1 << 16)) {
-                    o.write(s.trueMask());
-                }
-                if (!s.fullyMasked()) {
-                    StringBuilder m = new StringBuilder();
-                    for (int k = 0; k < v.slices(); k++) if (s.masked(k)) m.append(k).append('\n');
-                    Files.writeString(dir.resolve("masked-slices.txt"), m, StandardCharsets.US_ASCII);
-                }
-            }
+            Written w = writeStudy(s, data.data(), out);
+            String id = w.id(), studyUid = w.studyInstanceUid();
+            Volume v = w.volume();
             studyCsv.append(studyUid).append(',').append(id).append(',').append(s.positive() ? 1 : 0).append('\n');
             if (s.sliceLabels() != null) {
                 for (int k = 0; k < v.slices(); k++) {
@@ -72,6 +59,33 @@ public final class ImportCommand {
         Files.writeString(out.resolve("labels-slice.csv"), sliceCsv, StandardCharsets.US_ASCII);
         System.out.println("imported " + done + " studies from " + data.describe() + " as DICOM into " + out);
         return 0;
+    }
+
+    /** What {@link #writeStudy} wrote: the folder name, UIDs, the volume with its DICOM UIDs and the files in slice order. */
+    record Written(String id, String studyInstanceUid, String seriesInstanceUid, Volume volume, List<Path> files) {}
+
+    /**
+     * One study as DICOM into {@code out/<id>/dicom}, its mask (and masked-slice list) beside it. UIDs are derived from
+     * {@code setName} and the study id, so the same study gives the same UIDs.
+     */
+    static Written writeStudy(LabelledStudy s, String setName, Path out) throws java.io.IOException {
+        String id = safe(s.id());
+        Path dir = out.resolve(id);
+        String studyUid = UidGenerator.fromName("ich-node import study " + setName + " " + s.id());
+        String seriesUid = UidGenerator.fromName("ich-node import series " + setName + " " + s.id());
+        Volume v = withDicomUids(s.volume(), setName + " " + s.id());
+        List<Path> files = CtSeriesWriter.write(series(id, studyUid, seriesUid, v), v, dir.resolve("dicom"));
+        if (s.trueMask() != null) {
+            try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(dir.resolve("truth-mask.raw")), 1 << 16)) {
+                o.write(s.trueMask());
+            }
+            if (!s.fullyMasked()) {
+                StringBuilder m = new StringBuilder();
+                for (int k = 0; k < v.slices(); k++) if (s.masked(k)) m.append(k).append('\n');
+                Files.writeString(dir.resolve("masked-slices.txt"), m, StandardCharsets.US_ASCII);
+            }
+        }
+        return new Written(id, studyUid, seriesUid, v, files);
     }
 
     /** The volume with valid DICOM UIDs (readers such as CT-ICH's name slices in plain words). */
