@@ -56,6 +56,10 @@ public final class Keys {
     public static final String RETRAIN_CRON = "retrain.cron";
     public static final String RETRAIN_GATE_MIN_DICE_GAIN = "retrain.gate.minDiceGain";
     public static final String RETRAIN_GATE_MIN_STUDIES = "retrain.gate.minStudies";
+    public static final String RETRAIN_GATE_MIN_SITE_AUC_GAIN = "retrain.gate.minSiteAucGain";
+    public static final String RETRAIN_GATE_MAX_PHANTOM_DICE_DROP = "retrain.gate.maxPhantomDiceDrop";
+    public static final String RETRAIN_GATE_SITE_FRACTION = "retrain.gate.siteFraction";
+    public static final String RETRAIN_GATE_MIN_SITE_STUDIES = "retrain.gate.minSiteStudies";
     public static final String RETRAIN_THREADS = "retrain.threads";
     public static final String RETRAIN_MAX_MINUTES = "retrain.maxMinutes";
     public static final String RETRAIN_INPUT_SIZE = "retrain.inputSize";
@@ -121,6 +125,10 @@ public final class Keys {
             new Key(RETRAIN_ENABLED, "true", false, Keys::bool, "this node runs the clustered retrain scheduler (one node of the cluster runs each retraining)"),
             new Key(RETRAIN_CRON, "0 0 2 * * ?", false, Keys::cron, "when retraining runs: Quartz cron expression (seconds first), in the node's time zone"),
             new Key(RETRAIN_GATE_MIN_DICE_GAIN, "0.0", false, Keys::number, "a candidate is promoted only if its Dice minus the active model's is at least this (0: not worse)"),
+            new Key(RETRAIN_GATE_MIN_SITE_AUC_GAIN, "0.0", false, Keys::number, "with held-out site studies of both labels: the candidate's study AUC on them minus the other model's must be at least this (0: not worse)"),
+            new Key(RETRAIN_GATE_MAX_PHANTOM_DICE_DROP, "0.2", false, Keys::number, "sanity check when judged on site studies: the candidate's Dice on the phantom validation set may fall at most this far below the other model's"),
+            new Key(RETRAIN_GATE_SITE_FRACTION, "0.2", false, Keys::number, "share of the site's report-labelled studies (of each label) held out of training to judge candidates on"),
+            new Key(RETRAIN_GATE_MIN_SITE_STUDIES, "10", false, range(2, 10_000_000), "fewest studies of each label a snapshot needs before any are held out as site validation (else the gate uses the phantom Dice)"),
             new Key(RETRAIN_GATE_MIN_STUDIES, "20", false, range(1, 10_000_000), "fewest labelled studies with a processed series for a run to train"),
             new Key(RETRAIN_THREADS, "1", false, range(1, 64), "compute threads the training may use"),
             new Key(RETRAIN_MAX_MINUTES, "240", false, range(1, 10080), "training time limit; the run fails if it is not done a tenth of it later"),

@@ -7,7 +7,12 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Trains a candidate model on a frozen dataset and evaluates it and the active model on the fixed validation set.
+ * Trains a candidate model on a frozen dataset and evaluates it and the active model on the fixed validation set and,
+ * where the snapshot is large enough, on the site's own studies it held out of training (the same ones for every model
+ * judged on one snapshot: the choice depends only on the snapshot). Metric keys: {@code "dice"} on the fixed
+ * validation set (required); where site studies were held out {@code "site.studyAuc"}, {@code "site.sensitivity"},
+ * {@code "site.specificity"} (at the model's own operating point), {@code "site.normalMedianMl"} (volume found on
+ * report-negative studies) and {@code "site.studies"}.
  * Implementations keep to the budget's threads and deadline (the run is failed and the training thread interrupted
  * shortly after the deadline) and report what they do through {@code progress} now and then (each line is logged
  * and stored on the run row; no patient data in it).
@@ -19,14 +24,14 @@ public interface CandidateTrainer {
      */
     Candidate train(DatasetSnapshot snapshot, Path artifactDir, TrainingBudget budget, Consumer<String> progress) throws Exception;
 
-    /** Metrics of an existing model artifact on the fixed validation set (for the gate), with the same keys as train's. */
-    Map<String, Double> evaluate(Path artifactDir) throws Exception;
+    /** Metrics of an existing model artifact (for the gate), with the same keys as train's on the same snapshot. */
+    Map<String, Double> evaluate(Path artifactDir, DatasetSnapshot snapshot) throws Exception;
 
     /**
      * Metrics of the HU threshold baseline on the fixed validation set: what a first model must not fall below while
      * the baseline serves. Empty when the trainer cannot say; the first candidate is then promoted without comparison.
      */
-    default Map<String, Double> evaluateBaseline() throws Exception { return Map.of(); }
+    default Map<String, Double> evaluateBaseline(DatasetSnapshot snapshot) throws Exception { return Map.of(); }
 
     record Candidate(Path artifactDir, Map<String, Double> metrics) {}
 }

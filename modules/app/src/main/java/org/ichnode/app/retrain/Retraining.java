@@ -44,6 +44,8 @@ import java.util.stream.Stream;
 public final class Retraining {
     private static final Logger log = LoggerFactory.getLogger(Retraining.class);
     static final String DICE = "dice";
+    static final String SITE_AUC = "site.studyAuc";
+    static final String SITE_STUDIES = "site.studies";
     private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final ReportStore reports;
@@ -142,19 +144,20 @@ public final class Retraining {
             // what the candidate must not fall below: the active model, else the artifact that serves meanwhile,
             // else the HU baseline (when the trainer can evaluate it)
             String against;
-            Double otherDice;
+            java.util.Map<String, Double> other;
             if (active.isPresent()) {
                 progress.accept("evaluating active model " + active.get().version() + " on the validation set");
                 against = "active " + active.get().version();
-                otherDice = trainer.evaluate(active.get().artifactPath()).get(DICE);
+                other = trainer.evaluate(active.get().artifactPath(), snapshot);
             } else if (servingFallback != null) {
                 progress.accept("evaluating the serving model " + servingFallback + " on the validation set");
                 against = "serving model " + servingFallback.getFileName();
-                otherDice = trainer.evaluate(servingFallback).get(DICE);
+                other = trainer.evaluate(servingFallback, snapshot);
             } else {
                 against = "HU baseline";
-                otherDice = trainer.evaluateBaseline().get(DICE);
-                if (otherDice == null || otherDice.isNaN()) against = null; // a trainer that cannot say: nothing to compare with
+                other = trainer.evaluateBaseline(snapshot);
+                Double d = other.get(DICE);
+                if (d == null || d.isNaN()) against = null; // a trainer that cannot say: nothing to compare with
             }
             String reason;
             boolean promote;
@@ -162,11 +165,11 @@ public final class Retraining {
                 promote = true;
                 reason = String.format(Locale.ROOT, "first model: no active model to compare with (dice %.4f)", dice);
             } else {
+                Double otherDice = other.get(DICE);
                 if (otherDice == null || otherDice.isNaN()) return fail(id, "the trainer reported no dice for " + against);
-                double gain = dice - otherDice;
-                promote = gain >= policy.minDiceGain();
-                reason = String.format(Locale.ROOT, "dice %.4f vs %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f",
-                        dice, against, otherDice, gain, promote ? ">=" : "<", policy.minDiceGain());
+                Gate g = gate(candidate.metrics(), other, against, policy);
+                promote = g.promote();
+                reason = g.reason();
             }
             if (promote) {
                 registry.promote(id, version, "promoted: " + reason);
@@ -183,6 +186,40 @@ public final class Retraining {
         } finally {
             if (partial != null) deleteTree(partial);
         }
+    }
+
+    /** A gate decision and its reason in words. */
+    record Gate(boolean promote, String reason) {}
+
+    /**
+     * The gate. Where both models were scored on held-out site studies of both labels, the site decides: study AUC gain
+     * at least {@code minSiteAucGain}, with the phantom Dice as a sanity check (at most {@code maxPhantomDiceDrop}
+     * lower). Otherwise the phantom validation Dice gain must be at least {@code minDiceGain}.
+     */
+    static Gate gate(java.util.Map<String, Double> candidate, java.util.Map<String, Double> other, String against, RetrainPolicy policy) {
+        double dice = candidate.get(DICE), otherDice = other.get(DICE);
+        Double auc = candidate.get(SITE_AUC), otherAuc = other.get(SITE_AUC);
+        if (auc != null && otherAuc != null && Double.isFinite(auc) && Double.isFinite(otherAuc)) {
+            double gain = auc - otherAuc, drop = otherDice - dice;
+            boolean aucOk = gain >= policy.minSiteAucGain(), diceOk = !(drop > policy.maxPhantomDiceDrop());
+            String site = String.format(Locale.ROOT, "%.0f held-out site studies: study AUC %.4f vs %s %.4f: gain %+.4f %s "
+                            + "retrain.gate.minSiteAucGain %.4f; specificity %s vs %s, normals median %s vs %s mL",
+                    candidate.getOrDefault(SITE_STUDIES, Double.NaN), auc, against, otherAuc, gain, aucOk ? ">=" : "<",
+                    policy.minSiteAucGain(), fmt(candidate.get("site.specificity"), 3), fmt(other.get("site.specificity"), 3),
+                    fmt(candidate.get("site.normalMedianMl"), 1), fmt(other.get("site.normalMedianMl"), 1));
+            String sanity = String.format(Locale.ROOT, "phantom dice %.4f vs %.4f (sanity: %s retrain.gate.maxPhantomDiceDrop %.4f)",
+                    dice, otherDice, diceOk ? "drop within" : "drop beyond", policy.maxPhantomDiceDrop());
+            return new Gate(aucOk && diceOk, site + "; " + sanity);
+        }
+        double gain = dice - otherDice;
+        boolean promote = gain >= policy.minDiceGain();
+        return new Gate(promote, String.format(Locale.ROOT, "dice %.4f vs %s %.4f: gain %+.4f %s retrain.gate.minDiceGain %.4f"
+                        + " (no held-out site studies of both labels: judged on the phantom validation set)",
+                dice, against, otherDice, gain, promote ? ">=" : "<", policy.minDiceGain()));
+    }
+
+    private static String fmt(Double d, int decimals) {
+        return d == null || d.isNaN() ? "n/a" : String.format(Locale.ROOT, "%." + decimals + "f", d);
     }
 
     /** The trainer runs on its own thread, so the run can end at the deadline even if the trainer does not. */

@@ -19,6 +19,8 @@ import org.ichnode.dicom.read.SeriesVolumeLoader;
 import org.ichnode.model.Evaluation;
 import org.ichnode.model.LabelledStudy;
 import org.ichnode.model.ModelSegmenter;
+import org.ichnode.model.PatientSplit;
+import org.ichnode.model.RealEvaluation;
 import org.ichnode.model.TorchThreads;
 import org.ichnode.model.WeakSupervision;
 import org.ichnode.store.DatasetSnapshot;
@@ -27,28 +29,48 @@ import org.ichnode.store.DatasetSnapshot;
  * The retraining's trainer: the weak learning loop ({@link WeakSupervision}) on the frozen snapshot with study labels
  * only (what reports give), then evaluation on the fixed validation set ({@code retrain.validationData}: studies with
  * true masks, by default generated phantom studies of a fixed seed, the same for every run and every model so the
- * gate compares like with like).
+ * gate compares like with like: a sanity check) and, once the snapshot has {@code retrain.gate.minSiteStudies} of each
+ * label, on the site's own report-labelled studies held out of training ({@code retrain.gate.siteFraction} of each
+ * label): study AUC, sensitivity and specificity at the model's operating point, volume found on report-negative
+ * studies. No masks are needed for those; they are what the gate judges on.
  *
  * <p>Limits: the training runs on one Java thread, with PyTorch limited to {@code retrain.threads} for its duration
  * ({@link TorchThreads}: the setting is process-wide, so inference on this node runs with the same limit meanwhile);
  * it checks its deadline at every step boundary it reports.
  */
 public final class WeakCandidateTrainer implements CandidateTrainer {
+    /** Seed of the site hold-out: fixed, so that the held-out studies depend on the snapshot only. */
+    static final long SITE_SEED = 20261206L;
     private final int inputSize;
     private final int classifierSteps;
     private final int unetSteps;
     private final DatasetOption validation;
+    private final double siteFraction;
+    private final int minSiteStudies;
 
     public WeakCandidateTrainer(Settings settings) {
         this(settings.getInt(Keys.RETRAIN_INPUT_SIZE), settings.getInt(Keys.RETRAIN_CLASSIFIER_STEPS), settings.getInt(Keys.RETRAIN_UNET_STEPS),
-                new DatasetOption(settings.get(Keys.RETRAIN_VALIDATION_DATA), 9001, 0, settings.getInt(Keys.RETRAIN_VALIDATION_STUDIES), null));
+                new DatasetOption(settings.get(Keys.RETRAIN_VALIDATION_DATA), 9001, 0, settings.getInt(Keys.RETRAIN_VALIDATION_STUDIES), null),
+                settings.getDouble(Keys.RETRAIN_GATE_SITE_FRACTION), settings.getInt(Keys.RETRAIN_GATE_MIN_SITE_STUDIES));
     }
 
     public WeakCandidateTrainer(int inputSize, int classifierSteps, int unetSteps, DatasetOption validation) {
+        this(inputSize, classifierSteps, unetSteps, validation, 0.2, 10);
+    }
+
+    /**
+     * @param siteFraction   share of the snapshot's studies of each label held out of training, to judge models on
+     * @param minSiteStudies fewest studies of each label in a snapshot before any are held out
+     */
+    public WeakCandidateTrainer(int inputSize, int classifierSteps, int unetSteps, DatasetOption validation, double siteFraction,
+                                int minSiteStudies) {
+        if (!(siteFraction >= 0 && siteFraction < 1)) throw new IllegalArgumentException("site fraction must be in [0, 1)");
         this.inputSize = inputSize;
         this.classifierSteps = classifierSteps;
         this.unetSteps = unetSteps;
         this.validation = validation;
+        this.siteFraction = siteFraction;
+        this.minSiteStudies = minSiteStudies;
     }
 
     @Override
@@ -64,7 +86,12 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
     }
 
     private Candidate trainWithin(DatasetSnapshot snapshot, Path artifactDir, Consumer<String> report) throws Exception {
-        List<LabelledStudy> studies = load(snapshot, report);
+        PatientSplit site = siteSplit(load(snapshot, report));
+        List<LabelledStudy> studies = site.train();
+        if (!site.held().isEmpty()) {
+            report.accept("holding out " + site.held().size() + " site studies (" + site.held().stream().filter(LabelledStudy::positive).count()
+                    + " report-positive) to judge the candidate on; training on " + studies.size());
+        }
         WeakSupervision.Plan plan = (inputSize >= 256 ? WeakSupervision.Plan.standard(inputSize) : WeakSupervision.Plan.quick(inputSize))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(true);
         String version = artifactDir.getFileName().toString().replaceFirst("\\.partial$", "");
@@ -72,23 +99,48 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
         try (ModelSegmenter seg = new ModelSegmenter(r.model(), ModelSegmenter.DEFAULT_CHUNK)) {
             report.accept("evaluating on the validation set");
             Evaluation.Report e = evaluate(seg);
-            String metrics = String.format(Locale.ROOT, "{\"validation\":%s,\"validationData\":\"%s\",\"snapshot\":%d}",
-                    e.toJson(), validation.describe(), snapshot.id());
+            RealEvaluation.Report siteReport = site.held().isEmpty() ? null : evaluateSite(seg, site.held());
+            String metrics = String.format(Locale.ROOT, "{\"validation\":%s,\"validationData\":\"%s\",\"snapshot\":%d%s}",
+                    e.toJson(), validation.describe(), snapshot.id(), siteReport == null ? "" : ",\"site\":" + siteReport.toJson());
             r.model().save(artifactDir, r.trainingDataJson(), metrics + "\n");
-            return new Candidate(artifactDir, metrics(e));
+            return new Candidate(artifactDir, metrics(e, siteReport));
         }
     }
 
     @Override
-    public Map<String, Double> evaluate(Path artifactDir) throws Exception {
+    public Map<String, Double> evaluate(Path artifactDir, DatasetSnapshot snapshot) throws Exception {
         try (ModelSegmenter seg = ModelSegmenter.load(artifactDir)) {
-            return metrics(evaluate(seg));
+            return metricsOn(seg, snapshot);
         }
     }
 
     @Override
-    public Map<String, Double> evaluateBaseline() throws Exception {
-        return metrics(evaluate(new HuThresholdSegmenter()));
+    public Map<String, Double> evaluateBaseline(DatasetSnapshot snapshot) throws Exception {
+        return metricsOn(new HuThresholdSegmenter(), snapshot);
+    }
+
+    private Map<String, Double> metricsOn(Segmenter seg, DatasetSnapshot snapshot) throws java.io.IOException {
+        List<LabelledStudy> held = siteSplit(load(snapshot, m -> {})).held();
+        return metrics(evaluate(seg), held.isEmpty() ? null : evaluateSite(seg, held));
+    }
+
+    /**
+     * The site studies held out of training: none unless the snapshot has {@code minSiteStudies} of each label, else
+     * {@code siteFraction} of each label. Depends only on the snapshot, so every model judged on it meets the same ones.
+     */
+    PatientSplit siteSplit(List<LabelledStudy> studies) {
+        long positives = studies.stream().filter(LabelledStudy::positive).count();
+        if (siteFraction == 0 || positives < minSiteStudies || studies.size() - positives < minSiteStudies) {
+            return new PatientSplit(studies, List.of());
+        }
+        return PatientSplit.of(studies, siteFraction, SITE_SEED);
+    }
+
+    private static RealEvaluation.Report evaluateSite(Segmenter seg, List<LabelledStudy> held) {
+        List<RealEvaluation.StudyOutcome> out = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (LabelledStudy s : held) out.add(RealEvaluation.evaluate(s, seg.segment(s.volume())));
+        return RealEvaluation.summarize(out, (System.nanoTime() - t0) / 1e9);
     }
 
     private Evaluation.Report evaluate(Segmenter seg) throws java.io.IOException {
@@ -101,12 +153,19 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
         return Evaluation.summarize(out, (System.nanoTime() - t0) / 1e9);
     }
 
-    private static Map<String, Double> metrics(Evaluation.Report e) {
+    private static Map<String, Double> metrics(Evaluation.Report e, RealEvaluation.Report site) {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("dice", e.pooledDice());
         m.put("mIoU", e.pooledMIou());
         if (Double.isFinite(e.studyAuc())) m.put("studyAuc", e.studyAuc());
         m.put("lesionDetection", e.lesions().detectionRate());
+        if (site != null && Double.isFinite(site.studyAuc())) {
+            m.put("site.studyAuc", site.studyAuc());
+            m.put("site.sensitivity", site.sensitivity());
+            m.put("site.specificity", site.specificity());
+            m.put("site.normalMedianMl", site.normalMedianMl());
+            m.put("site.studies", (double) site.studies());
+        }
         return m;
     }
 

@@ -49,12 +49,12 @@ final class FixedDiceTrainer implements CandidateTrainer {
     }
 
     @Override
-    public Map<String, Double> evaluateBaseline() {
+    public Map<String, Double> evaluateBaseline(DatasetSnapshot snapshot) {
         return baselineDice == null ? Map.of() : Map.of("dice", baselineDice);
     }
 
     @Override
-    public Map<String, Double> evaluate(Path artifactDir) throws Exception {
+    public Map<String, Double> evaluate(Path artifactDir, DatasetSnapshot snapshot) throws Exception {
         for (String line : Files.readAllLines(artifactDir.resolve("metrics.properties"))) {
             if (line.startsWith("dice=")) return Map.of("dice", Double.parseDouble(line.substring(5)));
         }
