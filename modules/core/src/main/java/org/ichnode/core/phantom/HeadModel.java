@@ -27,6 +27,12 @@ final class HeadModel {
     final double tableHu, diploeHu, baseHu, petrousHu;
     final double csfW, cortexT, sulcW, sulcDepth, fissW, sylvW, vf;
     final double gmHu, wmHu, csfHu, ventHu, softHu, fatHu, skinHu;
+    /**
+     * What real CT shows against the skull and the phantom lacked (the real normal heads' false findings, docs/phantom.md):
+     * beam hardening and partial volume raise the HU just inside the inner table by {@code hardeningHu}, falling off over
+     * {@code hardeningMm}; the dural venous sinuses (superior sagittal, transverse) are blood at {@code sinusHu}.
+     */
+    final double hardeningHu, hardeningMm, sinusHu;
     static final int WAVES = 5;
     final double[] gk = new double[3 * WAVES];   // gyral field wave vectors
     final double[] gph = new double[WAVES];      // phases
@@ -64,7 +70,8 @@ final class HeadModel {
         baseHu = rnd.uniform(850, 1100);
         petrousHu = rnd.uniform(1700, 2000);
         double atrophy = rnd.nextDouble();           // 0 young .. 1 atrophic
-        csfW = 1.2 + 2.5 * atrophy;
+        // real young brains touch the inner table in places: the band of CSF can be thinner than a pixel
+        csfW = 0.4 + 3.3 * atrophy;
         cortexT = rnd.uniform(2.5, 3.5);
         sulcW = 1.0 + 2.5 * atrophy;
         sulcDepth = rnd.uniform(10, 16);
@@ -112,6 +119,11 @@ final class HeadModel {
             int sd = rnd.sign();
             calcLocal.add(new Confounder("basal ganglia", new org.ichnode.core.geometry.Vec3(sd * 17 * s, -2 * s, 0), rnd.uniform(1.5, 3), rnd.uniform(100, 180)));
         }
+        // drawn from their own stream, so that adding them left every other draw (and so every lesion) where it was
+        java.util.SplittableRandom own = new java.util.SplittableRandom(Double.doubleToLongBits(tableHu) ^ Double.doubleToLongBits(gmHu));
+        hardeningHu = 8 + 14 * own.nextDouble();
+        hardeningMm = 1.5 + 2.5 * own.nextDouble();
+        sinusHu = 52 + 14 * own.nextDouble();
         if (rnd.chance(0.2)) calcLocal.add(new Confounder("falx", new org.ichnode.core.geometry.Vec3(0, rnd.uniform(-40, 30) * s, rnd.uniform(35, 50) * s), rnd.uniform(1.5, 3), rnd.uniform(150, 400)));
     }
 
@@ -326,6 +338,14 @@ final class HeadModel {
                 double r2 = x * x + y * y + z * z, lim = cf.radiusMm() + 4;
                 if (r2 < lim * lim) paint(Math.sqrt(r2) - cf.radiusMm(), cf.hu(), T_CALC);
             }
+            // dural venous sinuses: triangles against the inner table, 7 mm wide there and 5 mm deep
+            double depthIn = -dCav;
+            if (depthIn < 6) {
+                double taper = 3.5 * (1 - depthIn / 5);
+                if (au < 5 && w > -20 * s) paint(Math.max(au - taper, dCav), sinusHu, T_FALX);                       // superior sagittal
+                double wT = -22 * s;
+                if (v > 25 * s && Math.abs(w - wT) < 5) paint(Math.max(Math.abs(w - wT) - taper, dCav), sinusHu, T_FALX); // transverse
+            }
         }
         if (w < -25 * s && w > -80 * s && v > -10 * s && v < 45 * s) {
             double sd = u > 0 ? 1 : -1;
@@ -390,6 +410,8 @@ final class HeadModel {
                 if (d < 0) bits |= 1 << i;
             }
         }
+        // beam hardening and partial volume against the inner table, on whatever lies there (brain, CSF or blood)
+        if (dCav < 0 && dCav > -5 * hardeningMm) hu += hardeningHu * Math.exp(dCav / hardeningMm);
     }
 
     private void skullBase(double u, double v, double w, double dSkin, double dOut, double dIn) {
