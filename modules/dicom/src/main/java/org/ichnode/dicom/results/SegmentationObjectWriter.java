@@ -144,8 +144,7 @@ public final class SegmentationObjectWriter {
         Dcm.put(list, TagFromName.ContentDate, Dcm.date(now));
         Dcm.put(list, TagFromName.ContentTime, Dcm.time(now));
         Dcm.put(list, TagFromName.ContentLabel, "HEMORRHAGE");
-        Dcm.put(list, TagFromName.ContentDescription, "AI hemorrhage segmentation (" + device.algorithmName() + " "
-                + device.algorithmVersion() + ")");
+        Dcm.put(list, TagFromName.ContentDescription, contentDescription(device.algorithmName(), device.algorithmVersion()));
         Dcm.put(list, TagFromName.ContentCreatorName, options.contentCreatorName());
         Dcm.put(list, TagFromName.SegmentationType, "BINARY");
         Dcm.put(list, TagFromName.LossyImageCompression, "00");
@@ -323,5 +322,13 @@ public final class SegmentationObjectWriter {
     private static String format(double d) {
         String s = String.format(java.util.Locale.ROOT, "%.6f", d);
         return s.length() > 16 ? s.substring(0, 16) : s;
+    }
+
+    /** Content Description (LO: at most 64 characters): the algorithm and version, with a prefix where it fits. */
+    static String contentDescription(String algorithm, String version) {
+        String full = "AI hemorrhage segmentation (" + algorithm + " " + version + ")";
+        if (full.length() <= 64) return full;
+        String bare = algorithm + " " + version;
+        return bare.length() <= 64 ? bare : bare.substring(0, 64);
     }
 }

@@ -29,6 +29,15 @@ class SegmentationObjectWriterTest {
             new Fixtures.Blob(30, 40, 9, 6, 0, 1, Laterality.RIGHT),   // first slice: frame boundary at the start
             new Fixtures.Blob(70, 80, 7, 11, 4, 6, Laterality.LEFT));  // last slice too
 
+    /** The shipped model's name and version made a 73-character Content Description, over the 64 that LO allows. */
+    @Test
+    void contentDescriptionFitsLoWhateverTheModelIsCalled() {
+        assertEquals("AI hemorrhage segmentation (ich-node HU baseline 1.0)", SegmentationObjectWriter.contentDescription("ich-node HU baseline", "1.0"));
+        String longOne = SegmentationObjectWriter.contentDescription("ich-node weak U-Net", "2026.12.04-phantom-grown");
+        assertEquals("ich-node weak U-Net 2026.12.04-phantom-grown", longOne);
+        assertEquals(64, SegmentationObjectWriter.contentDescription("x".repeat(80), "1").length());
+    }
+
     @Test
     void syntheticNonSquareTiltedSeg(@TempDir Path dir) throws Exception {
         Fixtures.Case c = Fixtures.synthetic(dir.resolve("ct"), SYNTHETIC_BLOBS);
