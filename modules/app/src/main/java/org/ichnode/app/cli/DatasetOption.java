@@ -58,20 +58,7 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
                 ids = ids.stream().filter(wanted::contains).toList();
                 if (ids.isEmpty()) throw new IllegalArgumentException("--patients " + patients + " names no study of " + data);
             }
-            List<String> chosen = ids;
-            Iterable<LabelledStudy> it = () -> new java.util.Iterator<>() {
-                int next = 0;
-                @Override public boolean hasNext() { return next < chosen.size(); }
-                @Override public LabelledStudy next() {
-                    if (!hasNext()) throw new java.util.NoSuchElementException();
-                    try {
-                        return set.load(chosen.get(next++), studyLabelsOnly, m -> System.err.println("ichnode: " + m));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            };
-            return new Streamed(chosen.size(), it);
+            return lazily(ids, id -> set.load(id, studyLabelsOnly, m -> System.err.println("ichnode: " + m)));
         }
         if (!isCtIch()) {
             List<LabelledStudy> all = load(studyLabelsOnly);
@@ -81,20 +68,27 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
         List<Integer> chosen = patients == null ? CtIchDataset.patients(dir) : patientList(patients);
         CtIchDataset.Geometry g = CtIchDataset.Geometry.assumed();
         System.err.println("ichnode: " + CtIchDataset.describe(chosen.size(), g));
+        return lazily(chosen, p -> CtIchDataset.loadPatients(dir, List.of(p), studyLabelsOnly, g,
+                m -> { if (!m.startsWith("CT-ICH:")) System.err.println("ichnode: " + m); }).get(0));
+    }
+
+    private interface StudyLoader<K> { LabelledStudy load(K key) throws java.io.IOException; }
+
+    /** The studies of {@code keys}, each loaded only when the iteration reaches it. */
+    private static <K> Streamed lazily(List<K> keys, StudyLoader<K> loader) {
         Iterable<LabelledStudy> it = () -> new java.util.Iterator<>() {
             int next = 0;
-            @Override public boolean hasNext() { return next < chosen.size(); }
+            @Override public boolean hasNext() { return next < keys.size(); }
             @Override public LabelledStudy next() {
                 if (!hasNext()) throw new java.util.NoSuchElementException();
                 try {
-                    return CtIchDataset.loadPatients(dir, List.of(chosen.get(next++)), studyLabelsOnly, g,
-                            m -> { if (!m.startsWith("CT-ICH:")) System.err.println("ichnode: " + m); }).get(0);
+                    return loader.load(keys.get(next++));
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }
         };
-        return new Streamed(chosen.size(), it);
+        return new Streamed(keys.size(), it);
     }
 
     /** Studies to iterate once, and how many there are. */

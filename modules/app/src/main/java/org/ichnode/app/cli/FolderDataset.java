@@ -108,7 +108,8 @@ final class FolderDataset {
         return out;
     }
 
-    private static boolean flag(String v, Path csv) {
+    /** A CSV label: 1/true/yes or 0/false/no. */
+    static boolean flag(String v, Path csv) {
         return switch (v) {
             case "1", "true", "yes" -> true;
             case "0", "false", "no" -> false;

@@ -84,8 +84,8 @@ final class NiftiDataset {
             boolean perSlice = head.length >= 3;
             for (String[] r : rows) {
                 String id = key(r[0]);
-                if (perSlice) slices.computeIfAbsent(id, k -> new TreeMap<>()).put(Integer.parseInt(r[1]), flag(r[2], labels));
-                else studies.put(id, flag(r[1], labels));
+                if (perSlice) slices.computeIfAbsent(id, k -> new TreeMap<>()).put(Integer.parseInt(r[1]), FolderDataset.flag(r[2], labels));
+                else studies.put(id, FolderDataset.flag(r[1], labels));
             }
         } else if (diagnosis != null) {
             source = diagnosis.getFileName().toString();
@@ -96,7 +96,7 @@ final class NiftiDataset {
                 throw new IllegalArgumentException(diagnosis + ": expected PatientNumber,SliceNumber,...,No_Hemorrhage columns");
             }
             for (String[] r : rows) {
-                slices.computeIfAbsent(key(r[0]), k -> new TreeMap<>()).put(Integer.parseInt(r[1]), !flag(r[none], diagnosis));
+                slices.computeIfAbsent(key(r[0]), k -> new TreeMap<>()).put(Integer.parseInt(r[1]), !FolderDataset.flag(r[none], diagnosis));
             }
         } else if (!masks.isEmpty()) {
             source = "masks (a slice with mask voxels is positive)";
@@ -189,13 +189,5 @@ final class NiftiDataset {
         }
         if (out.isEmpty()) throw new IllegalArgumentException(file + " is empty");
         return out;
-    }
-
-    private static boolean flag(String v, Path csv) {
-        return switch (v) {
-            case "1", "true", "yes" -> true;
-            case "0", "false", "no" -> false;
-            default -> throw new IllegalArgumentException(csv + ": a label must be 0 or 1, got '" + v + "'");
-        };
     }
 }
