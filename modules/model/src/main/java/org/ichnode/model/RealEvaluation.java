@@ -43,11 +43,16 @@ public final class RealEvaluation {
         public double studySensitivity() { return studies == 0 ? Double.NaN : (double) studiesCalled / studies; }
     }
 
+    /**
+     * Figures of a set of studies. {@code studyAuc} ranks by the segmenter's study probability (what the call uses);
+     * {@code studyAucByVolume} and {@code studyAucByMapMax} rank by the volume found and by the highest voxel of the
+     * probability map (or the largest found area share where there is no map): other candidates for the study score.
+     */
     public record Report(int studies, int positiveStudies, double studyAuc, double sliceAuc,
                          int truePositive, int falseNegative, int trueNegative, int falsePositive,
                          double normalMedianMl, double normalP90Ml, double normalMaxMl, Map<String, SubtypeRow> subtypes,
                          int maskedSlices, ConfusionCounts maskedPooled, double meanMaskedSliceDice,
-                         LesionLocalization.Counts maskedLesions, double seconds) {
+                         LesionLocalization.Counts maskedLesions, double seconds, double studyAucByVolume, double studyAucByMapMax) {
         public double sensitivity() { return ratio(truePositive, truePositive + falseNegative); }
         public double specificity() { return ratio(trueNegative, trueNegative + falsePositive); }
         public double maskedDice() { return maskedSlices == 0 ? Double.NaN : maskedPooled.dice(); }
@@ -68,13 +73,14 @@ public final class RealEvaluation {
                             + "\"truePositive\":%d,\"falseNegative\":%d,\"trueNegative\":%d,\"falsePositive\":%d,"
                             + "\"normalMedianMl\":%s,\"normalP90Ml\":%s,\"normalMaxMl\":%s,\"subtypes\":%s,"
                             + "\"maskedSlices\":%d,\"maskedDice\":%s,\"maskedIou\":%s,\"maskedMIoU\":%s,\"meanMaskedSliceDice\":%s,"
-                            + "\"maskedCL\":%d,\"maskedML\":%d,\"maskedFPL\":%d,\"maskedTrueLesions\":%d,\"seconds\":%s}",
+                            + "\"maskedCL\":%d,\"maskedML\":%d,\"maskedFPL\":%d,\"maskedTrueLesions\":%d,\"seconds\":%s,"
+                            + "\"studyAucByVolume\":%s,\"studyAucByMapMax\":%s}",
                     studies, positiveStudies, Evaluation.num(studyAuc), Evaluation.num(sliceAuc), Evaluation.num(sensitivity()),
                     Evaluation.num(specificity()), truePositive, falseNegative, trueNegative, falsePositive,
                     Evaluation.num(normalMedianMl), Evaluation.num(normalP90Ml), Evaluation.num(normalMaxMl), st,
                     maskedSlices, Evaluation.num(maskedDice()), Evaluation.num(maskedIou()), Evaluation.num(maskedMIou()),
                     Evaluation.num(meanMaskedSliceDice), maskedLesions.correct(), maskedLesions.missed(), maskedLesions.falsePositive(),
-                    maskedLesions.trueLesions(), Evaluation.num(seconds));
+                    maskedLesions.trueLesions(), Evaluation.num(seconds), Evaluation.num(studyAucByVolume), Evaluation.num(studyAucByMapMax));
         }
     }
 
@@ -111,7 +117,7 @@ public final class RealEvaluation {
 
     public static Report summarize(List<StudyOutcome> outcomes, double seconds) {
         int tp = 0, fn = 0, tn = 0, fp = 0, pos = 0, maskedSlices = 0;
-        double[] studyScores = new double[outcomes.size()];
+        double[] studyScores = new double[outcomes.size()], volumes = new double[outcomes.size()], mapMax = new double[outcomes.size()];
         boolean[] studyLabels = new boolean[outcomes.size()];
         List<Double> normalMl = new ArrayList<>(), sliceScores = new ArrayList<>(), sliceDice = new ArrayList<>();
         List<Boolean> sliceLabels = new ArrayList<>();
@@ -121,6 +127,8 @@ public final class RealEvaluation {
         for (int i = 0; i < outcomes.size(); i++) {
             StudyOutcome o = outcomes.get(i);
             studyScores[i] = o.probability();
+            volumes[i] = o.foundMl();
+            for (double x : o.sliceScores()) mapMax[i] = Math.max(mapMax[i], x);
             studyLabels[i] = o.positive();
             if (o.positive()) {
                 pos++;
@@ -161,7 +169,8 @@ public final class RealEvaluation {
         double[] normal = normalMl.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Report(outcomes.size(), pos, Metrics.auc(studyScores, studyLabels), sl.length == 0 ? Double.NaN : Metrics.auc(ss, sl),
                 tp, fn, tn, fp, quantile(normal, 0.5), quantile(normal, 0.9), normal.length == 0 ? Double.NaN : normal[normal.length - 1],
-                rows, maskedSlices, masked, sliceDice.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), lesions, seconds);
+                rows, maskedSlices, masked, sliceDice.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), lesions, seconds,
+                Metrics.auc(volumes, studyLabels), Metrics.auc(mapMax, studyLabels));
     }
 
     /** The q-quantile of sorted values, linear between order statistics (numpy's default); NaN when empty. */

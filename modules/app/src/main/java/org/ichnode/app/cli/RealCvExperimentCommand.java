@@ -43,7 +43,9 @@ public final class RealCvExperimentCommand {
             new Figure("dice_masked", "Dice (masked)", RealEvaluation.Report::maskedDice),
             new Figure("miou_masked", "mIoU (masked)", RealEvaluation.Report::maskedMIou),
             new Figure("slice_dice_masked", "mean slice Dice (masked)", RealEvaluation.Report::meanMaskedSliceDice),
-            new Figure("slice_auc", "slice AUC", RealEvaluation.Report::sliceAuc));
+            new Figure("slice_auc", "slice AUC", RealEvaluation.Report::sliceAuc),
+            new Figure("study_auc_by_volume", "study AUC by volume found", RealEvaluation.Report::studyAucByVolume),
+            new Figure("study_auc_by_map_max", "study AUC by map maximum", RealEvaluation.Report::studyAucByMapMax));
 
     public int run(Args args) throws Exception {
         DatasetOption data = DatasetOption.parse(args, null, 0, 1_000_000);
@@ -57,7 +59,7 @@ public final class RealCvExperimentCommand {
         int unetSteps = args.intOption("--unet-steps", 600);
         double target = Double.parseDouble(args.option("--target-sensitivity", Double.toString(OperatingPoint.DEFAULT_TARGET_SENSITIVITY)));
         int threads = args.intOption("--threads", 2);
-        String phantomModelDir = args.option("--phantom-model", SegmenterChoice.defaultModel().toString());
+        String phantomModelDir = args.option("--phantom-model", SegmenterChoice.phantomModel().toString());
         Path out = Path.of(args.option("--out", "var/experiments/real-cv"));
         args.requireNoneLeft();
         if (data.isPhantom()) throw new IllegalArgumentException("experiment real is for real data; the phantom has experiment ablation and seeds");

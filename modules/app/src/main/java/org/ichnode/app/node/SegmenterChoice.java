@@ -88,4 +88,9 @@ public final class SegmenterChoice {
     public static Path defaultModel() {
         return Path.of(System.getProperty("ichnode.home", ".")).resolve("models").resolve("default");
     }
+
+    /** {@code models/phantom}: the model trained on phantoms only, kept for comparison ({@code model.dir=models/phantom}). */
+    public static Path phantomModel() {
+        return defaultModel().resolveSibling("phantom");
+    }
 }

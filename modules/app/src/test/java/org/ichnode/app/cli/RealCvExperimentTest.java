@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RealCvExperimentTest {
     /** The phantom-only model shipped in the repository (tests run in modules/app). */
-    private static final Path SHIPPED = Path.of("../../models/default").toAbsolutePath().normalize();
+    private static final Path SHIPPED = Path.of("../../models/phantom").toAbsolutePath().normalize();
 
     @Test
     void crossValidatesOnRealPatientsAndPrintsTheRealCvLine(@TempDir Path out) throws Exception {
