@@ -18,7 +18,8 @@ public final class PhantomStudies {
         return switch (kind) {
             case "small" -> PhantomOptions.small();
             case "full" -> PhantomOptions.defaults();
-            default -> throw new IllegalArgumentException("--phantom must be small or full, got '" + kind + "'");
+            case "realistic" -> PhantomOptions.defaults().withSkullRealism(true);
+            default -> throw new IllegalArgumentException("--phantom must be small, full or realistic, got '" + kind + "'");
         };
     }
 

@@ -55,7 +55,7 @@ final class HeadModel {
     int bits;
     double near;
 
-    HeadModel(PhantomRandom rnd, double scale) {
+    HeadModel(PhantomRandom rnd, double scale, boolean skullRealism) {
         s = scale;
         A = 70 * s * rnd.uniform(0.95, 1.04);
         B = 90 * s * rnd.uniform(0.96, 1.04);
@@ -71,7 +71,7 @@ final class HeadModel {
         petrousHu = rnd.uniform(1700, 2000);
         double atrophy = rnd.nextDouble();           // 0 young .. 1 atrophic
         // real young brains touch the inner table in places: the band of CSF can be thinner than a pixel
-        csfW = 0.4 + 3.3 * atrophy;
+        csfW = skullRealism ? 0.4 + 3.3 * atrophy : 1.2 + 2.5 * atrophy;
         cortexT = rnd.uniform(2.5, 3.5);
         sulcW = 1.0 + 2.5 * atrophy;
         sulcDepth = rnd.uniform(10, 16);
@@ -121,9 +121,9 @@ final class HeadModel {
         }
         // drawn from their own stream, so that adding them left every other draw (and so every lesion) where it was
         java.util.SplittableRandom own = new java.util.SplittableRandom(Double.doubleToLongBits(tableHu) ^ Double.doubleToLongBits(gmHu));
-        hardeningHu = 8 + 14 * own.nextDouble();
-        hardeningMm = 1.5 + 2.5 * own.nextDouble();
-        sinusHu = 52 + 14 * own.nextDouble();
+        hardeningHu = skullRealism ? 8 + 14 * own.nextDouble() : 0;
+        hardeningMm = skullRealism ? 1.5 + 2.5 * own.nextDouble() : 1;
+        sinusHu = skullRealism ? 52 + 14 * own.nextDouble() : 0;
         if (rnd.chance(0.2)) calcLocal.add(new Confounder("falx", new org.ichnode.core.geometry.Vec3(0, rnd.uniform(-40, 30) * s, rnd.uniform(35, 50) * s), rnd.uniform(1.5, 3), rnd.uniform(150, 400)));
     }
 
@@ -340,7 +340,7 @@ final class HeadModel {
             }
             // dural venous sinuses: triangles against the inner table, 7 mm wide there and 5 mm deep
             double depthIn = -dCav;
-            if (depthIn < 6) {
+            if (sinusHu > 0 && depthIn < 6) {
                 double taper = 3.5 * (1 - depthIn / 5);
                 if (au < 5 && w > -20 * s) paint(Math.max(au - taper, dCav), sinusHu, T_FALX);                       // superior sagittal
                 double wT = -22 * s;
@@ -411,7 +411,7 @@ final class HeadModel {
             }
         }
         // beam hardening and partial volume against the inner table, on whatever lies there (brain, CSF or blood)
-        if (dCav < 0 && dCav > -5 * hardeningMm) hu += hardeningHu * Math.exp(dCav / hardeningMm);
+        if (hardeningHu > 0 && dCav < 0 && dCav > -5 * hardeningMm) hu += hardeningHu * Math.exp(dCav / hardeningMm);
     }
 
     private void skullBase(double u, double v, double w, double dSkin, double dOut, double dIn) {

@@ -47,7 +47,7 @@ public final class PhantomGenerator {
         double offX = rnd.uniform(-10, 10), offY = rnd.uniform(-10, 10);
         double scale = rnd.uniform(0.92, 1.06);
         scale = Math.min(scale, (fovHalf - 4 - Math.max(Math.abs(offX), Math.abs(offY))) / (90 * 1.04 + 11));
-        HeadModel head = new HeadModel(rnd, scale);
+        HeadModel head = new HeadModel(rnd, scale, o.skullRealism());
         double yaw = Math.toRadians(rnd.uniform(-8, 8));
         double roll = Math.toRadians(rnd.uniform(-5, 5));
         double pitch = Math.toRadians(rnd.uniform(-8, 12));

@@ -106,7 +106,7 @@ class PseudoMaskPipelineTest {
         System.out.printf("full pipeline CL/ML/FPL %d/%d/%d; full pipeline %.0f ms per 128x128x12 volume%n",
                 fullLoc.correct(), fullLoc.missed(), fullLoc.falsePositive(), crfNanos / 1e6 / cases.size());
 
-        // Deterministic (seeded phantom and noise). Measured: naive 0.243; rows 0.113, 0.251, 0.335, 0.339, 0.352, 0.459.
+        // Deterministic (seeded phantom and noise). Measured: naive 0.244; rows 0.113, 0.252, 0.336, 0.340, 0.353, 0.454.
         double full = SegmentationMetrics.summarize(perStage.get(Stage.CRF)).pooledDice();
         assertTrue(full > naiveSum.pooledDice() + 0.15, "pipeline Dice must beat the naive threshold clearly");
         double previous = -1;
@@ -115,8 +115,7 @@ class PseudoMaskPipelineTest {
             assertTrue(d > previous, st + " must improve pooled Dice over the previous ablation row");
             previous = d;
         }
-        // with the inner-table hardening of the phantom one of 10 lesions is lost (6 against 7), none before
-        assertTrue(fullLoc.correct() >= naiveLoc.correct() - 1, "at most one lesion lost against the naive threshold");
+        assertTrue(fullLoc.correct() >= naiveLoc.correct(), "no lesion lost against the naive threshold");
         assertTrue(fullLoc.falsePositive() * 100 < naiveLoc.falsePositive(), "false-positive components almost all gone");
     }
 
