@@ -20,24 +20,30 @@ import java.util.zip.CRC32;
 public record PatientSplit(List<LabelledStudy> train, List<LabelledStudy> held) {
 
     public static PatientSplit of(List<LabelledStudy> studies, double heldFraction, long seed) {
-        if (!(heldFraction >= 0 && heldFraction < 1)) throw new IllegalArgumentException("held fraction must be in [0, 1)");
-        Map<String, List<LabelledStudy>> byPatient = new LinkedHashMap<>();
-        for (LabelledStudy s : studies) byPatient.computeIfAbsent(s.patientId(), p -> new ArrayList<>()).add(s);
-        Set<String> held = new HashSet<>();
-        if (heldFraction > 0) {
-            for (boolean label : new boolean[] {true, false}) {
-                List<String> patients = new ArrayList<>();
-                byPatient.forEach((p, list) -> { if (list.stream().anyMatch(LabelledStudy::positive) == label) patients.add(p); });
-                patients.sort(Comparator.comparingDouble(p -> bucket(p, seed)));
-                int n = patients.size(), take = (int) Math.round(heldFraction * n);
-                if (n >= 2) take = Math.max(1, Math.min(n - 1, take));
-                else take = 0;
-                held.addAll(patients.subList(0, take));
-            }
-        }
+        Map<String, Boolean> positive = new LinkedHashMap<>();
+        for (LabelledStudy s : studies) positive.merge(s.patientId(), s.positive(), Boolean::logicalOr);
+        Set<String> held = heldPatients(positive, heldFraction, seed);
         List<LabelledStudy> a = new ArrayList<>(), b = new ArrayList<>();
         for (LabelledStudy s : studies) (held.contains(s.patientId()) ? b : a).add(s);
         return new PatientSplit(a, b);
+    }
+
+    /**
+     * The patients held out: {@code heldFraction} of those labelled positive and of the others, at least one of each
+     * class with two or more patients, first in the order of {@link #bucket}.
+     */
+    public static Set<String> heldPatients(Map<String, Boolean> positiveByPatient, double heldFraction, long seed) {
+        if (!(heldFraction >= 0 && heldFraction < 1)) throw new IllegalArgumentException("held fraction must be in [0, 1)");
+        Set<String> held = new HashSet<>();
+        if (heldFraction == 0) return held;
+        for (boolean label : new boolean[] {true, false}) {
+            List<String> patients = new ArrayList<>();
+            positiveByPatient.forEach((p, positive) -> { if (positive == label) patients.add(p); });
+            patients.sort(Comparator.comparingDouble(p -> bucket(p, seed)));
+            int n = patients.size(), take = n >= 2 ? Math.max(1, Math.min(n - 1, (int) Math.round(heldFraction * n))) : 0;
+            held.addAll(patients.subList(0, take));
+        }
+        return held;
     }
 
     /** Uniform in [0, 1) per (patient, seed). */

@@ -194,14 +194,7 @@ public final class DemoCommand {
         if (chosen == null) throw new IllegalArgumentException(data + ": no study with hemorrhage and masks; name one with --patients");
         Path out = dir.resolve("real");
         ImportCommand.Written w = ImportCommand.writeStudy(chosen, data, out);
-        double trueMl = Double.NaN;
-        if (chosen.fullyMasked()) {
-            long n = 0;
-            for (byte b : chosen.trueMask()) n += b;
-            var g = chosen.volume().slice(0);
-            double spacing = chosen.volume().slices() > 1 ? Math.abs(chosen.volume().positionAlongNormal(1) - chosen.volume().positionAlongNormal(0)) : 5;
-            trueMl = n * g.rowSpacingMm() * g.columnSpacingMm() * spacing / 1000;
-        }
+        double trueMl = chosen.fullyMasked() ? org.ichnode.model.Evaluation.volumeMl(chosen.volume(), chosen.trueMask()) : Double.NaN;
         int positiveSlices = 0;
         if (chosen.sliceLabels() != null) for (boolean b : chosen.sliceLabels()) if (b) positiveSlices++;
         System.out.printf(Locale.ROOT, "demo: real study %s from %s, %d slices %dx%d, %s (%d slices labelled hemorrhage) -> %s%n",

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.ichnode.app.cli.DatasetOption;
 import org.ichnode.app.config.Keys;
@@ -86,7 +87,7 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
     }
 
     private Candidate trainWithin(DatasetSnapshot snapshot, Path artifactDir, Consumer<String> report) throws Exception {
-        PatientSplit site = siteSplit(load(snapshot, report));
+        PatientSplit site = split(load(snapshot, e -> true, report), siteStudies(snapshot));
         List<LabelledStudy> studies = site.train();
         if (!site.held().isEmpty()) {
             report.accept("holding out " + site.held().size() + " site studies (" + site.held().stream().filter(LabelledStudy::positive).count()
@@ -119,21 +120,42 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
         return metricsOn(new HuThresholdSegmenter(), snapshot);
     }
 
+    /** Only the held-out site studies' series are read: the rest of the snapshot plays no part in judging a model. */
     private Map<String, Double> metricsOn(Segmenter seg, DatasetSnapshot snapshot) throws java.io.IOException {
-        List<LabelledStudy> held = siteSplit(load(snapshot, m -> {})).held();
+        Set<String> site = siteStudies(snapshot);
+        List<LabelledStudy> held = site.isEmpty() ? List.of() : load(snapshot, e -> site.contains(e.studyInstanceUid()), m -> {});
         return metrics(evaluate(seg), held.isEmpty() ? null : evaluateSite(seg, held));
     }
 
+    /** The snapshot's site studies held out of training (Study Instance UIDs), from its labels alone. */
+    private Set<String> siteStudies(DatasetSnapshot snapshot) {
+        Map<String, Boolean> positive = new LinkedHashMap<>();
+        for (DatasetSnapshot.Entry e : snapshot.entries()) positive.merge(e.studyInstanceUid(), "positive".equals(e.label()), Boolean::logicalOr);
+        return heldStudies(positive);
+    }
+
     /**
-     * The site studies held out of training: none unless the snapshot has {@code minSiteStudies} of each label, else
-     * {@code siteFraction} of each label. Depends only on the snapshot, so every model judged on it meets the same ones.
+     * The site studies held out of training: none unless there are {@code minSiteStudies} of each label, else
+     * {@code siteFraction} of each label. Depends only on the studies and their labels, so every model judged on one
+     * snapshot meets the same ones.
      */
+    private Set<String> heldStudies(Map<String, Boolean> positiveByStudy) {
+        long positives = positiveByStudy.values().stream().filter(b -> b).count();
+        if (siteFraction == 0 || positives < minSiteStudies || positiveByStudy.size() - positives < minSiteStudies) return Set.of();
+        return PatientSplit.heldPatients(positiveByStudy, siteFraction, SITE_SEED);
+    }
+
+    /** {@link #heldStudies} applied to loaded studies (each study its own split unit). */
     PatientSplit siteSplit(List<LabelledStudy> studies) {
-        long positives = studies.stream().filter(LabelledStudy::positive).count();
-        if (siteFraction == 0 || positives < minSiteStudies || studies.size() - positives < minSiteStudies) {
-            return new PatientSplit(studies, List.of());
-        }
-        return PatientSplit.of(studies, siteFraction, SITE_SEED);
+        Map<String, Boolean> positive = new LinkedHashMap<>();
+        for (LabelledStudy s : studies) positive.merge(s.id(), s.positive(), Boolean::logicalOr);
+        return split(studies, heldStudies(positive));
+    }
+
+    private static PatientSplit split(List<LabelledStudy> studies, Set<String> held) {
+        List<LabelledStudy> train = new ArrayList<>(), out = new ArrayList<>();
+        for (LabelledStudy s : studies) (held.contains(s.id()) ? out : train).add(s);
+        return new PatientSplit(train, out);
     }
 
     private static RealEvaluation.Report evaluateSite(Segmenter seg, List<LabelledStudy> held) {
@@ -170,11 +192,13 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
     }
 
     /** Each snapshot entry's series as a volume with its study label; a series that no longer assembles is skipped. */
-    private static List<LabelledStudy> load(DatasetSnapshot snapshot, Consumer<String> progress) {
+    private static List<LabelledStudy> load(DatasetSnapshot snapshot, java.util.function.Predicate<DatasetSnapshot.Entry> which,
+                                            Consumer<String> progress) {
         SeriesVolumeLoader loader = new SeriesVolumeLoader();
         List<LabelledStudy> out = new ArrayList<>();
         int skipped = 0;
         for (DatasetSnapshot.Entry e : snapshot.entries()) {
+            if (!which.test(e)) continue;
             AssemblyResult r = loader.load(e.files());
             if (!r.isAccepted()) { skipped++; continue; }
             // the snapshot carries no patient id: each study is its own split unit (no study in two splits)
