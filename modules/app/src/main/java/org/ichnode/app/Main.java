@@ -67,8 +67,8 @@ public final class Main {
                     the goal rows of the ablation (density-prior U-Nets, fully supervised U-Net, HU baseline) once per
                     seed, then mean and standard deviation; last line: seeds_summary ...
               experiment real --data DIR [--folds 5] [--labels slice,study] [--rows default,published,baseline,phantom]
-                    [--patients 49-60] [--size S] [--classifier-steps N] [--unet-steps N] [--target-sensitivity 0.95]
-                    [--run-folds N] [--phantom-model DIR] [--out DIR]
+                    [--patients 49-60] [--size S] [--windows hemorrhage|multi] [--classifier-width W]
+                    [--classifier-steps N] [--unet-steps N] [--target-sensitivity 0.95] [--run-folds N] [--phantom-model DIR] [--out DIR]
                     patient-wise k-fold cross-validation on a real dataset (e.g. ../shared/data/ct-ich) from
                     image-level labels; last line: real_cv study_auc=... sensitivity=... specificity=... ...
               test  run the whole test suite (handled by the launcher: mvn verify)

@@ -14,7 +14,8 @@ import java.util.Properties;
 /**
  * A model artifact: one versioned folder holding everything inference needs and what it was made from.
  * <pre>
- *   ichnode-model.properties   version, name, preprocessing (size, windows), mask threshold, minimum lesion volume
+ *   ichnode-model.properties   version, name, preprocessing (size, windows), mask threshold, minimum lesion volume,
+ *                              study calibration and operating point
  *   classifier-a/ classifier-b/  the two ensemble classifiers (study probability for the SR)
  *   unet/                      the segmentation network (the only network that draws the mask)
  *   training-data.json         what it was trained on (counts, study ids hashed, label kind)
@@ -34,10 +35,17 @@ public final class IchModel implements AutoCloseable {
      * @param callThreshold    the operating point: study probability at or above which the study is called
      *                         "hemorrhage" (chosen on validation studies for a target sensitivity); below it no finding
      *                         is reported. 0 = every finding counts (artifacts made before the operating point)
+     * @param calibration      raw study score to probability (identity for artifacts made before calibration)
      */
     public record Settings(String name, String version, PreprocessOptions preprocess, double maskThreshold, double minLesionVolumeMl,
-                           double callThreshold) {
+                           double callThreshold, StudyCalibration calibration) {
+        public Settings(String name, String version, PreprocessOptions preprocess, double maskThreshold, double minLesionVolumeMl,
+                        double callThreshold) {
+            this(name, version, preprocess, maskThreshold, minLesionVolumeMl, callThreshold, StudyCalibration.identity());
+        }
+
         public Settings {
+            if (calibration == null) throw new IllegalArgumentException("calibration is required (identity when there is none)");
             if (!(callThreshold >= 0 && callThreshold <= 1)) throw new IllegalArgumentException("call threshold must be in [0, 1]");
             if (name == null || name.isBlank() || version == null || !version.matches("[A-Za-z0-9_.+-]{1,64}")) {
                 throw new IllegalArgumentException("model name and version (letters, digits, . _ + -) are required");
@@ -69,11 +77,11 @@ public final class IchModel implements AutoCloseable {
 
     public Settings settings() { return settings; }
 
-    /** The same networks under another operating point; the result owns them (close only one of the two). */
-    public IchModel withCallThreshold(double callThreshold) {
+    /** The same networks under another calibration and operating point; the result owns them (close only one of the two). */
+    public IchModel withCall(StudyCalibration calibration, double callThreshold) {
         Settings s = settings;
-        return new IchModel(new Settings(s.name(), s.version(), s.preprocess(), s.maskThreshold(), s.minLesionVolumeMl(), callThreshold),
-                classifierA, classifierB, unet);
+        return new IchModel(new Settings(s.name(), s.version(), s.preprocess(), s.maskThreshold(), s.minLesionVolumeMl(), callThreshold,
+                calibration), classifierA, classifierB, unet);
     }
     public ResNetClassifier classifierA() { return classifierA; }
     public ResNetClassifier classifierB() { return classifierB; }
@@ -97,6 +105,8 @@ public final class IchModel implements AutoCloseable {
         p.setProperty("mask.threshold", fmt(settings.maskThreshold()));
         p.setProperty("lesion.minVolumeMl", fmt(settings.minLesionVolumeMl()));
         p.setProperty("call.threshold", Double.toString(settings.callThreshold()));
+        p.setProperty("call.calibration.slope", Double.toString(settings.calibration().slope()));
+        p.setProperty("call.calibration.intercept", Double.toString(settings.calibration().intercept()));
         // written last: a folder without it is an incomplete artifact and does not load
         Path tmp = dir.resolve(DESCRIPTOR + ".tmp");
         try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) { p.store(out, "ich-node model artifact"); }
@@ -117,7 +127,9 @@ public final class IchModel implements AutoCloseable {
             return new Settings(required(p, "name"), required(p, "version"),
                     new PreprocessOptions(Integer.parseInt(required(p, "input.size")), windows),
                     Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")),
-                    Double.parseDouble(p.getProperty("call.threshold", "0").trim()));
+                    Double.parseDouble(p.getProperty("call.threshold", "0").trim()),
+                    new StudyCalibration(Double.parseDouble(p.getProperty("call.calibration.slope", "1").trim()),
+                            Double.parseDouble(p.getProperty("call.calibration.intercept", "0").trim())));
         } catch (RuntimeException e) {
             throw new IOException("bad " + DESCRIPTOR + " in " + dir + ": " + e.getMessage(), e);
         }

@@ -22,8 +22,9 @@ import org.ichnode.core.volume.Volume;
  *       against the inner table);</li>
  *   <li>3-D connected components below the minimum lesion volume dropped, lesions measured
  *       ({@link LesionMeasurer});</li>
- *   <li>study probability: sigmoid of the highest slice logit of the two classifiers' mean (not calibrated); below
- *       the model's operating point ({@code call.threshold}) the call is "no hemorrhage" and the mask is emptied;</li>
+ *   <li>study probability: the highest slice logit of the two classifiers' mean, calibrated ({@link StudyCalibration},
+ *       fitted on validation studies); below the model's operating point ({@code call.threshold}) the call is "no
+ *       hemorrhage" and the mask is emptied;</li>
  *   <li>each lesion's own probability: the mean U-Net probability over its voxels.</li>
  * </ol>
  * One segmentation at a time per instance (calls are serialised); close it to free native memory.
@@ -76,16 +77,34 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
     }
 
     /**
-     * Sigmoid of the highest slice logit of the two classifiers' mean, in double precision (probabilities in float
-     * saturate to exactly 1 for confident slices, which ties studies and blunts the AUC).
+     * The calibrated probability of the highest slice logit of the two classifiers' mean, in double precision
+     * (probabilities in float saturate to exactly 1 for confident slices, which ties studies and blunts the AUC).
      */
     double studyProbability(List<PreparedSlice> slices) {
+        return model.settings().calibration().probability(studyLogit(slices));
+    }
+
+    /** The raw study score: the highest slice logit of the two classifiers' mean. */
+    double studyLogit(List<PreparedSlice> slices) {
+        double best = Double.NEGATIVE_INFINITY;
+        for (double z : sliceLogits(slices)) best = Math.max(best, z);
+        return best;
+    }
+
+    /** Per slice of {@code volume} the mean logit of the two classifiers (what the study probability is made of). */
+    public synchronized double[] sliceLogits(Volume volume) {
+        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
+        PreparedSlice[] prepared = new PreparedSlice[volume.slices()];
+        IntStream.range(0, prepared.length).parallel().forEach(k -> prepared[k] = pre.prepare(volume, k));
+        return sliceLogits(List.of(prepared));
+    }
+
+    double[] sliceLogits(List<PreparedSlice> slices) {
         float[] a = model.classifierA().predictLogits(slices, chunk);
         float[] b = model.classifierB().predictLogits(slices, chunk);
-        double best = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < a.length; i++) best = Math.max(best, 0.5 * ((double) a[i] + b[i]));
-        double p = 1 / (1 + Math.exp(-best));
-        return Double.isFinite(p) ? Math.min(1, Math.max(0, p)) : 0;
+        double[] z = new double[a.length];
+        for (int i = 0; i < a.length; i++) z[i] = 0.5 * ((double) a[i] + b[i]);
+        return z;
     }
 
     @Override public String algorithmName() { return model.settings().name(); }

@@ -22,9 +22,21 @@ public record PreprocessOptions(int size, List<HuWindow> windows) {
     /** One channel, window 50/130. */
     public static PreprocessOptions single(int size) { return new PreprocessOptions(size, List.of(HuWindow.HEMORRHAGE)); }
 
-    /** Three channels: brain 40/80, subdural 80/200, bone 600/2800 (the usual multi-window input for ICH models). */
+    /**
+     * Three channels: hemorrhage 50/130, subdural 80/200, bone 600/2800 (the usual multi-window input of ICH classifiers,
+     * with the hemorrhage window first because the density prior reads HU back from the first channel).
+     */
     public static PreprocessOptions multiWindow(int size) {
-        return new PreprocessOptions(size, List.of(HuWindow.BRAIN, HuWindow.SUBDURAL, HuWindow.BONE));
+        return new PreprocessOptions(size, List.of(HuWindow.HEMORRHAGE, HuWindow.SUBDURAL, HuWindow.BONE));
+    }
+
+    /** {@code hemorrhage} ({@link #single}) or {@code multi} ({@link #multiWindow}): the names the commands take. */
+    public static PreprocessOptions named(String windows, int size) {
+        return switch (windows) {
+            case "hemorrhage" -> single(size);
+            case "multi" -> multiWindow(size);
+            default -> throw new IllegalArgumentException("--windows: hemorrhage or multi, not " + windows);
+        };
     }
 
     public int channels() { return windows.size(); }

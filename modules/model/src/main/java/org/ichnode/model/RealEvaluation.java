@@ -32,10 +32,12 @@ public final class RealEvaluation {
      * @param sliceScores per slice the highest voxel probability (or the share of the slice found when the segmenter
      *                    gives no probability map)
      * @param sliceFound  per slice whether the mask touches it
+     * @param classifierLogits per slice the classifiers' mean logit where the segmenter has classifiers, else null
      */
     public record StudyOutcome(String id, boolean positive, double probability, boolean called, double foundMl,
                                boolean[] sliceLabels, List<Set<String>> sliceSubtypes, double[] sliceScores, boolean[] sliceFound,
-                               ConfusionCounts masked, double[] maskedSliceDice, LesionLocalization.Counts maskedLesions) {}
+                               ConfusionCounts masked, double[] maskedSliceDice, LesionLocalization.Counts maskedLesions,
+                               double[] classifierLogits) {}
 
     /** Share of the slices (and of the studies) with a subtype where the segmenter found something. */
     public record SubtypeRow(int slices, int slicesFound, int studies, int studiesCalled) {
@@ -47,12 +49,16 @@ public final class RealEvaluation {
      * Figures of a set of studies. {@code studyAuc} ranks by the segmenter's study probability (what the call uses);
      * {@code studyAucByVolume} and {@code studyAucByMapMax} rank by the volume found and by the highest voxel of the
      * probability map (or the largest found area share where there is no map): other candidates for the study score.
+     * Where the outcomes carry the classifiers' slice logits: {@code studyAucTop2} / {@code studyAucTop3} rank by the
+     * mean of a study's 2 / 3 highest slice logits (the call uses the highest), {@code classifierSliceAuc} is their
+     * slice AUC; NaN otherwise.
      */
     public record Report(int studies, int positiveStudies, double studyAuc, double sliceAuc,
                          int truePositive, int falseNegative, int trueNegative, int falsePositive,
                          double normalMedianMl, double normalP90Ml, double normalMaxMl, Map<String, SubtypeRow> subtypes,
                          int maskedSlices, ConfusionCounts maskedPooled, double meanMaskedSliceDice,
-                         LesionLocalization.Counts maskedLesions, double seconds, double studyAucByVolume, double studyAucByMapMax) {
+                         LesionLocalization.Counts maskedLesions, double seconds, double studyAucByVolume, double studyAucByMapMax,
+                         double studyAucTop2, double studyAucTop3, double classifierSliceAuc) {
         public double sensitivity() { return ratio(truePositive, truePositive + falseNegative); }
         public double specificity() { return ratio(trueNegative, trueNegative + falsePositive); }
         public double maskedDice() { return maskedSlices == 0 ? Double.NaN : maskedPooled.dice(); }
@@ -74,17 +80,25 @@ public final class RealEvaluation {
                             + "\"normalMedianMl\":%s,\"normalP90Ml\":%s,\"normalMaxMl\":%s,\"subtypes\":%s,"
                             + "\"maskedSlices\":%d,\"maskedDice\":%s,\"maskedIou\":%s,\"maskedMIoU\":%s,\"meanMaskedSliceDice\":%s,"
                             + "\"maskedCL\":%d,\"maskedML\":%d,\"maskedFPL\":%d,\"maskedTrueLesions\":%d,\"seconds\":%s,"
-                            + "\"studyAucByVolume\":%s,\"studyAucByMapMax\":%s}",
+                            + "\"studyAucByVolume\":%s,\"studyAucByMapMax\":%s,\"studyAucTop2\":%s,\"studyAucTop3\":%s,"
+                            + "\"classifierSliceAuc\":%s}",
                     studies, positiveStudies, Evaluation.num(studyAuc), Evaluation.num(sliceAuc), Evaluation.num(sensitivity()),
                     Evaluation.num(specificity()), truePositive, falseNegative, trueNegative, falsePositive,
                     Evaluation.num(normalMedianMl), Evaluation.num(normalP90Ml), Evaluation.num(normalMaxMl), st,
                     maskedSlices, Evaluation.num(maskedDice()), Evaluation.num(maskedIou()), Evaluation.num(maskedMIou()),
                     Evaluation.num(meanMaskedSliceDice), maskedLesions.correct(), maskedLesions.missed(), maskedLesions.falsePositive(),
-                    maskedLesions.trueLesions(), Evaluation.num(seconds), Evaluation.num(studyAucByVolume), Evaluation.num(studyAucByMapMax));
+                    maskedLesions.trueLesions(), Evaluation.num(seconds), Evaluation.num(studyAucByVolume), Evaluation.num(studyAucByMapMax),
+                    Evaluation.num(studyAucTop2), Evaluation.num(studyAucTop3), Evaluation.num(classifierSliceAuc));
         }
     }
 
-    public static StudyOutcome evaluate(LabelledStudy s, Segmentation seg) {
+    public static StudyOutcome evaluate(LabelledStudy s, Segmentation seg) { return evaluate(s, seg, null); }
+
+    /** As {@link #evaluate(LabelledStudy, Segmentation)}, keeping the classifiers' slice logits (may be null). */
+    public static StudyOutcome evaluate(LabelledStudy s, Segmentation seg, double[] classifierLogits) {
+        if (classifierLogits != null && classifierLogits.length != s.volume().slices()) {
+            throw new IllegalArgumentException(classifierLogits.length + " slice logits for " + s.volume().slices() + " slices");
+        }
         var v = s.volume();
         int per = v.voxelsPerSlice(), n = v.slices();
         byte[] mask = seg.mask();
@@ -112,7 +126,7 @@ public final class RealEvaluation {
         }
         double[] d = dice.stream().mapToDouble(Double::doubleValue).toArray();
         return new StudyOutcome(s.id(), s.positive(), seg.studyProbability(), seg.hemorrhageFound(), Evaluation.volumeMl(v, mask),
-                s.sliceLabels(), s.sliceSubtypes(), scores, found, masked, d, lesions);
+                s.sliceLabels(), s.sliceSubtypes(), scores, found, masked, d, lesions, classifierLogits);
     }
 
     public static Report summarize(List<StudyOutcome> outcomes, double seconds) {
@@ -124,12 +138,23 @@ public final class RealEvaluation {
         Map<String, int[]> subtypes = new LinkedHashMap<>();
         ConfusionCounts masked = ConfusionCounts.ZERO;
         LesionLocalization.Counts lesions = LesionLocalization.Counts.ZERO;
+        boolean logits = !outcomes.isEmpty() && outcomes.stream().allMatch(o -> o.classifierLogits() != null);
+        double[] top2 = new double[outcomes.size()], top3 = new double[outcomes.size()];
+        List<Double> logitScores = new ArrayList<>();
+        List<Boolean> logitLabels = new ArrayList<>();
         for (int i = 0; i < outcomes.size(); i++) {
             StudyOutcome o = outcomes.get(i);
             studyScores[i] = o.probability();
             volumes[i] = o.foundMl();
             for (double x : o.sliceScores()) mapMax[i] = Math.max(mapMax[i], x);
             studyLabels[i] = o.positive();
+            if (logits) {
+                top2[i] = topMean(o.classifierLogits(), 2);
+                top3[i] = topMean(o.classifierLogits(), 3);
+                if (o.sliceLabels() != null) {
+                    for (int k = 0; k < o.sliceLabels().length; k++) { logitLabels.add(o.sliceLabels()[k]); logitScores.add(o.classifierLogits()[k]); }
+                }
+            }
             if (o.positive()) {
                 pos++;
                 if (o.called()) tp++; else fn++;
@@ -170,7 +195,25 @@ public final class RealEvaluation {
         return new Report(outcomes.size(), pos, Metrics.auc(studyScores, studyLabels), sl.length == 0 ? Double.NaN : Metrics.auc(ss, sl),
                 tp, fn, tn, fp, quantile(normal, 0.5), quantile(normal, 0.9), normal.length == 0 ? Double.NaN : normal[normal.length - 1],
                 rows, maskedSlices, masked, sliceDice.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), lesions, seconds,
-                Metrics.auc(volumes, studyLabels), Metrics.auc(mapMax, studyLabels));
+                Metrics.auc(volumes, studyLabels), Metrics.auc(mapMax, studyLabels),
+                logits ? Metrics.auc(top2, studyLabels) : Double.NaN, logits ? Metrics.auc(top3, studyLabels) : Double.NaN,
+                logitLabels.isEmpty() ? Double.NaN : Metrics.auc(logitScores.stream().mapToDouble(Double::doubleValue).toArray(), toArray(logitLabels)));
+    }
+
+    /** Mean of the {@code k} highest values (all of them when there are fewer). */
+    static double topMean(double[] values, int k) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        int n = Math.min(k, s.length);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += s[s.length - 1 - i];
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    private static boolean[] toArray(List<Boolean> v) {
+        boolean[] out = new boolean[v.size()];
+        for (int i = 0; i < out.length; i++) out[i] = v.get(i);
+        return out;
     }
 
     /** The q-quantile of sorted values, linear between order statistics (numpy's default); NaN when empty. */

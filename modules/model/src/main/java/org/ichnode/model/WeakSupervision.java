@@ -80,6 +80,18 @@ public final class WeakSupervision {
                     DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST);
         }
 
+        /** Another input (size and windows); the U-Net takes as many channels. */
+        public Plan withPreprocess(PreprocessOptions p) {
+            return new Plan(p, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks,
+                    new UNetConfig(unet.baseWidth(), unet.levels(), p.channels(), p.size()), unetTraining, validationFraction, camChunk, seed,
+                    selfTrainingRounds, densityPrior, densityGate);
+        }
+
+        public Plan withClassifierWidth(int width) {
+            return new Plan(preprocess, width, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining, validationFraction,
+                    camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
+        }
+
         /** The density prior on the positive slices, its components chosen by {@code gate}. */
         public Plan withDensityGate(DensityGate gate) {
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
@@ -173,7 +185,7 @@ public final class WeakSupervision {
                 ru = new SegmentationTrainer(next).train(unet, fitNext, valNext);
             }
             IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05, 0), a, b, unet);
-            model = model.withCallThreshold(callThreshold(model, val, targetSensitivity));
+            model = withCall(model, val, targetSensitivity);
             return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
         } catch (RuntimeException e) {
             if (a != null) a.close();
@@ -182,26 +194,35 @@ public final class WeakSupervision {
         }
     }
 
-    /** The operating point on the validation studies' study probabilities; 0 (every finding counts) without positives. */
-    private double callThreshold(IchModel model, List<PreparedStudy> val, double target) {
+    /**
+     * The calibration and the operating point on the validation studies (never seen by the classifiers): Platt's fit
+     * of their raw study scores, then the threshold on the calibrated probabilities for {@code target}; 0 (every
+     * finding counts) without positives.
+     */
+    private IchModel withCall(IchModel model, List<PreparedStudy> val, double target) {
         ModelSegmenter seg = new ModelSegmenter(model, plan.camChunk()); // not closed: it would close the model
-        List<Double> positives = new ArrayList<>();
-        int negatives = 0, negativesAbove = 0;
-        List<Double> negativeScores = new ArrayList<>();
-        for (PreparedStudy s : val) {
-            double p = seg.studyProbability(s.slices());
-            if (s.study().positive()) positives.add(p); else negativeScores.add(p);
+        double[] logits = new double[val.size()];
+        boolean[] labels = new boolean[val.size()];
+        for (int i = 0; i < val.size(); i++) {
+            logits[i] = seg.studyLogit(val.get(i).slices());
+            labels[i] = val.get(i).study().positive();
         }
+        StudyCalibration c = StudyCalibration.fit(logits, labels);
+        progress.accept(String.format(java.util.Locale.ROOT, "study calibration on %d validation studies: slope %.4f, intercept %.4f",
+                val.size(), c.slope(), c.intercept()));
+        List<Double> positives = new ArrayList<>(), negativeScores = new ArrayList<>();
+        for (int i = 0; i < logits.length; i++) (labels[i] ? positives : negativeScores).add(c.probability(logits[i]));
         double t = OperatingPoint.forSensitivity(positives.stream().mapToDouble(Double::doubleValue).toArray(), target);
         if (Double.isNaN(t)) {
             progress.accept("operating point: no positive validation study; every finding is called (call.threshold 0)");
-            return 0;
+            return model.withCall(c, 0);
         }
-        for (double p : negativeScores) { negatives++; if (p >= t) negativesAbove++; }
+        int negativesAbove = 0;
+        for (double p : negativeScores) if (p >= t) negativesAbove++;
         progress.accept(String.format(java.util.Locale.ROOT, "operating point %.4f for sensitivity %.2f on %d positive validation studies%s; "
                 + "%d of %d negative ones above it", t, target, positives.size(), positives.size() < 5 ? " (few: a rough estimate)" : "",
-                negativesAbove, negatives));
-        return t;
+                negativesAbove, negativeScores.size()));
+        return model.withCall(c, t);
     }
 
     public List<PreparedStudy> prepare(List<LabelledStudy> studies, String what) {

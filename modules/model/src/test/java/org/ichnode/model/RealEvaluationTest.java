@@ -52,6 +52,30 @@ class RealEvaluationTest {
         assertEquals(4.0 / 5, r.sliceAuc(), 1e-12);
     }
 
+    /** Top-k study scores and the classifiers' slice AUC from the slice logits; NaN where a segmenter has none. */
+    @Test
+    void studyScoresFromTheClassifiersSliceLogits() {
+        LabelledStudy pos = new LabelledStudy("p", "pp", volume(3), true, new boolean[] {false, true, true}, null, null,
+                List.of(Set.of(), Set.of(), Set.of()));
+        LabelledStudy neg = new LabelledStudy("n", "pn", volume(3), false, new boolean[3], null, null, List.of(Set.of(), Set.of(), Set.of()));
+        byte[] none = new byte[3 * PER];
+        // the negative study has one outlying slice: it wins on the highest logit, the positive one on the top-2/3 means
+        List<RealEvaluation.StudyOutcome> o = List.of(
+                RealEvaluation.evaluate(pos, segmentation(none, 0.6), new double[] {-3, 2, 2.5}),
+                RealEvaluation.evaluate(neg, segmentation(none, 0.7), new double[] {-4, -4, 3}));
+        RealEvaluation.Report r = RealEvaluation.summarize(o, 0);
+        assertEquals(1.0, r.studyAucTop2(), 1e-12);
+        assertEquals(1.0, r.studyAucTop3(), 1e-12);
+        // slice logits: positive 2, 2.5; negative -3, -4, -4, 3 -> 6 of 8 pairs ranked right
+        assertEquals(6.0 / 8, r.classifierSliceAuc(), 1e-12);
+        assertEquals(2.25, RealEvaluation.topMean(new double[] {-3, 2, 2.5}, 2), 1e-12);
+        assertEquals(-0.5, RealEvaluation.topMean(new double[] {-3, 2}, 5), 1e-12);
+        RealEvaluation.Report without = RealEvaluation.summarize(List.of(RealEvaluation.evaluate(pos, segmentation(none, 0.6))), 0);
+        assertEquals(Double.NaN, without.studyAucTop2());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RealEvaluation.evaluate(pos, segmentation(none, 0.6), new double[2]));
+    }
+
     private static Segmentation segmentation(byte[] mask, double p) {
         List<Finding> f = new ArrayList<>();
         for (byte m : mask) {

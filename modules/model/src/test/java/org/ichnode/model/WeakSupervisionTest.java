@@ -137,6 +137,7 @@ class WeakSupervisionTest {
             assertEquals(x.studyProbability(), y.studyProbability(), 1e-6);
             assertEquals("test-1", loaded.algorithmVersion());
             assertEquals(result.model().settings().callThreshold(), loaded.model().settings().callThreshold(), 0);
+            assertEquals(result.model().settings().calibration(), loaded.model().settings().calibration());
         }
     }
 
@@ -145,9 +146,9 @@ class WeakSupervisionTest {
         double t = result.model().settings().callThreshold();
         assertTrue(t > 0 && t < 1, "operating point chosen on validation studies: " + t);
         LabelledStudy positive = test.stream().filter(LabelledStudy::positive).findFirst().orElseThrow();
-        Segmentation open = new ModelSegmenter(result.model().withCallThreshold(0), 8).segment(positive.volume());
+        Segmentation open = new ModelSegmenter(result.model().withCall(result.model().settings().calibration(), 0), 8).segment(positive.volume());
         // the same networks (not closed here: the result owns them), an operating point no study reaches
-        Segmentation strict = new ModelSegmenter(result.model().withCallThreshold(1), 8).segment(positive.volume());
+        Segmentation strict = new ModelSegmenter(result.model().withCall(result.model().settings().calibration(), 1), 8).segment(positive.volume());
         assertTrue(open.hemorrhageFound(), "found with every finding counted");
         assertTrue(strict.findings().isEmpty());
         for (byte b : strict.mask()) assertEquals(0, b);

@@ -53,7 +53,8 @@ public final class SeriesCompletion {
      * @param now only used for the quiet-time cutoff; pass {@link Database#now()} in production (jobs'
      *        timestamps always come from the database clock)
      * @param ignoreReason selection rules: a reason to ignore the series, or empty to queue a job. Called
-     *        inside the transaction holding the row lock: keep it quick and free of I/O.
+     *        inside the transaction holding the row lock: keep it quick and free of I/O. If it throws, the series
+     *        is ignored with the exception's message as the reason and the pass goes on.
      */
     public List<CompletionResult> completeStableSeries(Duration stableFor, Instant now,
                                                        Function<SeriesCandidate, Optional<String>> ignoreReason) {
@@ -73,7 +74,14 @@ public final class SeriesCompletion {
                 String studyUid = s.get(Study.class, series.getStudyId()).getStudyInstanceUid();
                 series.setCompletedAt(dbNow);
                 series.setState(SeriesState.COMPLETE, null);
-                Optional<String> reason = ignoreReason.apply(SeriesCandidate.of(series, studyUid));
+                Optional<String> reason;
+                try {
+                    reason = ignoreReason.apply(SeriesCandidate.of(series, studyUid));
+                } catch (RuntimeException e) {
+                    // one unusable header (e.g. an ImageOrientationPatient of 5 values) ignores its own series only;
+                    // thrown, it would end the pass and leave every later series receiving, across restarts
+                    reason = Optional.of("header not usable for selection: " + e.getMessage());
+                }
                 CompletionResult r;
                 if (reason.isPresent()) {
                     series.setState(SeriesState.IGNORED, reason.get());

@@ -255,6 +255,26 @@ abstract class StoreContractTest {
         assertEquals(1L, queries.seriesCountsByState().get(SeriesState.IGNORED));
     }
 
+    /** A malformed header fails its own series only: the series after it in the same pass is still queued. */
+    @Test
+    void aSeriesWhoseHeaderBreaksTheSelectionIsIgnoredAloneAndThePassGoesOn() {
+        String bad = uid(), good = uid();
+        NewInstance t = ct(uid(), bad, null);
+        recorder.record(new NewInstance(t.studyUid(), t.seriesUid(), t.sopInstanceUid(), t.sopClassUid(), t.transferSyntaxUid(),
+                null, null, null, "CT", "HEAD", "Head 5mm", 5.0, "1\\0\\0\\0\\1", "ORIGINAL\\PRIMARY\\AXIAL", null,
+                t.filePath(), t.sizeBytes(), t.sha256(), null));
+        recorder.record(ct(uid(), good, null));
+        List<CompletionResult> done = completion.completeStableSeries(Duration.ofSeconds(5), db.now().plusSeconds(60), c -> {
+            org.ichnode.core.selection.SeriesDescriptor.parseOrientation(c.imageOrientation()); // throws on 5 values
+            return KEEP;
+        });
+        assertEquals(2, done.size());
+        Series ignored = series(bad);
+        assertEquals(SeriesState.IGNORED, ignored.getState());
+        assertTrue(ignored.getStateReason().contains("ImageOrientationPatient needs 6 values"), ignored.getStateReason());
+        assertEquals(SeriesState.QUEUED, series(good).getState());
+    }
+
     @Test
     void lateInstanceReopensQueuedSeries() {
         String study = uid(), series = uid();

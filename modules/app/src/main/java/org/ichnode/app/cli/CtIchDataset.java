@@ -1,7 +1,5 @@
 package org.ichnode.app.cli;
 
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -17,9 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.ichnode.core.geometry.Vec3;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
@@ -123,20 +117,20 @@ final class CtIchDataset {
             String[] r = e.getValue();
             Path brain = dir.resolve("Patients_CT").resolve(nnn).resolve("brain").resolve(s + ".jpg");
             Path bone = dir.resolve("Patients_CT").resolve(nnn).resolve("bone").resolve(s + ".jpg");
-            Grey b = grey(brain);
+            GreyImage b = GreyImage.read(brain);
             float[] combined;
             if (Files.isRegularFile(bone)) {
-                Grey o = grey(bone);
-                if (b.w != o.w || b.h != o.h) throw new IOException(brain + " and " + bone + " differ in size");
-                combined = WindowedHu.combine(b.v, o.v, BRAIN, BONE);
+                GreyImage o = GreyImage.read(bone);
+                if (b.width() != o.width() || b.height() != o.height()) throw new IOException(brain + " and " + bone + " differ in size");
+                combined = WindowedHu.combine(b.levels(), o.levels(), BRAIN, BONE);
             } else {
                 // the published set lacks a few bone-window images (e.g. patient 084, slice 36)
                 warnings.accept("patient " + nnn + " slice " + s + ": no bone-window image; HU from the brain window only, clipped to "
                         + (int) BRAIN.lower() + ".." + (int) (BRAIN.lower() + BRAIN.width()));
-                combined = new float[b.v.length];
-                for (int i = 0; i < combined.length; i++) combined[i] = (float) WindowedHu.hu(b.v[i], BRAIN);
+                combined = new float[b.levels().length];
+                for (int i = 0; i < combined.length; i++) combined[i] = (float) WindowedHu.hu(b.levels()[i], BRAIN);
             }
-            float[] slice = Resample.resize(combined, b.w, b.h, GRID, GRID);
+            float[] slice = Resample.resize(combined, b.width(), b.height(), GRID, GRID);
             for (int i = 0; i < per; i++) hu[k * per + i] = (short) Math.round(slice[i]);
             Set<String> st = new LinkedHashSet<>();
             for (int t = 0; t < SUBTYPES.length; t++) if (r[2 + t].equals("1")) st.add(SUBTYPES[t]);
@@ -176,38 +170,6 @@ final class CtIchDataset {
         short[] out = new short[n * n];
         for (int y = 0; y < n; y++) for (int x = 0; x < n; x++) out[y * n + x] = in[x * n + (n - 1 - y)];
         return out;
-    }
-
-    record Grey(int w, int h, int[] v) {}
-
-    static Grey grey(Path jpg) throws IOException {
-        BufferedImage img;
-        try (ImageInputStream in = ImageIO.createImageInputStream(jpg.toFile())) {
-            if (in == null) throw new IOException("cannot open " + jpg);
-            ImageReader reader = jpegReader();
-            try {
-                reader.setInput(in, true, true);
-                img = reader.read(0);
-            } finally {
-                reader.dispose();
-            }
-        }
-        Raster r = img.getRaster();
-        int[] v = r.getSamples(0, 0, img.getWidth(), img.getHeight(), 0, (int[]) null);
-        return new Grey(img.getWidth(), img.getHeight(), v);
-    }
-
-    /** The JDK's baseline JPEG reader: PixelMed's lossless JPEG plug-in, also registered, probes (and prints) first. */
-    private static ImageReader jpegReader() throws IOException {
-        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("jpeg");
-        ImageReader fallback = null;
-        while (it.hasNext()) {
-            ImageReader r = it.next();
-            if (!r.getClass().getName().startsWith("com.pixelmed")) return r;
-            fallback = r;
-        }
-        if (fallback == null) throw new IOException("no JPEG reader");
-        return fallback;
     }
 
     /** Rows of the CSV by patient and slice: {@code PatientNumber,SliceNumber,IVH,IPH,SAH,EDH,SDH,No_Hemorrhage,Fracture}. */

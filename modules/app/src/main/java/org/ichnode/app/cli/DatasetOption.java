@@ -8,7 +8,8 @@ import org.ichnode.model.LabelledStudy;
  * {@code --data}: where the model commands take studies from: {@code phantom:small}, {@code phantom:full} (generated:
  * {@code --studies N} from index {@code --from I} of {@code --seed S}), the folder of the public CT-ICH set as it is
  * published ({@link CtIchDataset}; all patients, or {@code --patients 49,50,60-70}), a folder of NIfTI volumes
- * ({@link NiftiDataset}; {@code --patients} picks numeric ids) or the path of an imported folder of DICOM series
+ * ({@link NiftiDataset}; {@code --patients} picks numeric ids), a folder of PNG/JPG slices declared by
+ * {@code image-slices.properties} ({@link ImageSliceDataset}) or the path of an imported folder of DICOM series
  * ({@link FolderDataset}).
  */
 public record DatasetOption(String data, long seed, int from, int studies, String patients) {
@@ -26,6 +27,8 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
 
     public boolean isNifti() { return !isPhantom() && !isCtIch() && NiftiDataset.isNifti(Path.of(data)); }
 
+    public boolean isImageSlices() { return !isPhantom() && ImageSliceDataset.isImageSlices(Path.of(data)); }
+
     public List<LabelledStudy> load(boolean studyLabelsOnly) throws java.io.IOException {
         if (isPhantom()) {
             return PhantomStudies.generate(PhantomStudies.options(data.substring("phantom:".length())), seed, from, studies, studyLabelsOnly);
@@ -35,7 +38,7 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
             List<Integer> chosen = patients == null ? CtIchDataset.patients(dir) : patientList(patients);
             return CtIchDataset.loadPatients(dir, chosen, studyLabelsOnly, CtIchDataset.Geometry.assumed(), m -> System.err.println("ichnode: " + m));
         }
-        if (isNifti()) {
+        if (isNifti() || isImageSlices()) {
             List<LabelledStudy> out = new java.util.ArrayList<>();
             for (LabelledStudy s : stream(studyLabelsOnly).studies()) out.add(s);
             return out;
@@ -49,16 +52,15 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
      * needs the memory of one study, not of the set), else the loaded list.
      */
     public Streamed stream(boolean studyLabelsOnly) throws java.io.IOException {
+        if (isImageSlices()) {
+            ImageSliceDataset set = ImageSliceDataset.open(Path.of(data));
+            System.err.println("ichnode: " + set.describe());
+            return lazily(selected(set.ids()), id -> set.load(id, studyLabelsOnly, m -> System.err.println("ichnode: " + m)));
+        }
         if (isNifti()) {
             NiftiDataset set = NiftiDataset.open(Path.of(data));
             System.err.println("ichnode: " + set.describe());
-            List<String> ids = set.ids();
-            if (patients != null) {
-                List<String> wanted = patientList(patients).stream().map(String::valueOf).toList();
-                ids = ids.stream().filter(wanted::contains).toList();
-                if (ids.isEmpty()) throw new IllegalArgumentException("--patients " + patients + " names no study of " + data);
-            }
-            return lazily(ids, id -> set.load(id, studyLabelsOnly, m -> System.err.println("ichnode: " + m)));
+            return lazily(selected(set.ids()), id -> set.load(id, studyLabelsOnly, m -> System.err.println("ichnode: " + m)));
         }
         if (!isCtIch()) {
             List<LabelledStudy> all = load(studyLabelsOnly);
@@ -70,6 +72,15 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
         System.err.println("ichnode: " + CtIchDataset.describe(chosen.size(), g));
         return lazily(chosen, p -> CtIchDataset.loadPatients(dir, List.of(p), studyLabelsOnly, g,
                 m -> { if (!m.startsWith("CT-ICH:")) System.err.println("ichnode: " + m); }).get(0));
+    }
+
+    /** The ids {@code --patients} names (as numbers: "049" is 49), or all. */
+    private List<String> selected(List<String> ids) {
+        if (patients == null) return ids;
+        List<String> wanted = patientList(patients).stream().map(String::valueOf).toList();
+        List<String> out = ids.stream().filter(id -> wanted.contains(ImageSliceDataset.key(id))).toList();
+        if (out.isEmpty()) throw new IllegalArgumentException("--patients " + patients + " names no study of " + data);
+        return out;
     }
 
     private interface StudyLoader<K> { LabelledStudy load(K key) throws java.io.IOException; }

@@ -28,7 +28,7 @@ public final class EvaluateCommand {
         };
         try {
             DatasetOption.Streamed streamed = data.stream(false);
-            List<LabelledStudy> studies = data.isCtIch() || data.isNifti() ? null : (List<LabelledStudy>) streamed.studies();
+            List<LabelledStudy> studies = data.isCtIch() || data.isNifti() || data.isImageSlices() ? null : (List<LabelledStudy>) streamed.studies();
             String json;
             if (studies != null && studies.stream().allMatch(LabelledStudy::fullyMasked)) {
                 json = EvaluationRun.run(seg, studies, out, overlays).report().toJson();

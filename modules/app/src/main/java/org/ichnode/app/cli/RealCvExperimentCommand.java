@@ -45,7 +45,10 @@ public final class RealCvExperimentCommand {
             new Figure("slice_dice_masked", "mean slice Dice (masked)", RealEvaluation.Report::meanMaskedSliceDice),
             new Figure("slice_auc", "slice AUC", RealEvaluation.Report::sliceAuc),
             new Figure("study_auc_by_volume", "study AUC by volume found", RealEvaluation.Report::studyAucByVolume),
-            new Figure("study_auc_by_map_max", "study AUC by map maximum", RealEvaluation.Report::studyAucByMapMax));
+            new Figure("study_auc_by_map_max", "study AUC by map maximum", RealEvaluation.Report::studyAucByMapMax),
+            new Figure("study_auc_top2", "study AUC by top-2 slice logits", RealEvaluation.Report::studyAucTop2),
+            new Figure("study_auc_top3", "study AUC by top-3 slice logits", RealEvaluation.Report::studyAucTop3),
+            new Figure("classifier_slice_auc", "classifier slice AUC", RealEvaluation.Report::classifierSliceAuc));
 
     public int run(Args args) throws Exception {
         DatasetOption data = DatasetOption.parse(args, null, 0, 1_000_000);
@@ -55,6 +58,8 @@ public final class RealCvExperimentCommand {
         List<String> labelKinds = List.of(args.option("--labels", "slice,study").split(","));
         List<String> rows = List.of(args.option("--rows", "default,published,baseline,phantom").split(","));
         int size = args.intOption("--size", 128);
+        String windows = args.option("--windows", "hemorrhage");
+        int classifierWidth = args.intOption("--classifier-width", 0);
         int classifierSteps = args.intOption("--classifier-steps", 1200);
         int unetSteps = args.intOption("--unet-steps", 600);
         double target = Double.parseDouble(args.option("--target-sensitivity", Double.toString(OperatingPoint.DEFAULT_TARGET_SENSITIVITY)));
@@ -103,7 +108,9 @@ public final class RealCvExperimentCommand {
                         boolean studyOnly = rowName.contains("study labels");
                         ModelRuntime.seed(7);
                         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+                                .withPreprocess(org.ichnode.model.PreprocessOptions.named(windows, size))
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+                        if (classifierWidth > 0) plan = plan.withClassifierWidth(classifierWidth);
                         if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
                         List<LabelledStudy> fit = studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train;
                         String tag = "fold " + (f + 1) + " " + rowName;
@@ -111,7 +118,8 @@ public final class RealCvExperimentCommand {
                                 .train(fit, "ich-node weak U-Net", "cv-fold-" + (f + 1), target);
                         trained = (System.nanoTime() - r0) / 1e9;
                         try (ModelSegmenter seg = new ModelSegmenter(result.model(), ModelSegmenter.DEFAULT_CHUNK)) {
-                            o = evaluate(seg, test);
+                            o = new ArrayList<>();
+                            for (LabelledStudy s : test) o.add(RealEvaluation.evaluate(s, seg.segment(s.volume()), seg.sliceLogits(s.volume())));
                         }
                     } else if (rowName.startsWith("pseudo")) {
                         o = pseudoMaskOutcomes(train, rowName.contains("study labels"), size);
@@ -133,7 +141,8 @@ public final class RealCvExperimentCommand {
         } finally {
             if (phantomModel instanceof AutoCloseable c) c.close();
         }
-        String md = markdown(data, folds, onlyFolds, size, classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
+        String md = markdown(data, folds, onlyFolds, size + ", windows " + windows
+                + (classifierWidth > 0 ? ", classifier width " + classifierWidth : ""), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
         Files.writeString(out.resolve("real-cv.json"), json(outcomes) + "\n");
@@ -223,14 +232,14 @@ public final class RealCvExperimentCommand {
         return new double[] {m, v.size() > 1 ? Math.sqrt(ss / (v.size() - 1)) : Double.NaN};
     }
 
-    private static String markdown(DatasetOption data, int folds, int ran, int size, int cSteps, int uSteps, double target,
+    private static String markdown(DatasetOption data, int folds, int ran, String input, int cSteps, int uSteps, double target,
                                    List<LabelledStudy> all, Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes,
                                    Map<String, List<Double>> trainSeconds, double seconds) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
                 "# Cross-validation on real CT: %s%n%n%d patients (%d with hemorrhage), %d patient-wise folds stratified by label "
-                        + "(%d run), image-level labels only; input %d, classifier steps %d, U-Net steps %d, target sensitivity %.2f "
+                        + "(%d run), image-level labels only; input %s, classifier steps %d, U-Net steps %d, target sensitivity %.2f "
                         + "(operating point chosen on each fold's validation patients); %.0f s in all.%n%n",
-                data.describe(), all.size(), positives(all), folds, Math.min(folds, ran), size, cSteps, uSteps, target, seconds));
+                data.describe(), all.size(), positives(all), folds, Math.min(folds, ran), input, cSteps, uSteps, target, seconds));
         b.append("Mean ± sd over folds:\n\n| row |");
         for (Figure f : FIGURES) b.append(' ').append(f.title()).append(" |");
         b.append(" training s per fold |\n|---|");
