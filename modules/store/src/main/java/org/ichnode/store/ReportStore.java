@@ -64,7 +64,7 @@ public final class ReportStore {
         });
         if (!stored.duplicate()) {
             log.info("report {} stored ({} {} {}, {} {}, label {}{}): {}{}", stored.id(), r.source(), r.messageControlId(),
-                    r.subjectKey(), r.reportStatus(), stored.state().dbValue(), stored.label(),
+                    loggable(r.subjectKey()), r.reportStatus(), stored.state().dbValue(), stored.label(),
                     stored.usableForTraining() ? ", usable" : "",
                     stored.linkState().dbValue() + (stored.linkNote() == null ? "" : " (" + stored.linkNote() + ")"),
                     stored.replacedReportId() != null ? ", replaces report " + stored.replacedReportId()
@@ -93,7 +93,7 @@ public final class ReportStore {
                 + " WHERE subject_key = ? AND superseded_by IS NULL ORDER BY id DESC")) {
             st.setString(1, key);
             List<StoredReport> l = read(st);
-            if (l.size() > 1) log.warn("exam {} has {} current reports; the newest is compared", key, l.size());
+            if (l.size() > 1) log.warn("exam {} has {} current reports; the newest is compared", loggable(key), l.size());
             if (!l.isEmpty()) current = l.get(0);
         }
         boolean replacesCurrent = current == null || wins(r.state(), r.observationTime(), current);
@@ -192,12 +192,12 @@ public final class ReportStore {
                 l = l.stream().filter(x -> patientId.equals(x.patientId)).toList();
             }
             if (l.size() > 1) {
-                return new Link(null, ReportLinkState.PENDING, "accession number " + accession + " matches " + l.size() + " studies");
+                return new Link(null, ReportLinkState.PENDING, "the accession number matches " + l.size() + " studies");
             }
             if (l.size() == 1) {
                 study = l.get(0);
                 if (studyUid != null && !studyUid.equals(study.uid)) {
-                    return new Link(null, ReportLinkState.REJECTED, "accession number " + accession + " belongs to study " + study.uid
+                    return new Link(null, ReportLinkState.REJECTED, "the accession number belongs to study " + study.uid
                             + " but the report names study " + studyUid);
                 }
             } else {
@@ -208,12 +208,11 @@ public final class ReportStore {
         }
         if (study == null) {
             return new Link(null, ReportLinkState.PENDING, "no study with "
-                    + (accession != null ? "accession number " + accession : "") + (accession != null && studyUid != null ? " or " : "")
+                    + (accession != null ? "the report's accession number" : "") + (accession != null && studyUid != null ? " or " : "")
                     + (studyUid != null ? "Study Instance UID " + studyUid : "") + " yet");
         }
         if (patientId != null && study.patientId != null && !patientId.equals(study.patientId)) {
-            return new Link(null, ReportLinkState.REJECTED, "patient ID mismatch: report has '" + patientId + "', study "
-                    + study.uid + " has '" + study.patientId + "'");
+            return new Link(null, ReportLinkState.REJECTED, "patient ID mismatch between the report and study " + study.uid);
         }
         String note = patientId == null ? "patient ID not checked: none in the report"
                 : study.patientId == null ? "patient ID not checked: none in the study" : null;
@@ -318,6 +317,21 @@ public final class ReportStore {
 
     public Optional<StoredReport> find(long reportId) {
         return db.inTransaction(s -> s.doReturningWork(c -> find(c, reportId)));
+    }
+
+    /**
+     * A subject key as logs may show it: an accession number ({@code acc:...}) is an identifier, so logs get a short
+     * hash of it ({@code acc#1a2b3c4d}), the same for every report of the exam; Study Instance UIDs stay as they are.
+     * Link notes name no accession number or patient ID either: the report's row holds them.
+     */
+    static String loggable(String subjectKey) {
+        if (subjectKey == null || !subjectKey.startsWith("acc:")) return subjectKey;
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(subjectKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "acc#" + java.util.HexFormat.of().formatHex(d, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** All versions of the report of an exam by accession number (or Study Instance UID when it has none), oldest first. */
