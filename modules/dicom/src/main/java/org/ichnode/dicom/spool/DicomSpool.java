@@ -416,6 +416,8 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
         private Checked checkedHeader(Path written) {
             InstanceHeader header;
             try {
+                // every element within its bounds before anything parses it (and before it is acknowledged)
+                DataSetBounds.checkFile(written);
                 header = written == tmp ? headerFromCapturedBytes() : null; // not decoded: the captured bytes are the file's
                 if (header == null) header = InstanceHeader.read(written);
             } catch (IOException e) {

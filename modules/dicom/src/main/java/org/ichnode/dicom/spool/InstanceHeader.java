@@ -28,6 +28,7 @@ public record InstanceHeader(String sopClassUid, String sopInstanceUid, String s
 
     /** Reads the header of a Part 10 file, stopping before the pixel data. */
     public static InstanceHeader read(Path file) throws IOException {
+        DataSetBounds.checkFile(file);
         AttributeList list = new AttributeList();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
              DicomInputStream din = new DicomInputStream(in)) {
@@ -63,6 +64,12 @@ public record InstanceHeader(String sopClassUid, String sopInstanceUid, String s
 
     /** Reads the header of a bare data set (no file meta information) in the given transfer syntax. */
     public static InstanceHeader read(InputStream dataSet, String transferSyntaxUid) throws IOException {
+        byte[] bytes = dataSet.readAllBytes();
+        if (!"1.2.840.10008.1.2.2".equals(transferSyntaxUid) && !"1.2.840.10008.1.2.1.99".equals(transferSyntaxUid)) {
+            // a prefix up to the Pixel Data or the whole data set: either way nothing claims more than is there
+            DataSetBounds.check(java.nio.ByteBuffer.wrap(bytes), !"1.2.840.10008.1.2".equals(transferSyntaxUid), true);
+        }
+        dataSet = new java.io.ByteArrayInputStream(bytes);
         AttributeList list = new AttributeList();
         try (DicomInputStream din = new DicomInputStream(dataSet, transferSyntaxUid, false)) {
             list.read(din, TagFromName.PixelData);

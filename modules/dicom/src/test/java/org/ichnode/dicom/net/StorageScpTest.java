@@ -82,6 +82,43 @@ class StorageScpTest {
         }
     }
 
+    /**
+     * A 450-byte object whose UN element claims 2 GB (it ended the JVM with OutOfMemoryError), and one with sequences
+     * nested 3,000 deep (StackOverflowError): each gets a failure status, nothing of it is kept, and a real series
+     * sent next is stored whole, with and without preallocated files.
+     */
+    @Test
+    void lyingLengthsAndDeepNestingAreRefusedAndTheNextSeriesIsStored() throws Exception {
+        for (int preallocated : new int[] {0, 4}) {
+            recorded.clear();
+            Path storage = tmp.resolve("storage-" + preallocated);
+            DicomSpool spool = new DicomSpool(storage, collecting, 0, ScpSettings.CT_STORAGE, preallocated, "hostile");
+            scp = new StorageScp(new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0, CallerAllowlist.parse("*"), 4, 262144,
+                    Duration.ofSeconds(5), ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool);
+            Path un = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.10")
+                    .lyingElement(0x0029, 0x1010, "UN", 0x7FFFFFF0L, 16).writePart10(tmp.resolve("hostile/un.dcm"), "1.2.826.0.1.3680043.8.498.10");
+            Path deep = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.11")
+                    .nestedSequences(3000).writePart10(tmp.resolve("hostile/deep.dcm"), "1.2.826.0.1.3680043.8.498.11");
+            List<StoreOutcome> out = new StorageScu(Duration.ofSeconds(5), Duration.ofSeconds(20))
+                    .send(new Destination("node", "ICHNODE", "127.0.0.1", scp.port()), "FUZZ", List.of(un, deep));
+            assertEquals(2, out.size());
+            for (StoreOutcome o : out) {
+                assertEquals(StoreOutcome.Result.REFUSED, o.result(), o.toString());
+                assertEquals(0xC000, o.status() & 0xF000, "a failure status (Cxxx: cannot understand): " + o);
+                assertTrue(o.reason() != null && (o.reason().contains("claims 2147483632 bytes") || o.reason().contains("nested deeper")),
+                        "refused for what it is, before parsing: " + o.reason());
+            }
+            assertTrue(recorded.isEmpty(), "nothing recorded");
+            List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
+            Tools.Result r = storescu("PACS", "ICHNODE", files);
+            assertEquals(0, r.exitCode(), r.output());
+            assertEquals(files.size(), recorded.size(), "the real series after the hostile objects");
+            scp.close();
+            scp = null;
+            spool.close();
+        }
+    }
+
     @Test
     void resentInstanceIsIdempotent() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 3);
