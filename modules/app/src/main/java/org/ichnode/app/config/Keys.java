@@ -51,6 +51,7 @@ public final class Keys {
     public static final String RESULTS_OVERLAY = "results.overlay";
     public static final String HL7_PORT = "hl7.port";
     public static final String HL7_BIND = "hl7.bind";
+    public static final String HL7_MAX_MESSAGE_BYTES = "hl7.maxMessageBytes";
     public static final String RESULTS_ALL_FRAMES = "results.allFrames";
     public static final String RETRAIN_ENABLED = "retrain.enabled";
     public static final String RETRAIN_CRON = "retrain.cron";
@@ -114,6 +115,8 @@ public final class Keys {
             new Key(DELIVERY_THREADS, "1", false, range(0, 32), "delivery workers in this node (0: none)"),
             new Key(HL7_PORT, "2575", false, range(0, 65535), "HL7 v2 MLLP port for ORU^R01 report results (0 = off)"),
             new Key(HL7_BIND, "127.0.0.1", false, Keys::address, "address the HL7 port binds to"),
+            new Key(HL7_MAX_MESSAGE_BYTES, "8388608", false, range(1024, Integer.MAX_VALUE),
+                    "longest HL7 message accepted; a longer one closes its connection before it fills the memory"),
             new Key(FHIR_BASE_URL, "", false, Keys::fhirBaseUrl, "FHIR R4 server to pull DiagnosticReports from, e.g. https://ris.example.org/fhir (empty = off)"),
             new Key(FHIR_AUTHORIZATION, "", true, Keys::headerValue, "Authorization header value sent to the FHIR server, e.g. 'Bearer ...' (empty = none)"),
             new Key(FHIR_SEARCH_PARAMS, "", false, Keys::fhirSearchParams, "further DiagnosticReport search parameters, e.g. category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD"),

@@ -154,7 +154,7 @@ public final class IchNode implements AutoCloseable {
 
         if (settings.getInt(Keys.HL7_PORT) > 0) {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
-                    settings.getInt(Keys.HL7_PORT)), new ReportStoreSink(reports, new ReportLabeller())).start();
+                    settings.getInt(Keys.HL7_PORT)).withMaxMessageBytes(settings.getInt(Keys.HL7_MAX_MESSAGE_BYTES)), new ReportStoreSink(reports, new ReportLabeller())).start();
         }
         if (!settings.get(Keys.FHIR_BASE_URL).isBlank()) startFhirPull(reports);
         // reports that came before their images are linked once the images are there

@@ -71,10 +71,13 @@ public final class MllpReportListener implements AutoCloseable {
      * @param idleTimeout     a connection that sends nothing for this long is closed (zero: never)
      * @param charset         used when a message has no MSH-18
      * @param accessionFields where the accession number is, in order of preference (OBR-18, OBR-3, OBR-2, OBR-19, ORC-3, ORC-2)
+     * @param maxMessageBytes a message longer than this closes its connection (read before parsing, so memory is bounded)
      */
     public record Settings(InetAddress bindAddress, int port, int maxConnections, Duration idleTimeout, Charset charset,
-                           List<String> accessionFields) {
+                           List<String> accessionFields, int maxMessageBytes) {
         public static final List<String> DEFAULT_ACCESSION_FIELDS = List.of("OBR-18", "OBR-3", "ORC-3");
+        /** Text reports are kilobytes; 8 MiB leaves room for an embedded PDF. */
+        public static final int DEFAULT_MAX_MESSAGE_BYTES = 8 << 20;
 
         public Settings {
             Objects.requireNonNull(bindAddress, "bindAddress");
@@ -83,11 +86,17 @@ public final class MllpReportListener implements AutoCloseable {
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             Objects.requireNonNull(charset, "charset");
             accessionFields = List.copyOf(accessionFields);
+            if (maxMessageBytes < 1024) throw new IllegalArgumentException("maxMessageBytes must be at least 1024");
         }
 
-        /** Defaults: 16 connections, 30 minutes idle, UTF-8, accession from OBR-18 then OBR-3 then ORC-3. */
+        /** Defaults: 16 connections, 30 minutes idle, UTF-8, accession from OBR-18 then OBR-3 then ORC-3, 8 MiB per message. */
         public static Settings of(InetAddress bindAddress, int port) {
-            return new Settings(bindAddress, port, 16, Duration.ofMinutes(30), StandardCharsets.UTF_8, DEFAULT_ACCESSION_FIELDS);
+            return new Settings(bindAddress, port, 16, Duration.ofMinutes(30), StandardCharsets.UTF_8, DEFAULT_ACCESSION_FIELDS,
+                    DEFAULT_MAX_MESSAGE_BYTES);
+        }
+
+        public Settings withMaxMessageBytes(int bytes) {
+            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, bytes);
         }
     }
 
@@ -190,19 +199,25 @@ public final class MllpReportListener implements AutoCloseable {
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
             MinLowerLayerProtocol llp = new MinLowerLayerProtocol(true);
             llp.setCharset(settings.charset());
-            HL7Reader in = llp.getReader(s.getInputStream());
+            HL7Reader in = llp.getReader(new FrameLimit(s.getInputStream(), settings.maxMessageBytes()));
             HL7Writer out = llp.getWriter(s.getOutputStream());
             while (!closed) {
                 String raw = in.getMessage();
                 if (raw == null) break; // peer closed
                 out.writeMessage(handle(raw, peer));
             }
+        } catch (FrameLimit.TooLarge e) {
+            log.warn("MLLP connection from {} closed: a message longer than {} bytes (hl7.maxMessageBytes)", peer, settings.maxMessageBytes());
         } catch (SocketTimeoutException e) {
             log.info("MLLP connection from {} idle for {}: closed", peer, settings.idleTimeout());
         } catch (SocketException e) {
             if (!closed) log.debug("MLLP connection from {} ended: {}", peer, e.toString());
         } catch (IOException | LLPException e) {
-            if (!closed) log.warn("MLLP connection from {} failed: {}", peer, e.toString());
+            if (e.getCause() instanceof FrameLimit.TooLarge) {
+                log.warn("MLLP connection from {} closed: a message longer than {} bytes (hl7.maxMessageBytes)", peer, settings.maxMessageBytes());
+            } else if (!closed) {
+                log.warn("MLLP connection from {} failed: {}", peer, e.toString());
+            }
         }
     }
 
@@ -355,6 +370,41 @@ public final class MllpReportListener implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Counts the bytes of the frame being read (from one end block 0x1C to the next) and fails the read when a frame
+     * grows past the limit: HAPI's reader buffers a frame whole until its end block, however long.
+     */
+    static final class FrameLimit extends java.io.FilterInputStream {
+        static final class TooLarge extends IOException {
+            TooLarge(int limit) { super("MLLP frame longer than " + limit + " bytes"); }
+        }
+
+        private final int limit;
+        private long inFrame;
+
+        FrameLimit(java.io.InputStream in, int limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) count((byte) c);
+            return c;
+        }
+
+        @Override public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            for (int i = 0; i < n; i++) count(b[off + i]);
+            return n;
+        }
+
+        private void count(byte c) throws TooLarge {
+            if (c == 0x1C) inFrame = 0;
+            else if (++inFrame > limit) throw new TooLarge(limit);
         }
     }
 }

@@ -98,6 +98,43 @@ class MllpReportListenerTest {
         return new Terser(ack).get("MSA-" + field);
     }
 
+    /**
+     * A frame that never ends (it was read whole into memory: 512 MB ended the JVM) closes its connection at the
+     * limit; the next connection's report is accepted.
+     */
+    @Test
+    void aMessageWithoutEndIsCutAtTheLimitAndTheListenerGoesOn() throws Exception {
+        listener.close();
+        listener = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getLoopbackAddress(), 0).withMaxMessageBytes(1 << 20),
+                r -> new ReportSink.Stored(ids.incrementAndGet(), false, null)).start();
+        long sent = 0;
+        boolean closedByNode = false;
+        try (Socket s = new Socket("127.0.0.1", listener.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(0x0b);
+            out.write("MSH|^~\\&|RIS|HOSP|ICHNODE|NEURO|20261123120000||ORU^R01^ORU_R01|BIG1|P|2.5.1\rOBX|1|TX|X||".getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) 'A');
+            try {
+                while (sent < (64L << 20)) {
+                    out.write(chunk);
+                    sent += chunk.length;
+                }
+            } catch (java.io.IOException e) {
+                closedByNode = true; // the node closed the connection: broken pipe / reset
+            }
+            if (!closedByNode) closedByNode = s.getInputStream().read() == -1;
+        } catch (java.net.SocketException e) {
+            closedByNode = true;
+        }
+        assertTrue(closedByNode, "the node closed the connection");
+        assertTrue(sent < (64L << 20), "cut before 64 MB: " + sent);
+        connection.close();
+        connection = client.newClient("127.0.0.1", listener.port(), false);
+        assertEquals("AA", msa(send(oru("MSG0100", "ACC2001", "PAT42", "F", "2.5")), 1));
+    }
+
     @Test
     void goodReportIsAcceptedAfterTheSinkStoredIt() throws Exception {
         Message ack = send(oru("MSG0001", "ACC1001", "PAT42", "F", "2.5"));
