@@ -38,7 +38,7 @@ public final class Main {
                     last line: e2e_seconds_excluding_stable_wait=X
               bench inference [--model DIR] [--slices N] [--runs N] [--threads N]
                     a 512x512 series through the model; last line: inference_seconds=X peak_rss_mb=Y
-              train --out DIR [--data phantom:full|phantom:small|FOLDER] [--studies N] [--seed N] [--size S]
+              train --out DIR [--data phantom:full|phantom:small|FOLDER] [--studies N] [--seed N] [--size S] [--windows hemorrhage|multi]
                     [--labels slice|study] [--pseudo-masks density|density-cam|density-ungated|published] [--classifier-steps N] [--unet-steps N]
                     [--held-out N] [--version V] [--threads N]
                     weakly supervised training (classifiers -> CAM pseudo masks -> U-Net) into a model artifact

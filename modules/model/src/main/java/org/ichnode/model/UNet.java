@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The segmentation network (the only network that runs at inference): a 2D U-Net over model-space slices,
+ * The segmentation network (the only network that draws the mask; the classifiers give the study probability): a 2D U-Net over model-space slices,
  * {@code (N, C, S, S) -> (N, 1, S, S)} logits. Upsampling is nearest-neighbour repetition followed by a 1x1
  * convolution, because DJL's PyTorch engine has no transposed convolution (KNOWHOW).
  *

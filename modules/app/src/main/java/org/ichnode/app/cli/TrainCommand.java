@@ -25,6 +25,7 @@ public final class TrainCommand {
         Path out = Path.of(outOpt);
         DatasetOption data = DatasetOption.parse(args, "phantom:full", 0, 40);
         int size = args.intOption("--size", 256);
+        String windows = args.option("--windows", "hemorrhage");
         String labels = args.option("--labels", "slice");
         String pseudoMasks = args.option("--pseudo-masks", "density");
         int classifierSteps = args.intOption("--classifier-steps", 1200);
@@ -45,6 +46,7 @@ public final class TrainCommand {
         ModelRuntime.seed(7);
         boolean studyOnly = labels.equals("study");
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+                .withPreprocess(org.ichnode.model.PreprocessOptions.named(windows, size))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
         if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
         if (pseudoMasks.equals("density-cam")) plan = plan.withDensityGate(DensityGate.CAM);

@@ -68,7 +68,8 @@ public final class Retraining {
     /**
      * @param servingFallback the model artifact that serves while the registry has no active model (the shipped
      *                        model, {@code model.dir}); the first candidate must not be worse than it. Null: the HU
-     *                        baseline serves and the first candidate is promoted without comparison.
+     *                        baseline serves and the first candidate is judged against it (promoted without
+     *                        comparison only when the trainer cannot evaluate the baseline).
      */
     public Retraining(ReportStore reports, DatasetSnapshots snapshots, TrainingRuns runs, ModelRegistry registry,
                       CandidateTrainer trainer, RetrainPolicy policy, Path modelsDir, String nodeId, ActiveModel activeModel,

@@ -4,7 +4,7 @@ import org.ichnode.core.volume.Volume;
 
 /**
  * Finds hemorrhage in a CT volume. Implementations: the HU-threshold baseline (kept as the bar every model must
- * beat) and, later, model-based segmenters. Must be safe to call from one worker thread at a time per instance.
+ * beat) and the trained models (PyTorch, or an imported TensorFlow SavedModel). Must be safe to call from one worker thread at a time per instance.
  */
 public interface Segmenter {
 

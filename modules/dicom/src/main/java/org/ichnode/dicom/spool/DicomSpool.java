@@ -280,7 +280,8 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
             this.slot = preallocated != null && recovered && !Uids.isCompressed(transferSyntaxUid) ? preallocated.take() : null;
             if (slot != null) {
                 this.tmp = slot.path();
-                this.channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                // readable too: a spill copies what was written into a temporary file
+                this.channel = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
             } else {
                 this.tmp = tmpDir.resolve(UUID.randomUUID() + ".part");
                 this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -316,7 +317,7 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
             try {
                 for (long done = 0; done < size; ) done += channel.transferTo(done, size - done, next);
                 next.position(size);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 next.close();
                 Files.deleteIfExists(part);
                 throw e;

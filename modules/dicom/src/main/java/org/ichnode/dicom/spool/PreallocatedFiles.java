@@ -33,6 +33,10 @@ final class PreallocatedFiles implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PreallocatedFiles.class);
     private static final long GRANULE = 64 * 1024;
     private static final int BATCH = 16;
+    /** Larger instances are not preallocated for (they spill to the ordinary path): one 200 MB object must not make the pool write gigabytes. */
+    static final long MAX_FILE_BYTES = 8L << 20;
+    /** The files shrink only after this many smaller instances in a row: one odd small object must not resize them. */
+    static final int SHRINK_AFTER = 16;
 
     /** A free file of {@code bytes} bytes. */
     record Free(Path path, long bytes) {}
@@ -75,10 +79,18 @@ final class PreallocatedFiles implements AutoCloseable {
         return f;
     }
 
-    /** An instance of {@code bytes} was stored: files too small for it, or more than twice its size, are resized. */
-    void noteInstanceSize(long bytes) {
+    private int smallerInARow;
+
+    /**
+     * An instance of {@code bytes} was stored: files too small for it grow at once (up to {@link #MAX_FILE_BYTES});
+     * files more than twice its size shrink after {@link #SHRINK_AFTER} such instances in a row.
+     */
+    synchronized void noteInstanceSize(long bytes) {
         long current = fileBytes;
-        if (current != 0 && bytes + 16 <= current && bytes * 2 >= current) return;
+        if (bytes + GRANULE > MAX_FILE_BYTES) return;
+        if (current != 0 && bytes + 16 <= current && bytes * 2 >= current) { smallerInARow = 0; return; }
+        if (current != 0 && bytes + 16 <= current && ++smallerInARow < SHRINK_AFTER) return;
+        smallerInARow = 0;
         long next = ((bytes + bytes / 16 + GRANULE - 1) / GRANULE) * GRANULE + GRANULE;
         if (next == current) return;
         fileBytes = next;

@@ -119,6 +119,46 @@ class PreallocatedSpoolTest {
         }
     }
 
+    /**
+     * One 10 KB object between CT slices: it shrank every preallocated file to its size, after which every 512x512
+     * slice failed in the spill (a write-only file cannot be copied from), 0 of 28 stored. Now the pool keeps its size
+     * for one odd object and a spill works; nothing is left in the temporary folder.
+     */
+    @Test
+    void oneSmallObjectDoesNotStopTheNextSeries() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
+        Path slots = tmp.resolve("storage/spool/slots");
+        start(tmp.resolve("storage"), 16);
+        primePool(files, slots, 8);
+        byte[] pixels = new byte[10_000];
+        Path small = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.20")
+                .element(0x7FE0, 0x0010, "OW", pixels).writePart10(tmp.resolve("small/small.dcm"), "1.2.826.0.1.3680043.8.498.20");
+        assertEquals(0, storescu(List.of(small)).exitCode());
+        Thread.sleep(1500); // time for the pool to act on the small size
+        Tools.Result r = storescu(files.subList(1, files.size()));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(waitFor(spool::finalised, 30));
+        assertEquals(files.size() + 1, rows.size(), "every slice and the small object stored");
+        try (Stream<Path> left = Files.list(tmp.resolve("storage/spool/tmp"))) {
+            assertEquals(0, left.count(), "no temporary file left");
+        }
+        // a spill (an instance larger than its preallocated file) works too: a pool of small files, then CT slices
+        spool.close();
+        scp.close();
+        rows.clear();
+        start(tmp.resolve("storage2"), 16);
+        assertEquals(0, storescu(List.of(small)).exitCode());
+        assertTrue(waitFor(() -> count(tmp.resolve("storage2/spool/slots")) >= 8, 30), "a pool of small files");
+        Tools.Result spilled = storescu(files.subList(0, 5));
+        assertEquals(0, spilled.exitCode(), spilled.output());
+        assertTrue(waitFor(spool::finalised, 30));
+        assertEquals(6, rows.size());
+        for (StoredInstance i : rows.values()) assertEquals(DicomSpool.sha256Of(i.file()), i.sha256());
+        try (Stream<Path> left = Files.list(tmp.resolve("storage2/spool/tmp"))) {
+            assertEquals(0, left.count(), "no temporary file left after the spills");
+        }
+    }
+
     @Test
     void resentInstanceFromPreallocatedFilesKeepsOneCopy() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
