@@ -66,7 +66,13 @@ record AssociateRequest(int protocolVersion, String calledAeTitle, String callin
     }
 
 
-    private static String aeTitle(byte[] block, int offset) {
-        return new String(block, offset, 16, StandardCharsets.US_ASCII).trim();
+    /**
+     * The AE title, trimmed; control characters and backslashes (not allowed in an AE title) become '?', so that a
+     * title cannot forge a log line and never matches an allowlist entry.
+     */
+    static String aeTitle(byte[] block, int offset) {
+        char[] c = new String(block, offset, 16, StandardCharsets.ISO_8859_1).trim().toCharArray();
+        for (int i = 0; i < c.length; i++) if (c[i] < 0x20 || c[i] >= 0x7F || c[i] == '\\') c[i] = '?';
+        return new String(c);
     }
 }

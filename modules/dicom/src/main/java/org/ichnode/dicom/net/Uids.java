@@ -21,6 +21,24 @@ public final class Uids {
     public static final String IMPLEMENTATION_CLASS = "2.25.242347905722427617958113046227612894531";
     public static final String IMPLEMENTATION_VERSION = "ICHNODE_010";
 
+    /**
+     * A UID as PS3.5 9.1 defines it: at most 64 characters, components of digits separated by single dots, none
+     * empty. ".." or "1..2" are not UIDs (and must never become file names or log text). A component with a leading
+     * zero, also not allowed, is tolerated: older devices write them, and refusing their images would lose studies.
+     */
+    public static boolean isValid(String uid) {
+        if (uid == null || uid.isEmpty() || uid.length() > 64) return false;
+        int start = 0;
+        while (true) {
+            int dot = uid.indexOf('.', start);
+            int end = dot < 0 ? uid.length() : dot;
+            if (end == start) return false;
+            for (int i = start; i < end; i++) if (uid.charAt(i) < '0' || uid.charAt(i) > '9') return false;
+            if (dot < 0) return true;
+            start = dot + 1;
+        }
+    }
+
     public static boolean isCompressed(String transferSyntax) {
         return RLE_LOSSLESS.equals(transferSyntax) || JPEG_LOSSLESS_SV1.equals(transferSyntax)
                 || JPEG_LOSSLESS.equals(transferSyntax);

@@ -243,17 +243,13 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
     @Override
     public Incoming begin(String callingAeTitle, String sopClassUid, String sopInstanceUid, String transferSyntaxUid)
             throws IOException {
-        if (!isSafeUid(sopInstanceUid)) throw new IllegalArgumentException("invalid SOP Instance UID");
+        if (!org.ichnode.dicom.net.Uids.isValid(sopInstanceUid)) throw new IllegalArgumentException("invalid SOP Instance UID");
         long free = spoolStore.getUsableSpace();
         if (free < minFreeBytes) {
             throw new IOException("spool volume has " + (free >> 20) + " MB free, below the reserve of "
                     + (minFreeBytes >> 20) + " MB");
         }
         return new SpoolFile(callingAeTitle, sopClassUid, sopInstanceUid, transferSyntaxUid);
-    }
-
-    private static boolean isSafeUid(String uid) {
-        return uid != null && !uid.isEmpty() && uid.length() <= 64 && uid.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
     }
 
     private final class SpoolFile implements Incoming {
@@ -425,6 +421,11 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                 discardFiles(written);
                 log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());
                 return new Checked(null, new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate(e.getMessage())));
+            }
+            if (!Uids.isValid(header.studyInstanceUid()) || !Uids.isValid(header.seriesInstanceUid())) {
+                discardFiles(written);
+                log.warn("refused SOP Instance {}: invalid Study or Series Instance UID", sopInstanceUid);
+                return new Checked(null, new StoreResult(DimseStatus.CANNOT_UNDERSTAND, "invalid Study or Series Instance UID"));
             }
             if (!sopInstanceUid.equals(header.sopInstanceUid()) || !sopClassUid.equals(header.sopClassUid())
                     || !acceptedSopClasses.contains(header.sopClassUid())) {

@@ -99,10 +99,12 @@ class StorageScpTest {
                     .lyingElement(0x0029, 0x1010, "UN", 0x7FFFFFF0L, 16).writePart10(tmp.resolve("hostile/un.dcm"), "1.2.826.0.1.3680043.8.498.10");
             Path deep = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.11")
                     .nestedSequences(3000).writePart10(tmp.resolve("hostile/deep.dcm"), "1.2.826.0.1.3680043.8.498.11");
+            Path dots = org.ichnode.dicom.spool.HostileObjects.ct("..").writePart10(tmp.resolve("hostile/dots.dcm"), "..");
             List<StoreOutcome> out = new StorageScu(Duration.ofSeconds(5), Duration.ofSeconds(20))
-                    .send(new Destination("node", "ICHNODE", "127.0.0.1", scp.port()), "FUZZ", List.of(un, deep));
-            assertEquals(2, out.size());
-            for (StoreOutcome o : out) {
+                    .send(new Destination("node", "ICHNODE", "127.0.0.1", scp.port()), "FUZZ", List.of(un, deep, dots));
+            assertEquals(3, out.size());
+            assertEquals(StoreOutcome.Result.REFUSED, out.get(2).result(), "'..' is not a SOP Instance UID: " + out.get(2));
+            for (StoreOutcome o : out.subList(0, 2)) {
                 assertEquals(StoreOutcome.Result.REFUSED, o.result(), o.toString());
                 assertEquals(0xC000, o.status() & 0xF000, "a failure status (Cxxx: cannot understand): " + o);
                 assertTrue(o.reason() != null && (o.reason().contains("claims 2147483632 bytes") || o.reason().contains("nested deeper")),
