@@ -71,6 +71,9 @@ public final class DataSetBounds {
     private final Source b;
     private final boolean explicitVr;
     private final boolean prefixOnly;
+    // the image pixel module at the top level, to check native Pixel Data against it
+    private int rows = -1, columns = -1, bitsAllocated = -1, samplesPerPixel = 1, frames = 1;
+    private long nativePixelBytes = -1;
 
     private DataSetBounds(Source b, boolean explicitVr, boolean prefixOnly) {
         this.b = b;
@@ -107,8 +110,9 @@ public final class DataSetBounds {
             }
             if (ts == null) throw new IOException("file meta information has no Transfer Syntax UID");
             if (ts.equals("1.2.840.10008.1.2.2") || ts.equals("1.2.840.10008.1.2.1.99")) return; // big endian, deflated: not walked
-            new DataSetBounds(new FileSource(ch, pos, (int) size - pos), !ts.equals("1.2.840.10008.1.2"), false)
-                    .elements(0, (int) size - pos, 0, false);
+            DataSetBounds walk = new DataSetBounds(new FileSource(ch, pos, (int) size - pos), !ts.equals("1.2.840.10008.1.2"), false);
+            walk.elements(0, (int) size - pos, 0, false);
+            walk.checkPixelLength();
         }
     }
 
@@ -175,6 +179,7 @@ public final class DataSetBounds {
                 if (prefixOnly && tag == PIXEL_DATA && end == b.limit()) return end;
                 throw tooLong(tag, len, end - value);
             }
+            if (depth == 0) topLevel(tag, value, len);
             if (explicitVr && vr.equals("SQ") || !explicitVr && len > 0 && looksLikeSequence(value)) {
                 if (depth + 1 > MAX_DEPTH) throw new IOException("sequences nested deeper than " + MAX_DEPTH);
                 items(value, (int) (value + len), depth + 1, false);
@@ -183,6 +188,39 @@ public final class DataSetBounds {
         }
         if (delimited && !(prefixOnly && end == b.limit())) throw new IOException("item of undefined length without its delimiter");
         return pos;
+    }
+
+    private void topLevel(int tag, int value, long len) throws IOException {
+        switch (tag) {
+            case 0x00280010 -> rows = len == 2 ? b.getShort(value) & 0xFFFF : -1;
+            case 0x00280011 -> columns = len == 2 ? b.getShort(value) & 0xFFFF : -1;
+            case 0x00280100 -> bitsAllocated = len == 2 ? b.getShort(value) & 0xFFFF : -1;
+            case 0x00280002 -> samplesPerPixel = len == 2 ? b.getShort(value) & 0xFFFF : 1;
+            case 0x00280008 -> {
+                StringBuilder s = new StringBuilder();
+                for (int i = 0; i < Math.min(len, 12); i++) s.append((char) b.get(value + i));
+                try {
+                    frames = Math.max(1, Integer.parseInt(s.toString().replace("\0", "").trim()));
+                } catch (NumberFormatException e) {
+                    throw new IOException("Number of Frames is not a number");
+                }
+            }
+            case PIXEL_DATA -> nativePixelBytes = len;
+            default -> { }
+        }
+    }
+
+    /**
+     * Native Pixel Data must hold Rows x Columns x Samples per Pixel x Bits Allocated / 8 x Number of Frames bytes (one
+     * more when that is odd): half an image, or Rows and Columns that do not fit the pixels, are not stored as success.
+     */
+    private void checkPixelLength() throws IOException {
+        if (nativePixelBytes < 0 || rows < 0 || columns < 0 || bitsAllocated < 8 || bitsAllocated % 8 != 0) return;
+        long expected = (long) rows * columns * samplesPerPixel * (bitsAllocated / 8) * frames;
+        if (nativePixelBytes != expected && nativePixelBytes != expected + (expected & 1)) {
+            throw new IOException(String.format(Locale.ROOT, "Pixel Data holds %d bytes; %d rows x %d columns x %d samples x %d bits x %d "
+                    + "frames need %d", nativePixelBytes, rows, columns, samplesPerPixel, bitsAllocated, frames, expected));
+        }
     }
 
     /** The items of a sequence up to {@code end} or, when {@code delimited}, to its sequence delimiter. */

@@ -37,6 +37,32 @@ class DataSetBoundsTest {
         }
     }
 
+    /** Half an image, or Rows and Columns that do not fit the pixels: refused, where a whole image passes. */
+    @Test
+    void nativePixelDataMustFitRowsColumnsAndBits() throws Exception {
+        Path ok = image("1.2.3.20", 10, 10, 16, 200);
+        DataSetBounds.checkFile(ok);
+        IOException half = assertThrows(IOException.class, () -> DataSetBounds.checkFile(image("1.2.3.21", 512, 512, 16, 262144)));
+        assertTrue(half.getMessage().contains("Pixel Data holds 262144 bytes") && half.getMessage().contains("need 524288"), half.getMessage());
+        assertThrows(IOException.class, () -> DataSetBounds.checkFile(image("1.2.3.22", 10, 10, 16, 202)));
+        // a real slice whose Rows were changed after the fact
+        Path real = Tools.files(Tools.realCt("ge-head-tilted")).get(0);
+        com.pixelmed.dicom.AttributeList l = new com.pixelmed.dicom.AttributeList();
+        l.read(real.toFile());
+        l.get(com.pixelmed.dicom.TagFromName.Rows).setValue(256);
+        Path changed = tmp.resolve("rows.dcm");
+        l.write(changed.toFile(), l.get(com.pixelmed.dicom.TagFromName.TransferSyntaxUID).getSingleStringValueOrNull(), true, true);
+        assertThrows(IOException.class, () -> DataSetBounds.checkFile(changed));
+    }
+
+    private Path image(String uid, int rows, int columns, int bits, int pixelBytes) throws Exception {
+        return HostileObjects.ct(uid).element(0x0028, 0x0002, "US", us(1)).element(0x0028, 0x0010, "US", us(rows))
+                .element(0x0028, 0x0011, "US", us(columns)).element(0x0028, 0x0100, "US", us(bits))
+                .element(0x7FE0, 0x0010, "OW", new byte[pixelBytes]).writePart10(tmp.resolve(uid + ".dcm"), uid);
+    }
+
+    private static byte[] us(int v) { return new byte[] {(byte) v, (byte) (v >> 8)}; }
+
     @Test
     void deepNestingIsRefusedAndOrdinaryNestingPasses() throws Exception {
         Path deep = HostileObjects.ct("1.2.3.6").nestedSequences(3000).writePart10(tmp.resolve("deep.dcm"), "1.2.3.6");
