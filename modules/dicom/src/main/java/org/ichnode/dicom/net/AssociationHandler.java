@@ -56,7 +56,8 @@ final class AssociationHandler {
 
     void run() {
         String peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
-        try (socket) {
+        // not try-with-resources: the socket must still be open in the catch blocks, which tell the peer (A-ABORT)
+        try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout((int) settings.idleTimeout().toMillis());
             in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
@@ -79,6 +80,7 @@ final class AssociationHandler {
             sendQuietly(Pdus.abort(0));
         } finally {
             if (incoming != null) incoming.discard();
+            try { socket.close(); } catch (IOException ignored) { /* closing */ }
         }
     }
 
@@ -91,7 +93,12 @@ final class AssociationHandler {
         if (length > MAX_ASSOCIATE_RQ_LENGTH) throw new ProtocolException("A-ASSOCIATE-RQ of " + length + " bytes");
         byte[] body = new byte[(int) length];
         in.readFully(body);
-        AssociateRequest rq = AssociateRequest.parse(body, body.length);
+        AssociateRequest rq;
+        try {
+            rq = AssociateRequest.parse(body, body.length);
+        } catch (RuntimeException e) { // a peer's malformed request: one line, no stack trace
+            throw e instanceof ProtocolException p ? p : new ProtocolException("malformed A-ASSOCIATE-RQ: " + e);
+        }
         callingAe = rq.callingAeTitle();
 
         if ((rq.protocolVersion() & 1) == 0) return reject(peer, 1, 2, 2, "protocol version not supported");

@@ -253,6 +253,40 @@ class StorageScpTest {
         }
     }
 
+    /**
+     * A peer that breaks the protocol is told so with an A-ABORT before the socket closes (the socket used to be closed
+     * first, so nothing was ever sent); a malformed A-ASSOCIATE-RQ is one log line, not a stack trace.
+     */
+    @Test
+    void protocolErrorsAreAnsweredWithAnAbort() throws Exception {
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            s.getOutputStream().flush();
+            assertAbort(s);
+        }
+        // an A-ASSOCIATE-RQ of 100 bytes whose items claim more than it holds
+        byte[] rq = new byte[6 + 100];
+        rq[0] = 0x01;
+        rq[5] = 100;
+        rq[7] = 1; // protocol version 1
+        java.util.Arrays.fill(rq, 10, 42, (byte) 'A');
+        rq[74] = 0x10; // an application context item ...
+        rq[76] = 0x7F; // ... claiming 32,512 bytes
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            s.getOutputStream().write(rq);
+            s.getOutputStream().flush();
+            assertAbort(s);
+        }
+        assertEquals(0, Tools.run(List.of("echoscu", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()))).exitCode());
+    }
+
+    private static void assertAbort(Socket s) throws IOException {
+        s.setSoTimeout(10000);
+        int first = s.getInputStream().read();
+        assertEquals(Pdus.ABORT, first, "an A-ABORT PDU");
+    }
+
     @Test
     void malformedDataSetIsRefusedAndTheAssociationGoesOn() throws Exception {
         start(tmp.resolve("storage"), "*", 4, collecting);
