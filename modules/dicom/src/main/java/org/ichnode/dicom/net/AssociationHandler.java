@@ -47,12 +47,16 @@ final class AssociationHandler {
 
     private record AcceptedContext(String abstractSyntax, String transferSyntax) {}
 
-    AssociationHandler(Socket socket, ScpSettings settings, InstanceSink sink, long id) {
+    AssociationHandler(Socket socket, ScpSettings settings, InstanceSink sink, long id, Runnable negotiated) {
         this.socket = socket;
         this.settings = settings;
         this.sink = sink;
         this.id = id;
+        this.negotiated = negotiated;
     }
+
+    /** Called once the A-ASSOCIATE-RQ is read whole (stops the ARTIM timer). */
+    private final Runnable negotiated;
 
     void run() {
         String peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
@@ -93,6 +97,7 @@ final class AssociationHandler {
         if (length > MAX_ASSOCIATE_RQ_LENGTH) throw new ProtocolException("A-ASSOCIATE-RQ of " + length + " bytes");
         byte[] body = new byte[(int) length];
         in.readFully(body);
+        negotiated.run();
         AssociateRequest rq;
         try {
             rq = AssociateRequest.parse(body, body.length);

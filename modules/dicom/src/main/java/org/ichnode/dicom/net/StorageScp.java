@@ -31,6 +31,11 @@ public final class StorageScp implements AutoCloseable {
     private final ServerSocket serverSocket;
     private final ExecutorService associations;
     private final ExecutorService rejections = Executors.newSingleThreadExecutor(daemon("dicom-reject"));
+    /** Closes sockets whose negotiation (or rejection) outlives the ARTIM timeout. */
+    private final java.util.concurrent.ScheduledExecutorService artim = Executors.newSingleThreadScheduledExecutor(daemon("dicom-artim"));
+    /** Connections above the limit waiting for their A-ASSOCIATE-RJ; beyond {@link #MAX_PENDING_REJECTIONS} they are just closed. */
+    private final java.util.concurrent.atomic.AtomicInteger pendingRejections = new java.util.concurrent.atomic.AtomicInteger();
+    static final int MAX_PENDING_REJECTIONS = 32;
     private final Semaphore slots;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
@@ -50,6 +55,7 @@ public final class StorageScp implements AutoCloseable {
         } catch (IOException e) {
             associations.shutdownNow();
             rejections.shutdownNow();
+            artim.shutdownNow();
             throw new IOException("cannot listen on " + settings.bindAddress().getHostAddress() + ":" + settings.port()
                     + ": " + e.getMessage(), e);
         }
@@ -73,14 +79,29 @@ public final class StorageScp implements AutoCloseable {
             }
             long id = ids.incrementAndGet();
             if (!slots.tryAcquire()) {
-                rejections.execute(() -> rejectBusy(s, id));
+                if (pendingRejections.incrementAndGet() > MAX_PENDING_REJECTIONS) {
+                    pendingRejections.decrementAndGet();
+                    closeQuietly(s); // a flood: no orderly answer, no thread, no queue
+                    continue;
+                }
+                var deadline = artim.schedule(() -> closeQuietly(s), settings.artimTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                rejections.execute(() -> {
+                    try {
+                        rejectBusy(s, id);
+                    } finally {
+                        deadline.cancel(false);
+                        pendingRejections.decrementAndGet();
+                    }
+                });
                 continue;
             }
             open.add(s);
+            var deadline = artim.schedule(() -> closeQuietly(s), settings.artimTimeout().toMillis(), TimeUnit.MILLISECONDS);
             associations.execute(() -> {
                 try {
-                    new AssociationHandler(s, settings, sink, id).run();
+                    new AssociationHandler(s, settings, sink, id, () -> deadline.cancel(false)).run();
                 } finally {
+                    deadline.cancel(false);
                     open.remove(s);
                     slots.release();
                 }
@@ -119,11 +140,16 @@ public final class StorageScp implements AutoCloseable {
         }
         associations.shutdown();
         rejections.shutdownNow();
+        artim.shutdownNow();
         try {
             associations.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try { s.close(); } catch (IOException ignored) { /* closing anyway */ }
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String prefix) {

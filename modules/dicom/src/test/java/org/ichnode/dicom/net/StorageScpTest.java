@@ -321,6 +321,46 @@ class StorageScpTest {
         }
     }
 
+    /**
+     * Slow peers: a connection trickling its A-ASSOCIATE-RQ a byte at a time held the only association slot, and
+     * idle connections above the limit tied up the rejection thread. The ARTIM timer closes both; the next real
+     * peer is served.
+     */
+    @Test
+    void slowAndIdlePeersCannotHoldTheListener() throws Exception {
+        DicomSpool spool = new DicomSpool(tmp.resolve("storage"), collecting, 0, ScpSettings.CT_STORAGE);
+        scp = new StorageScp(new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0, CallerAllowlist.parse("*"), 1, 262144,
+                Duration.ofSeconds(60), ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES).withArtimTimeout(Duration.ofSeconds(2)), spool);
+        List<Socket> idle = new ArrayList<>();
+        try (Socket slow = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            Thread trickle = new Thread(() -> {
+                try {
+                    OutputStream o = slow.getOutputStream();
+                    o.write(new byte[] {0x01, 0, 0, 0, 0, 0x44});
+                    for (int i = 0; i < 30; i++) { o.write(0); o.flush(); Thread.sleep(500); }
+                } catch (Exception e) {
+                    // closed by the node: what the test wants
+                }
+            });
+            trickle.start();
+            Thread.sleep(300);
+            for (int i = 0; i < 40; i++) idle.add(new Socket(InetAddress.getLoopbackAddress(), scp.port())); // above the limit, silent
+            long t0 = System.nanoTime();
+            Tools.Result r;
+            do {
+                Thread.sleep(500);
+                r = Tools.run(List.of("echoscu", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port())));
+            } while (r.exitCode() != 0 && System.nanoTime() - t0 < 15_000_000_000L);
+            assertEquals(0, r.exitCode(), "served once the slow peer's ARTIM ran out: " + r.output());
+            slow.setSoTimeout(5000);
+            assertEquals(-1, slow.getInputStream().read(), "the slow peer was closed");
+            trickle.join(20_000);
+        } finally {
+            for (Socket s : idle) s.close();
+            spool.close();
+        }
+    }
+
     private static void assertAbortedOrClosed(Socket s) throws IOException {
         s.setSoTimeout(10000);
         DataInputStream in = new DataInputStream(s.getInputStream());
