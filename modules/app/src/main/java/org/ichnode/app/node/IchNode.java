@@ -297,12 +297,18 @@ public final class IchNode implements AutoCloseable {
         try (Stream<Path> files = Files.walk(spool.instancesDir())) {
             for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".dcm"))::iterator) {
                 if (known.contains(f.toString())) continue;
+                InstanceHeader h;
                 try {
-                    InstanceHeader h = InstanceHeader.read(f);
+                    h = InstanceHeader.read(f);
+                } catch (IOException e) {
+                    spool.quarantine(f, "not a readable instance: " + e.getMessage()); // never parsed again at start-up
+                    continue;
+                }
+                try {
                     indexer.record(new StoredInstance(h, f, Files.size(f), DicomSpool.sha256Of(f), null));
                     recovered++;
                 } catch (IOException | RuntimeException e) {
-                    log.warn("spool file {} is not a readable instance and is left alone: {}", f.getFileName(), e.getMessage());
+                    log.warn("spool file {} could not be recorded and is left for the next start: {}", f.getFileName(), e.getMessage());
                 }
             }
         }

@@ -105,6 +105,20 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
 
     public Path instancesDir() { return instancesDir; }
 
+    /**
+     * Moves a file that cannot be read as an instance out of the spool into {@code spool/quarantine/}, with the reason
+     * beside it ({@code NAME.reason.txt}), so that no later start parses it again; returns where it went.
+     */
+    public Path quarantine(Path file, String reason) throws IOException {
+        Path dir = Files.createDirectories(instancesDir.getParent().resolve("quarantine"));
+        Path target = dir.resolve(System.currentTimeMillis() + "-" + file.getFileName());
+        Files.move(file, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(dir.resolve(target.getFileName() + ".reason.txt"), reason + System.lineSeparator(), StandardCharsets.UTF_8);
+        syncDirectory(dir);
+        log.warn("spool file {} quarantined as {}: {}", file.getFileName(), target.getFileName(), reason);
+        return target;
+    }
+
     /** Where preallocated files live, those holding instances not yet moved to their place included. */
     public Path preallocatedDir() { return preallocatedDir; }
 
@@ -204,8 +218,20 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
 
     /** Records a whole instance found without a row (as start-up does for ordinary spool files), then finalises it. */
     private boolean recordUnrecorded(Path file, WholeInstance whole) {
+        InstanceHeader header;
         try {
-            InstanceHeader header = InstanceHeader.read(file);
+            header = InstanceHeader.read(file);
+        } catch (IOException e) {
+            // unreadable as an instance: parsed again at every start otherwise
+            try {
+                quarantine(file, "not a readable instance: " + e.getMessage());
+                return false;
+            } catch (IOException q) {
+                log.warn("preallocated spool file {} could not be quarantined (kept for the next start): {}", file.getFileName(), q.toString());
+                return false;
+            }
+        }
+        try {
             index.record(new StoredInstance(header, file, whole.length(), whole.sha256(), null));
             finaliser.submit(new SpoolFinaliser.Pending(header.sopInstanceUid(), file, whole.length()));
             return true;
