@@ -1,5 +1,7 @@
 package org.ichnode.model;
 
+import org.ichnode.core.volume.HuWindow;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;

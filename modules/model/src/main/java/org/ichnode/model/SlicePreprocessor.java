@@ -1,5 +1,7 @@
 package org.ichnode.model;
 
+import org.ichnode.core.volume.HuWindow;
+
 import org.ichnode.core.volume.Volume;
 
 /**

@@ -1,5 +1,7 @@
 package org.ichnode.model;
 
+import org.ichnode.core.volume.HuWindow;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package org.ichnode.model;
 
+import org.ichnode.core.volume.HuWindow;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

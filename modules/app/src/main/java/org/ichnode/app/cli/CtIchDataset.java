@@ -18,7 +18,7 @@ import org.ichnode.core.geometry.Vec3;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
 import org.ichnode.dicom.read.CtSliceReader;
-import org.ichnode.model.HuWindow;
+import org.ichnode.core.volume.HuWindow;
 import org.ichnode.model.LabelledStudy;
 import org.ichnode.model.Resample;
 

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 import org.ichnode.core.geometry.Vec3;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
-import org.ichnode.model.HuWindow;
+import org.ichnode.core.volume.HuWindow;
 import org.ichnode.model.LabelledStudy;
 
 /**

@@ -1,6 +1,6 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.model.HuWindow;
+import org.ichnode.core.volume.HuWindow;
 
 /**
  * HU rebuilt from 8-bit renderings of the same slice in two windows: a narrow one (fine steps, saturates outside its

@@ -18,7 +18,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.ichnode.dicom.read.CtSliceReader;
 import org.ichnode.dicom.testing.Tools;
-import org.ichnode.model.HuWindow;
+import org.ichnode.core.volume.HuWindow;
 import org.ichnode.model.LabelledStudy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

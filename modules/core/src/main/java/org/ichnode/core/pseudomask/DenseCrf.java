@@ -11,7 +11,7 @@ package org.ichnode.core.pseudomask;
  *               + wB * exp(-|p_i - p_j|^2 / (2 bilateralSxy^2) - (I_i - I_j)^2 / (2 bilateralSrgb^2))  (appearance)
  * </pre>
  * p = pixel position (px), I = windowed CT intensity (the unit of {@code bilateralSrgb}; 0..255 with
- * {@link IntensityWindow}). Each kernel is used normalised, {@code sum_j k_ij Q_j / sum_j k_ij} (like densecrf's
+ * {@link org.ichnode.core.volume.HuWindow#grey255}). Each kernel is used normalised, {@code sum_j k_ij Q_j / sum_j k_ij} (like densecrf's
  * normalised filtering), so a message is the kernel-weighted fraction of neighbours carrying a label and the weights
  * wG, wB are in nats. With two labels and normalised kernels, {@code m_0 = 1 - m_1}, so one filtering per kernel per
  * iteration suffices. Mean-field update (Q = Q(x_i = 1)):

@@ -132,7 +132,7 @@ public final class PseudoMaskPipeline {
      * @param modelA    first classifier's CAMs
      * @param modelB    second classifier's CAMs (only read when ensembling; may be null otherwise)
      * @param positive  per-slice positive flags (labels or classifier predictions)
-     * @param intensity windowed CT per slice ({@link IntensityWindow}); only read when the CRF is on (may be null otherwise)
+     * @param intensity windowed CT per slice ({@link org.ichnode.core.volume.HuWindow#grey255}); only read when the CRF is on (may be null otherwise)
      * @return mask, {@code byte[slices * H * W]} in Volume voxel order
      */
     public byte[] run(int width, int height, ModelCams modelA, ModelCams modelB, boolean[] positive, float[][] intensity) {

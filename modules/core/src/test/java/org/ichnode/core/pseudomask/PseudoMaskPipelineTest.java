@@ -64,7 +64,7 @@ class PseudoMaskPipelineTest {
             long k = 1000L * i;
             ModelCams a = new ModelCams(simulate(s, 1.5, 1, 0, k + 1), simulate(s, 3, 0, 1, k + 2), simulate(s, 8, 2, 2, k + 3));
             ModelCams b = new ModelCams(simulate(s, 1.5, -1, 0, k + 4), simulate(s, 3, 0, -1, k + 5), simulate(s, 8, -2, 1, k + 6));
-            out.add(new Case(s, a, b, IntensityWindow.brain(s.volume())));
+            out.add(new Case(s, a, b, org.ichnode.core.volume.HuWindow.BRAIN.grey255(s.volume())));
         }
         return out;
     }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import org.ichnode.model.HuWindow;
+import org.ichnode.core.volume.HuWindow;
 import org.ichnode.model.PreprocessOptions;
 
 /**

@@ -16,7 +16,7 @@ import org.ichnode.core.segmentation.BrainMask;
 import org.ichnode.core.segmentation.Finding;
 import org.ichnode.core.segmentation.Segmentation;
 import org.ichnode.core.volume.Volume;
-import org.ichnode.model.HuWindow;
+import org.ichnode.core.volume.HuWindow;
 import org.ichnode.model.PreparedSlice;
 import org.ichnode.model.PreprocessOptions;
 import org.ichnode.model.SlicePreprocessor;
