@@ -442,7 +442,7 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                 // every element within its bounds before anything parses it (and before it is acknowledged)
                 DataSetBounds.checkFile(written);
                 header = written == tmp ? headerFromCapturedBytes() : null; // not decoded: the captured bytes are the file's
-                if (header == null) header = InstanceHeader.read(written);
+                if (header == null) header = InstanceHeader.readChecked(written); // bounds checked just above
             } catch (IOException e) {
                 discardFiles(written);
                 log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());

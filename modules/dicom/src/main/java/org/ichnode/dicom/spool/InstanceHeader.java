@@ -29,6 +29,11 @@ public record InstanceHeader(String sopClassUid, String sopInstanceUid, String s
     /** Reads the header of a Part 10 file, stopping before the pixel data. */
     public static InstanceHeader read(Path file) throws IOException {
         DataSetBounds.checkFile(file);
+        return readChecked(file);
+    }
+
+    /** As {@link #read(Path)} for a file whose bounds the caller has just checked ({@link DataSetBounds#checkFile}). */
+    static InstanceHeader readChecked(Path file) throws IOException {
         AttributeList list = new AttributeList();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
              DicomInputStream din = new DicomInputStream(in)) {
