@@ -1,5 +1,8 @@
 package org.ichnode.store;
 
+import static org.ichnode.store.SqlTime.instant;
+import static org.ichnode.store.SqlTime.ts;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -69,6 +72,14 @@ public final class DeliveryQueue {
      * @return the result's id
      */
     public long recordResult(long jobId, long seriesId, String folder, String summaryJson, List<DeliveryRequest> deliveries) {
+        return recordResult(jobId, seriesId, folder, summaryJson, 0, deliveries);
+    }
+
+    /**
+     * As {@link #recordResult(long, long, String, String, List)}, the deliveries with a priority: due deliveries
+     * of a higher priority are claimed first (a positive call's SEG and SR before a backlog of negatives).
+     */
+    public long recordResult(long jobId, long seriesId, String folder, String summaryJson, int priority, List<DeliveryRequest> deliveries) {
         return db.inTransactionRetrying(5, s -> jdbc(s, (c, now) -> {
             try (PreparedStatement st = c.prepareStatement("SELECT id FROM result WHERE job_id = ?")) {
                 st.setLong(1, jobId);
@@ -91,7 +102,7 @@ public final class DeliveryQueue {
                     resultId = rs.getLong(1);
                 }
             }
-            int added = insertDeliveries(c, resultId, deliveries, now);
+            int added = insertDeliveries(c, resultId, priority, deliveries, now);
             log.info("result {} of job {} recorded in {} with {} deliveries", resultId, jobId, folder, added);
             return resultId;
         }));
@@ -102,10 +113,16 @@ public final class DeliveryQueue {
      * A (SOP Instance UID, destination) pair that is there already is not added again. Returns how many were added.
      */
     public int addDeliveries(long resultId, List<DeliveryRequest> deliveries) {
-        return db.inTransactionRetrying(5, s -> jdbc(s, (c, now) -> insertDeliveries(c, resultId, deliveries, now)));
+        return addDeliveries(resultId, 0, deliveries);
     }
 
-    private static int insertDeliveries(Connection c, long resultId, List<DeliveryRequest> deliveries, Instant now) throws SQLException {
+    /** As {@link #addDeliveries(long, List)} with a priority (higher is claimed first). */
+    public int addDeliveries(long resultId, int priority, List<DeliveryRequest> deliveries) {
+        return db.inTransactionRetrying(5, s -> jdbc(s, (c, now) -> insertDeliveries(c, resultId, priority, deliveries, now)));
+    }
+
+    private static int insertDeliveries(Connection c, long resultId, int priority, List<DeliveryRequest> deliveries, Instant now)
+            throws SQLException {
         int added = 0;
         for (DeliveryRequest d : deliveries) {
             try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM delivery WHERE sop_instance_uid = ? AND destination = ?")) {
@@ -120,8 +137,8 @@ public final class DeliveryQueue {
             }
             try (PreparedStatement st = c.prepareStatement("""
                     INSERT INTO delivery (result_id, file_path, sop_class_uid, sop_instance_uid, destination, dest_ae,
-                        dest_host, dest_port, state, attempts, max_attempts, next_attempt_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""")) {
+                        dest_host, dest_port, state, attempts, max_attempts, next_attempt_at, created_at, priority)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)""")) {
                 st.setLong(1, resultId);
                 st.setString(2, d.filePath());
                 st.setString(3, d.sopClassUid());
@@ -133,6 +150,7 @@ public final class DeliveryQueue {
                 st.setInt(9, d.maxAttempts());
                 st.setObject(10, ts(now));
                 st.setObject(11, ts(now));
+                st.setInt(12, priority);
                 st.executeUpdate();
                 added++;
             }
@@ -142,7 +160,7 @@ public final class DeliveryQueue {
 
     /**
      * Claims up to {@code maxObjects} due pending deliveries, all to the same destination (the one with the
-     * oldest due delivery), leased to {@code workerId} until now + {@code lease}. Empty when nothing is due or
+     * highest-priority, then oldest, due delivery; the batch itself is taken in the same order), leased to {@code workerId} until now + {@code lease}. Empty when nothing is due or
      * everything due is leased. Rows whose lease ran out on their last attempt become failed here.
      */
     public Optional<DeliveryBatch> claimDue(String workerId, Duration lease, int maxObjects) {
@@ -152,7 +170,7 @@ public final class DeliveryQueue {
             while (true) {
                 Delivery first;
                 try (PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + " FROM delivery WHERE " + DUE
-                        + " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED")) {
+                        + " ORDER BY priority DESC, next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED")) {
                     st.setObject(1, ts(now));
                     st.setObject(2, ts(now));
                     List<Delivery> l = read(st);
@@ -162,7 +180,7 @@ public final class DeliveryQueue {
                 List<Delivery> candidates;
                 try (PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + " FROM delivery WHERE " + DUE
                         + " AND destination = ? AND dest_ae = ? AND dest_host = ? AND dest_port = ?"
-                        + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                        + " ORDER BY priority DESC, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
                     st.setObject(1, ts(now));
                     st.setObject(2, ts(now));
                     st.setString(3, first.destination());
@@ -378,14 +396,7 @@ public final class DeliveryQueue {
         }
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
 
-    private static OffsetDateTime ts(Instant i) {
-        return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
-    }
 
     private static String placeholders(int n) {
         return java.util.stream.Stream.generate(() -> "?").limit(n).collect(Collectors.joining(", "));

@@ -1,5 +1,7 @@
 package org.ichnode.store;
 
+import static org.ichnode.store.SqlTime.ts;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -104,7 +106,4 @@ public final class FhirCursorStore {
         return String.join("\n", new TreeSet<>(ids));
     }
 
-    private static OffsetDateTime ts(Instant i) {
-        return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
-    }
 }

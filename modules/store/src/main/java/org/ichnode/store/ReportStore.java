@@ -1,5 +1,8 @@
 package org.ichnode.store;
 
+import static org.ichnode.store.SqlTime.instant;
+import static org.ichnode.store.SqlTime.ts;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -393,12 +396,5 @@ public final class ReportStore {
         if (t == null) st.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE); else st.setObject(i, ts(t));
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
 
-    private static OffsetDateTime ts(Instant i) {
-        return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
-    }
 }

@@ -55,7 +55,7 @@ abstract class DeliveryQueueContractTest {
     @BeforeEach
     void emptyTables() throws SQLException {
         try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
-            for (String t : List.of("delivery", "result", "job", "instance", "series", "study")) {
+            for (String t : List.of("alert", "delivery", "result", "job", "instance", "series", "study")) {
                 st.executeUpdate("DELETE FROM " + t);
             }
         }
@@ -118,6 +118,73 @@ abstract class DeliveryQueueContractTest {
     }
 
     // ---- tests
+
+    @Test
+    void positiveResultsAreClaimedBeforeOlderRoutineOnes() throws SQLException {
+        JobRef routine = finishedJob();
+        queue.recordResult(routine.jobId(), routine.seriesId(), "/results/r", "{}", List.of(to("pacs", 104, 5), to("pacs", 104, 5)));
+        JobRef urgent = finishedJob();
+        DeliveryRequest seg = to("pacs", 104, 5);
+        long urgentId = queue.recordResult(urgent.jobId(), urgent.seriesId(), "/results/u", "{}", 10, List.of(seg));
+        DeliveryBatch first = queue.claimDue("w1", LONG_LEASE, 1).orElseThrow();
+        assertEquals(seg.sopInstanceUid(), first.items().get(0).sopInstanceUid(), "the positive result's object goes first");
+        DeliveryRequest overlay = to("pacs", 104, 5);
+        queue.addDeliveries(urgentId, 10, List.of(overlay));
+        DeliveryBatch second = queue.claimDue("w1", LONG_LEASE, 1).orElseThrow();
+        assertEquals(overlay.sopInstanceUid(), second.items().get(0).sopInstanceUid());
+    }
+
+    @Test
+    void alertsAreRecordedOncePerChannelAndDestination() throws SQLException {
+        AlertQueue alerts = new AlertQueue(db);
+        long result = record(List.of());
+        AlertRequest hl7 = new AlertRequest(AlertRequest.HL7, "ris:2575", "MSH|^~\\&|x", 3);
+        AlertRequest hook = new AlertRequest(AlertRequest.WEBHOOK, "http://h/x", "{\"a\":1}", 3);
+        assertEquals(2, alerts.record(result, List.of(hl7, hook)));
+        assertEquals(0, alerts.record(result, List.of(hl7, hook)), "a job run again must not alert twice");
+        List<Alert> rows = alerts.alertsOf(result);
+        assertEquals(List.of("hl7", "webhook"), rows.stream().map(Alert::channel).toList());
+        assertEquals(hl7.message(), rows.get(0).message());
+        assertEquals(2L, alerts.countsByState().get(DeliveryState.PENDING));
+        assertThrows(IllegalArgumentException.class, () -> new AlertRequest("pager", "x", "m", 1));
+    }
+
+    @Test
+    void alertIsRetriedThenFailsVisiblyAndCanBeResent() throws SQLException {
+        AlertQueue alerts = new AlertQueue(db);
+        long result = record(List.of());
+        alerts.record(result, List.of(new AlertRequest(AlertRequest.WEBHOOK, "http://h/x", "{}", 2)));
+        Alert a = alerts.claimDue("n/a1", LONG_LEASE).orElseThrow();
+        assertEquals(1, a.attempts());
+        assertTrue(alerts.claimDue("n/a2", LONG_LEASE).isEmpty(), "a leased alert is not claimed twice");
+        assertFalse(alerts.markFailedAttempt(a.id(), "n/a2", "not mine", Duration.ZERO, true));
+        assertTrue(alerts.markFailedAttempt(a.id(), "n/a1", "HTTP 503", Duration.ZERO, true));
+        Alert again = alerts.claimDue("n/a1", LONG_LEASE).orElseThrow();
+        assertEquals(2, again.attempts());
+        assertTrue(alerts.markFailedAttempt(again.id(), "n/a1", "HTTP 503", Duration.ZERO, true));
+        Alert failed = alerts.find(a.id()).orElseThrow();
+        assertEquals(DeliveryState.FAILED, failed.state());
+        assertEquals("HTTP 503", failed.lastError());
+        assertTrue(alerts.claimDue("n/a1", LONG_LEASE).isEmpty());
+        assertTrue(alerts.resend(a.id()));
+        Alert third = alerts.claimDue("n/a1", LONG_LEASE).orElseThrow();
+        assertEquals(1, third.attempts());
+        assertTrue(alerts.markDelivered(third.id()));
+        assertEquals(DeliveryState.DELIVERED, alerts.find(a.id()).orElseThrow().state());
+        assertNotNull(alerts.find(a.id()).orElseThrow().deliveredAt());
+        assertFalse(alerts.resend(a.id()), "a delivered alert is never sent again");
+    }
+
+    @Test
+    void alertFailsAtOnceWhenNotRetryable() throws SQLException {
+        AlertQueue alerts = new AlertQueue(db);
+        long result = record(List.of());
+        alerts.record(result, List.of(new AlertRequest(AlertRequest.HL7, "ris:2575", "MSH", 5)));
+        Alert a = alerts.claimDue("n/a1", LONG_LEASE).orElseThrow();
+        alerts.markFailedAttempt(a.id(), "n/a1", "AR: unknown accession", Duration.ZERO, false);
+        assertEquals(DeliveryState.FAILED, alerts.find(a.id()).orElseThrow().state());
+        assertEquals(1L, alerts.countsByState().get(DeliveryState.FAILED));
+    }
 
     @Test
     void recordResultIsIdempotentPerJob() throws SQLException {

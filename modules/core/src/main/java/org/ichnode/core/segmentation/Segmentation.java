@@ -35,5 +35,13 @@ public record Segmentation(byte[] mask, float[] probability, double studyProbabi
 
     public boolean hemorrhageFound() { return !findings.isEmpty(); }
 
+    /** What worklists, banners and alerts say for a positive call. */
+    public static final String SUSPECTED = "SUSPECTED HEMORRHAGE";
+    /** What they say for a negative one (quiet, in lower case, so a sort or a glance tells the two apart). */
+    public static final String NOT_DETECTED = "no hemorrhage detected";
+
+    /** {@link #SUSPECTED} or {@link #NOT_DETECTED}. */
+    public String callText() { return hemorrhageFound() ? SUSPECTED : NOT_DETECTED; }
+
     public double totalVolumeMl() { return findings.stream().mapToDouble(Finding::volumeMl).sum(); }
 }

@@ -95,6 +95,9 @@ public final class MeasurementReportWriter {
         }
 
         public static Options defaults() { return new Options(902, "AI hemorrhage report"); }
+
+        /** The series description a worklist shows: the call first ("SUSPECTED HEMORRHAGE - AI report"). */
+        public static Options forCall(String callText) { return new Options(902, callText + " - AI report"); }
     }
 
     private MeasurementReportWriter() { }

@@ -57,6 +57,9 @@ public final class OverlayWriter {
 
         /** Brain window 50 / 130 HU. */
         public static Options defaults() { return new Options(903, "AI hemorrhage overlay - NOT FOR DIAGNOSIS", 50, 130); }
+
+        /** The worklist's description with the call first ("SUSPECTED HEMORRHAGE - AI overlay, not for diagnosis"). */
+        public static Options forCall(String callText) { return new Options(903, callText + " - AI overlay, not for diagnosis", 50, 130); }
     }
 
     private OverlayWriter() { }
@@ -90,7 +93,7 @@ public final class OverlayWriter {
             for (int p = 0; p < plane && !any; p++) any = mask[s * plane + p] != 0;
             if (!any) continue;
             BufferedImage img = slice(volume, mask, s, options);
-            banner(img, BANNER, String.format(Locale.ROOT, "%s %s  slice %d/%d", device.algorithmName(), device.algorithmVersion(),
+            banner(img, bannerText(segmentation), String.format(Locale.ROOT, "%s %s  slice %d/%d", device.algorithmName(), device.algorithmVersion(),
                     s + 1, volume.slices()));
             out.add(instance(img, sources, s, sources, device, options, seriesUid, instance++, now));
         }
@@ -151,9 +154,12 @@ public final class OverlayWriter {
         } finally {
             g.dispose();
         }
-        banner(img, BANNER, device.manufacturer() + " " + device.algorithmName() + " " + device.algorithmVersion());
+        banner(img, bannerText(seg), device.manufacturer() + " " + device.algorithmName() + " " + device.algorithmVersion());
         return img;
     }
+
+    /** The call, then {@value #BANNER}: "SUSPECTED HEMORRHAGE - AI RESULT - NOT FOR PRIMARY DIAGNOSIS". */
+    static String bannerText(Segmentation seg) { return seg.callText() + " - " + BANNER; }
 
     /** Burns the banner on a black bar at the top and a footer line at the bottom. */
     static void banner(BufferedImage img, String text, String footer) {

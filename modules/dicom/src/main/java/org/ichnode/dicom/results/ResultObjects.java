@@ -13,7 +13,9 @@ import java.util.List;
 /**
  * Writes everything a finished segmentation sends to the PACS into one folder: the SEG (only when something was
  * found: an empty SEG is not valid), the TID 1500 SR (always: it says "no hemorrhage detected" too) and,
- * optionally, the Secondary Capture overlay series. The caller sees paths and UIDs, no PixelMed types.
+ * optionally, the Secondary Capture overlay series. The caller sees paths and UIDs, no PixelMed types. Every series
+ * description starts with the call ({@link Segmentation#callText()}), so a PACS worklist sorted by it shows the
+ * suspected bleeds together.
  */
 public final class ResultObjects {
     private ResultObjects() {}
@@ -42,10 +44,11 @@ public final class ResultObjects {
         SegmentationObjectWriter.SegmentationObject seg = null;
         if (segmentation.hemorrhageFound()) {
             seg = SegmentationObjectWriter.build(volume, segmentation, sources, device,
-                    SegmentationObjectWriter.Options.defaults().withAllFrames(options.allFrames()));
+                    SegmentationObjectWriter.Options.defaults().withAllFrames(options.allFrames())
+                            .withSeriesDescription(segmentation.callText() + " - AI segmentation"));
             out.add(written(Kind.SEG, seg.dicom(), folder.resolve("seg.dcm")));
         }
-        DicomObject sr = MeasurementReportWriter.build(sources, segmentation, seg, device, MeasurementReportWriter.Options.defaults());
+        DicomObject sr = MeasurementReportWriter.build(sources, segmentation, seg, device, MeasurementReportWriter.Options.forCall(segmentation.callText()));
         out.add(written(Kind.SR, sr, folder.resolve("sr.dcm")));
         return out;
     }
@@ -56,7 +59,7 @@ public final class ResultObjects {
         Files.createDirectories(folder);
         ResultDevice device = ResultDevice.of(segmentation, options.nodeName());
         List<Written> out = new ArrayList<>();
-        List<DicomObject> overlay = OverlayWriter.build(volume, segmentation, sources, device, OverlayWriter.Options.defaults());
+        List<DicomObject> overlay = OverlayWriter.build(volume, segmentation, sources, device, OverlayWriter.Options.forCall(segmentation.callText()));
         for (int i = 0; i < overlay.size(); i++) {
             out.add(written(Kind.OVERLAY, overlay.get(i), folder.resolve(String.format("overlay-%03d.dcm", i + 1))));
         }

@@ -64,6 +64,8 @@ public final class SegmentationObjectWriter {
         public Options withAllFrames(boolean all) { return new Options(seriesNumber, seriesDescription, all, contentCreatorName); }
 
         public Options withSeriesNumber(int n) { return new Options(n, seriesDescription, allFrames, contentCreatorName); }
+
+        public Options withSeriesDescription(String d) { return new Options(seriesNumber, d, allFrames, contentCreatorName); }
     }
 
     /**
