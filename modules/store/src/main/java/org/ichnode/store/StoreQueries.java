@@ -78,6 +78,16 @@ public final class StoreQueries {
         return m;
     }
 
+    /** The identifiers of a series and its study (for alerts; never for logs). */
+    public record SeriesIdentity(String seriesInstanceUid, String studyInstanceUid, String accessionNumber, String patientId) {}
+
+    public Optional<SeriesIdentity> identityOfSeries(long seriesId) {
+        return db.inTransaction(s -> s.createQuery("""
+                SELECT se.seriesInstanceUid, st.studyInstanceUid, st.accessionNumber, st.patientId FROM Series se, Study st
+                WHERE se.studyId = st.id AND se.id = :sid""", Object[].class).setParameter("sid", seriesId).uniqueResultOptional()
+                .map(r -> new SeriesIdentity((String) r[0], (String) r[1], (String) r[2], (String) r[3])));
+    }
+
     /** The calling AE title that sent the series (its first instance that has one), for "back to the caller". */
     public Optional<String> callingAeOfSeries(long seriesId) {
         return db.inTransaction(s -> s.createQuery(

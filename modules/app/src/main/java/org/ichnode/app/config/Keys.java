@@ -76,6 +76,15 @@ public final class Keys {
     public static final String FHIR_SEARCH_PARAMS = "fhir.searchParams";
     public static final String FHIR_PAGE_SIZE = "fhir.pageSize";
     public static final String FHIR_TIMEOUT_SECONDS = "fhir.timeoutSeconds";
+    public static final String ALERT_HL7_DESTINATION = "alert.hl7.destination";
+    public static final String ALERT_HL7_RECEIVING_APPLICATION = "alert.hl7.receivingApplication";
+    public static final String ALERT_HL7_RECEIVING_FACILITY = "alert.hl7.receivingFacility";
+    public static final String ALERT_WEBHOOK_URL = "alert.webhook.url";
+    public static final String ALERT_WEBHOOK_SECRET = "alert.webhook.secret";
+    public static final String ALERT_MAX_ATTEMPTS = "alert.maxAttempts";
+    public static final String ALERT_BACKOFF_SECONDS = "alert.backoffSeconds";
+    public static final String ALERT_TIMEOUT_SECONDS = "alert.timeoutSeconds";
+    public static final String HTTP_PUBLIC_URL = "http.publicUrl";
 
     public static final List<Key> ALL = List.of(
             new Key(DICOM_AET, "ICHNODE", false, Keys::aeTitle, "our AE title (called AE title the PACS must use)"),
@@ -141,7 +150,16 @@ public final class Keys {
             new Key(RETRAIN_VALIDATION_DATA, "phantom:full", false, Keys::nonEmpty, "the fixed validation set with true masks for the gate: phantom:full, phantom:small or an imported folder"),
             new Key(RETRAIN_VALIDATION_STUDIES, "8", false, range(1, 10_000), "studies of a generated phantom validation set"),
             new Key(MODEL_DIR, "default", false, Keys::nonEmpty, "segmenter: 'default' (the shipped model in models/default, else the baseline), 'baseline' (HU threshold), or a model artifact folder"),
-            new Key(MODEL_THREADS, "2", false, range(1, 64), "PyTorch threads for model inference (read once per process)"));
+            new Key(MODEL_THREADS, "2", false, range(1, 64), "PyTorch threads for model inference (read once per process)"),
+            new Key(ALERT_HL7_DESTINATION, "", false, Keys::hostPortOrEmpty, "host:port of the RIS's MLLP listener that gets an ORU^R01 for every positive call (empty: no HL7 alert)"),
+            new Key(ALERT_HL7_RECEIVING_APPLICATION, "RIS", false, Keys::nonEmpty, "MSH-5 of the HL7 alert"),
+            new Key(ALERT_HL7_RECEIVING_FACILITY, "HOSPITAL", false, Keys::nonEmpty, "MSH-6 of the HL7 alert"),
+            new Key(ALERT_WEBHOOK_URL, "", false, Keys::httpUrlOrEmpty, "URL that gets a JSON POST for every positive call (empty: no webhook)"),
+            new Key(ALERT_WEBHOOK_SECRET, "", true, (k, v) -> { }, "key of the HMAC-SHA256 signature in the webhook's X-Ichnode-Signature header (empty: unsigned)"),
+            new Key(ALERT_MAX_ATTEMPTS, "20", false, range(1, 1000), "attempts per alert before it is marked failed (visible, re-sendable)"),
+            new Key(ALERT_BACKOFF_SECONDS, "5", false, range(1, 3600), "wait after an alert's first failed attempt; doubles each time, at most 10 minutes"),
+            new Key(ALERT_TIMEOUT_SECONDS, "10", false, range(1, 300), "connect and answer timeout of one alert attempt"),
+            new Key(HTTP_PUBLIC_URL, "", false, Keys::httpUrlOrEmpty, "the node's address as people reach it (e.g. https://ichnode.hospital.local:8787): alerts link to the result page under it (empty: no link)"));
 
     public static Key find(String name) {
         for (Key k : ALL) if (k.name().equals(name)) return k;
@@ -213,6 +231,24 @@ public final class Keys {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key, e.getMessage());
         }
+    }
+
+    private static void hostPortOrEmpty(String key, String v) {
+        if (v.isEmpty()) return;
+        int colon = v.lastIndexOf(':');
+        if (colon < 1) throw new ConfigException(key, "'" + v + "' is not host:port");
+        range(1, 65535).accept(key, v.substring(colon + 1));
+    }
+
+    private static void httpUrlOrEmpty(String key, String v) {
+        if (v.isEmpty()) return;
+        try {
+            java.net.URI u = new java.net.URI(v);
+            if ((u.getScheme() != null && (u.getScheme().equals("http") || u.getScheme().equals("https"))) && u.getHost() != null) return;
+        } catch (java.net.URISyntaxException ignored) {
+            // reported below
+        }
+        throw new ConfigException(key, "'" + v + "' is not an absolute http(s) URL");
     }
 
     private static void bool(String key, String v) {

@@ -33,6 +33,7 @@ import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.spool.StoredInstance;
 import org.ichnode.store.Database;
+import org.ichnode.store.AlertQueue;
 import org.ichnode.store.DeliveryQueue;
 import org.ichnode.store.InstanceRecorder;
 import org.ichnode.store.JobQueue;
@@ -75,6 +76,7 @@ public final class IchNode implements AutoCloseable {
     private Thread warmUp;
     private Segmenter segmenter;
     private volatile DeliveryWorkers deliveries;
+    private volatile AlertWorkers alertWorkers;
     private StatusHttpServer http;
     private MllpReportListener hl7;
     private FhirReportPuller fhir;
@@ -131,9 +133,20 @@ public final class IchNode implements AutoCloseable {
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
         DeliveryTargets targets = new DeliveryTargets(Peers.parse(settings.get(Keys.DICOM_PEERS)), settings.get(Keys.DELIVERY_DESTINATIONS));
+        AlertQueue alertQueue = new AlertQueue(db);
+        AlertPlanner alertPlanner = new AlertPlanner(settings);
+        if (!alertPlanner.anyConfigured()) {
+            log.warn("no alert channel configured (alert.hl7.destination, alert.webhook.url): positive calls reach people only through the PACS");
+        }
+        int releasedAlerts = alertQueue.releaseLeasesOf(nodeId + "/");
+        if (releasedAlerts > 0) log.info("{} alert(s) interrupted by the previous run of {} resume now", releasedAlerts, nodeId);
+        alertWorkers = new AlertWorkers(alertQueue, Duration.ofSeconds(settings.getLong(Keys.ALERT_BACKOFF_SECONDS)),
+                Duration.ofSeconds(settings.getLong(Keys.ALERT_TIMEOUT_SECONDS)), settings.get(Keys.ALERT_WEBHOOK_SECRET), nodeId);
+        alertWorkers.start();
         workers = new Workers(queue, pipeline, deliveryQueue, targets, new StoreQueries(db), storage.resolve("results"),
                 settings.getInt(Keys.DELIVERY_MAX_ATTEMPTS), Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)),
-                nodeId, settings.getInt(Keys.WORKER_THREADS), () -> { if (deliveries != null) deliveries.wakeUp(); });
+                nodeId, settings.getInt(Keys.WORKER_THREADS), () -> { if (deliveries != null) deliveries.wakeUp(); },
+                alertQueue, alertPlanner, () -> { if (alertWorkers != null) alertWorkers.wakeUp(); });
         workers.start();
 
         int resumed = deliveryQueue.releaseLeasesOf(nodeId + "/");
@@ -347,6 +360,7 @@ public final class IchNode implements AutoCloseable {
             try { c.close(); } catch (Exception e) { log.warn("closing the segmenter: {}", e.toString()); }
         }
         if (deliveries != null) deliveries.close();
+        if (alertWorkers != null) alertWorkers.close();
         if (http != null) http.close();
         if (hl7 != null) hl7.close();
         if (db != null) db.close();

@@ -4,6 +4,7 @@ import org.ichnode.app.pipeline.SeriesPipeline;
 import org.ichnode.core.segmentation.Segmentation;
 import org.ichnode.dicom.net.Destination;
 import org.ichnode.dicom.results.ResultObjects;
+import org.ichnode.store.AlertQueue;
 import org.ichnode.store.ClaimedJob;
 import org.ichnode.store.DeliveryQueue;
 import org.ichnode.store.DeliveryRequest;
@@ -50,10 +51,20 @@ final class Workers implements AutoCloseable {
         return t;
     });
     private final PollingThreads<ClaimedJob> threads;
+    private final AlertQueue alerts;
+    private final AlertPlanner alertPlanner;
+    private final Runnable onAlertRecorded;
+
+    /** Priority of a positive call's deliveries: claimed before any routine result's. */
+    static final int POSITIVE_PRIORITY = 10;
 
     Workers(JobQueue queue, SeriesPipeline pipeline, DeliveryQueue deliveries, DeliveryTargets targets, StoreQueries queries,
-            Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count, Runnable onResultRecorded) {
+            Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count, Runnable onResultRecorded,
+            AlertQueue alerts, AlertPlanner alertPlanner, Runnable onAlertRecorded) {
         this.onResultRecorded = onResultRecorded;
+        this.alerts = alerts;
+        this.alertPlanner = alertPlanner;
+        this.onAlertRecorded = onAlertRecorded;
         this.queue = queue;
         this.pipeline = pipeline;
         this.deliveries = deliveries;
@@ -81,6 +92,7 @@ final class Workers implements AutoCloseable {
         try {
             Optional<JobResult> earlier = deliveries.resultOfJob(job.jobId());
             if (earlier.isPresent()) { // a previous attempt got as far as recording its result: do not redo it
+                raiseAlerts(earlier.get().id(), job.seriesId(), earlier.get().summaryJson(), earlier.get().createdAt()); // once: idempotent
                 queue.complete(job.jobId(), workerId, earlier.get().summaryJson());
                 log.info("job {} series {}: result of an earlier attempt kept", job.jobId(), job.seriesUid());
                 return;
@@ -96,12 +108,14 @@ final class Workers implements AutoCloseable {
             DeliveryTargets.Resolved to = targets.resolve(queries.callingAeOfSeries(job.seriesId()).orElse(null));
             to.problems().forEach(p -> log.error("job {} series {}: results not sent: {}", job.jobId(), job.seriesUid(), p));
             // SEG and SR go out first; the overlay series is drawn meanwhile and follows
-            long resultId = deliveries.recordResult(job.jobId(), job.seriesId(), folder.toString(), out.resultJson(),
+            int priority = out.segmentation().hemorrhageFound() ? POSITIVE_PRIORITY : 0;
+            long resultId = deliveries.recordResult(job.jobId(), job.seriesId(), folder.toString(), out.resultJson(), priority,
                     requests(to, out.objects()));
             onResultRecorded.run();
+            raiseAlerts(resultId, job.seriesId(), out.resultJson(), java.time.Instant.now());
             List<ResultObjects.Written> overlay = pipeline.writeOverlay(out, folder);
             if (!overlay.isEmpty()) {
-                deliveries.addDeliveries(resultId, requests(to, overlay));
+                deliveries.addDeliveries(resultId, priority, requests(to, overlay));
                 onResultRecorded.run();
             }
             boolean done = queue.complete(job.jobId(), workerId, out.resultJson());
@@ -118,6 +132,17 @@ final class Workers implements AutoCloseable {
         } finally {
             renewal.cancel(false);
         }
+    }
+
+    /** The alerts of a positive result, recorded (idempotent) and handed to the alert threads at once. */
+    private void raiseAlerts(long resultId, long seriesId, String summaryJson, java.time.Instant resultAt) throws IOException {
+        if (!AlertPlanner.positive(summaryJson)) return;
+        if (!alertPlanner.anyConfigured()) {
+            log.warn("result {}: positive call, but no alert channel is configured (alert.hl7.destination, alert.webhook.url)", resultId);
+            return;
+        }
+        var identity = queries.identityOfSeries(seriesId).orElseThrow(() -> new IOException("series " + seriesId + " is gone"));
+        if (alerts.record(resultId, alertPlanner.plan(resultId, summaryJson, identity, resultAt)) > 0) onAlertRecorded.run();
     }
 
     private List<DeliveryRequest> requests(DeliveryTargets.Resolved to, List<ResultObjects.Written> objects) {

@@ -127,7 +127,8 @@ class SettingsTest {
 
     @Test
     void passwordsAreMaskedInDescriptions() {
-        Settings s = Settings.load(null, Map.of("ICHNODE_DB_PASSWORD", "secret"), List.of());
-        assertFalse(s.describe().toString().contains("secret"));
+        Settings s = Settings.load(null, Map.of("ICHNODE_DB_PASSWORD", "pw-Xq71"), List.of("alert.webhook.secret=hook-Zr55"));
+        assertFalse(s.describe().toString().contains("pw-Xq71"));
+        assertFalse(s.describe().toString().contains("hook-Zr55"));
     }
 }
