@@ -39,4 +39,6 @@ public final class Peers {
     }
 
     public Optional<Destination> find(String aeTitle) { return Optional.ofNullable(byAeTitle.get(aeTitle)); }
+
+    public boolean isEmpty() { return byAeTitle.isEmpty(); }
 }

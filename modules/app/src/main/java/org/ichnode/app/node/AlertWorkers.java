@@ -42,6 +42,8 @@ final class AlertWorkers implements AutoCloseable {
 
     void wakeUp() { threads.wakeUp(); }
 
+    PollingThreads<?> threads() { return threads; }
+
     /** Failed attempts since start (for the metrics). */
     long failedAttempts() { return failures.get(); }
 

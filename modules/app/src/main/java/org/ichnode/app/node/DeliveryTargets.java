@@ -30,6 +30,18 @@ final class DeliveryTargets {
         }
     }
 
+    /**
+     * Why no result can leave this node, seen from the configuration alone (a start-up warning and an unhealthy
+     * "destinations" check), or null when they have somewhere to go.
+     */
+    String problem() {
+        if (entries.isEmpty()) return "delivery.destinations is empty: results stay on this node";
+        if (entries.equals(List.of(CALLER)) && peers.isEmpty()) {
+            return "delivery.destinations=@caller but dicom.peers is empty: no caller's address is known, results stay on this node";
+        }
+        return null;
+    }
+
     Resolved resolve(String callingAe) {
         List<Destination> out = new ArrayList<>();
         List<String> problems = new ArrayList<>();

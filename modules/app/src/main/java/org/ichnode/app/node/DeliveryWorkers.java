@@ -47,6 +47,8 @@ final class DeliveryWorkers implements AutoCloseable {
 
     void wakeUp() { threads.wakeUp(); }
 
+    PollingThreads<?> threads() { return threads; }
+
     private void deliver(String workerId, DeliveryBatch batch) {
         Destination d = new Destination(batch.destination(), batch.destAe(), batch.destHost(), batch.destPort());
         List<Path> files = batch.items().stream().map(i -> Path.of(i.filePath())).toList();

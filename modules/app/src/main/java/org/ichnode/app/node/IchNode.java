@@ -77,7 +77,8 @@ public final class IchNode implements AutoCloseable {
     private Segmenter segmenter;
     private volatile DeliveryWorkers deliveries;
     private volatile AlertWorkers alertWorkers;
-    private StatusHttpServer http;
+    private NodeMetrics metrics;
+    private NodeHttpServer http;
     private MllpReportListener hl7;
     private FhirReportPuller fhir;
     private ScheduledExecutorService fhirTimer;
@@ -127,13 +128,17 @@ public final class IchNode implements AutoCloseable {
         activeModel = new ActiveModel(registry);
         activeModel.refresh();
         completionTimer.scheduleWithFixedDelay(activeModel::refresh, 30, 30, TimeUnit.SECONDS);
-        segmenter = new ServingSegmenter(SegmenterChoice.open(settings), activeModel::current, settings.getInt(Keys.MODEL_THREADS));
+        ServingSegmenter serving = new ServingSegmenter(SegmenterChoice.open(settings), activeModel::current, settings.getInt(Keys.MODEL_THREADS));
+        segmenter = serving;
         // a node without workers never segments: warming up would only take CPU from receiving
         if (settings.getInt(Keys.WORKER_THREADS) > 0) warmUp = warmUp(segmenter);
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
         DeliveryTargets targets = new DeliveryTargets(Peers.parse(settings.get(Keys.DICOM_PEERS)), settings.get(Keys.DELIVERY_DESTINATIONS));
+        if (targets.problem() != null) log.warn("results cannot be delivered: {}", targets.problem());
         AlertQueue alertQueue = new AlertQueue(db);
+        metrics = new NodeMetrics(new StoreQueries(db), deliveryQueue, alertQueue, new TrainingRuns(db), activeModel, serving,
+                () -> scp, () -> alertWorkers, storage);
         AlertPlanner alertPlanner = new AlertPlanner(settings);
         if (!alertPlanner.anyConfigured()) {
             log.warn("no alert channel configured (alert.hl7.destination, alert.webhook.url): positive calls reach people only through the PACS");
@@ -146,7 +151,7 @@ public final class IchNode implements AutoCloseable {
         workers = new Workers(queue, pipeline, deliveryQueue, targets, new StoreQueries(db), storage.resolve("results"),
                 settings.getInt(Keys.DELIVERY_MAX_ATTEMPTS), Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)),
                 nodeId, settings.getInt(Keys.WORKER_THREADS), () -> { if (deliveries != null) deliveries.wakeUp(); },
-                alertQueue, alertPlanner, () -> { if (alertWorkers != null) alertWorkers.wakeUp(); });
+                alertQueue, alertPlanner, () -> { if (alertWorkers != null) alertWorkers.wakeUp(); }, metrics::recordStep);
         workers.start();
 
         int resumed = deliveryQueue.releaseLeasesOf(nodeId + "/");
@@ -174,8 +179,12 @@ public final class IchNode implements AutoCloseable {
         completionTimer.scheduleWithFixedDelay(() -> linkPendingReports(reports), 5, 30, TimeUnit.SECONDS);
 
         if (settings.getInt(Keys.HTTP_PORT) > 0) {
-            http = new StatusHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
-                    new StoreQueries(db), deliveryQueue, fhir, nodeId, new TrainingRuns(db), activeModel, retrainScheduler);
+            NodeHealth health = new NodeHealth(new StoreQueries(db), () -> scp, () -> workers == null ? null : workers.threads(),
+                    () -> deliveries == null ? null : deliveries.threads(), () -> alertWorkers == null ? null : alertWorkers.threads(),
+                    storage, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20, serving, targets::problem);
+            http = new NodeHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
+                    new NodeHttpServer.Parts(nodeId, new StoreQueries(db), deliveryQueue, alertQueue, fhir, new TrainingRuns(db),
+                            activeModel, retrainScheduler, health, metrics));
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");

@@ -44,6 +44,11 @@ final class PollingThreads<T> implements AutoCloseable {
 
     void start() { threads.forEach(Thread::start); }
 
+    /** Threads still running (for the health check: a thread ended by an Error is not replaced). */
+    int alive() { return (int) threads.stream().filter(Thread::isAlive).count(); }
+
+    int configured() { return threads.size(); }
+
     /** New work was queued (by this node): idle threads look at once instead of at their next poll. */
     void wakeUp() { wake.release(threads.size()); }
 

@@ -23,7 +23,9 @@ final class ServingSegmenter implements Segmenter, AutoCloseable {
     private final int threads;
     private Segmenter loaded;
     private String loadedVersion;
-    private String failedVersion;
+    private volatile String failedVersion;
+    /** What segments now, readable without waiting for a running segmentation (the health check). */
+    private volatile String serving;
 
     ServingSegmenter(Segmenter configured, Supplier<Optional<ActiveModel.Active>> active, int threads) {
         this.configured = configured;
@@ -42,6 +44,7 @@ final class ServingSegmenter implements Segmenter, AutoCloseable {
                 log.info("no active model in the registry any more: segmenting with {} {}", configured.algorithmName(), configured.algorithmVersion());
                 closeLoaded();
             }
+            serving = configured.algorithmName() + " " + configured.algorithmVersion();
             return configured;
         }
         String version = a.get().version();
@@ -59,8 +62,16 @@ final class ServingSegmenter implements Segmenter, AutoCloseable {
                         loaded != null ? loadedVersion : configured.algorithmName(), e.getMessage());
             }
         }
-        return loaded != null ? loaded : configured;
+        Segmenter now = loaded != null ? loaded : configured;
+        serving = now.algorithmName() + " " + now.algorithmVersion();
+        return now;
     }
+
+    /** The model the last job used ("name version"), or null before the first; never blocks. */
+    String serving() { return serving; }
+
+    /** The active model's version that failed to load (the node keeps the one before it), or null. */
+    String failedVersion() { return failedVersion; }
 
     @Override public synchronized String algorithmName() { return current().algorithmName(); }
 

@@ -54,14 +54,16 @@ final class Workers implements AutoCloseable {
     private final AlertQueue alerts;
     private final AlertPlanner alertPlanner;
     private final Runnable onAlertRecorded;
+    private final java.util.function.BiConsumer<String, Long> stepTimes;
 
     /** Priority of a positive call's deliveries: claimed before any routine result's. */
     static final int POSITIVE_PRIORITY = 10;
 
     Workers(JobQueue queue, SeriesPipeline pipeline, DeliveryQueue deliveries, DeliveryTargets targets, StoreQueries queries,
             Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count, Runnable onResultRecorded,
-            AlertQueue alerts, AlertPlanner alertPlanner, Runnable onAlertRecorded) {
+            AlertQueue alerts, AlertPlanner alertPlanner, Runnable onAlertRecorded, java.util.function.BiConsumer<String, Long> stepTimes) {
         this.onResultRecorded = onResultRecorded;
+        this.stepTimes = stepTimes;
         this.alerts = alerts;
         this.alertPlanner = alertPlanner;
         this.onAlertRecorded = onAlertRecorded;
@@ -80,6 +82,8 @@ final class Workers implements AutoCloseable {
     void start() { threads.start(); }
 
     void wakeUp() { threads.wakeUp(); }
+
+    PollingThreads<?> threads() { return threads; }
 
     private void process(String workerId, ClaimedJob job) {
         long t0 = System.nanoTime();
@@ -100,6 +104,7 @@ final class Workers implements AutoCloseable {
             Path folder = resultsRoot.resolve(job.seriesUid()).resolve("job-" + job.jobId());
             deleteTree(folder); // what a crashed attempt left behind
             SeriesPipeline.Outcome out = pipeline.run(job.filePaths().stream().map(Path::of).toList(), folder);
+            out.millis().forEach(stepTimes);
             if (!out.ok()) {
                 queue.fail(job.jobId(), workerId, out.refusal(), false, Duration.ZERO);
                 log.warn("job {} series {}: refused: {}", job.jobId(), job.seriesUid(), out.refusal());

@@ -47,7 +47,10 @@ final class AssociationHandler {
 
     private record AcceptedContext(String abstractSyntax, String transferSyntax) {}
 
-    AssociationHandler(Socket socket, ScpSettings settings, InstanceSink sink, long id, Runnable negotiated) {
+    private final ScpCounters counters;
+
+    AssociationHandler(Socket socket, ScpSettings settings, InstanceSink sink, long id, Runnable negotiated, ScpCounters counters) {
+        this.counters = counters;
         this.socket = socket;
         this.settings = settings;
         this.sink = sink;
@@ -252,10 +255,17 @@ final class AssociationHandler {
             }
         }
         bytes += len;
+        counters.bytesReceived.addAndGet(len);
         if (!last) return;
         InstanceSink.StoreResult result = earlyFailure != null ? earlyFailure : incoming.finish();
         incoming = null;
-        if (result.isSuccess()) stored++; else failed++;
+        if (result.isSuccess()) {
+            stored++;
+            counters.instancesStored.incrementAndGet();
+        } else {
+            failed++;
+            counters.instancesRefused.incrementAndGet();
+        }
         CommandSet rq = pendingStore;
         pendingStore = null;
         respond(contextId, rq, CommandSet.C_STORE_RSP, result.status(), result.errorComment());

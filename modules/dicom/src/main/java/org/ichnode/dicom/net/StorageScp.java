@@ -41,6 +41,7 @@ public final class StorageScp implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Thread acceptor;
     private volatile boolean closing;
+    private final ScpCounters counters = new ScpCounters();
 
     public StorageScp(ScpSettings settings, InstanceSink sink) throws IOException {
         this.settings = settings;
@@ -68,6 +69,14 @@ public final class StorageScp implements AutoCloseable {
 
     public int port() { return serverSocket.getLocalPort(); }
 
+    /** True while the port accepts associations (for the health check). */
+    public boolean isListening() { return !closing && !serverSocket.isClosed() && acceptor.isAlive(); }
+
+    /** Associations open now. */
+    public int openAssociations() { return open.size(); }
+
+    public ScpCounters counters() { return counters; }
+
     private void acceptLoop() {
         while (!closing) {
             Socket s;
@@ -82,8 +91,10 @@ public final class StorageScp implements AutoCloseable {
                 if (pendingRejections.incrementAndGet() > MAX_PENDING_REJECTIONS) {
                     pendingRejections.decrementAndGet();
                     closeQuietly(s); // a flood: no orderly answer, no thread, no queue
+                    counters.associationsRejectedBusy.incrementAndGet();
                     continue;
                 }
+                counters.associationsRejectedBusy.incrementAndGet();
                 var deadline = artim.schedule(() -> closeQuietly(s), settings.artimTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 rejections.execute(() -> {
                     try {
@@ -96,10 +107,11 @@ public final class StorageScp implements AutoCloseable {
                 continue;
             }
             open.add(s);
+            counters.associations.incrementAndGet();
             var deadline = artim.schedule(() -> closeQuietly(s), settings.artimTimeout().toMillis(), TimeUnit.MILLISECONDS);
             associations.execute(() -> {
                 try {
-                    new AssociationHandler(s, settings, sink, id, () -> deadline.cancel(false)).run();
+                    new AssociationHandler(s, settings, sink, id, () -> deadline.cancel(false), counters).run();
                 } finally {
                     deadline.cancel(false);
                     open.remove(s);

@@ -1,0 +1,155 @@
+package org.ichnode.app.node;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import org.ichnode.app.retrain.ActiveModel;
+import org.ichnode.app.retrain.RetrainScheduler;
+import org.ichnode.ris.fhir.FhirReportPuller;
+import org.ichnode.store.AlertQueue;
+import org.ichnode.store.DeliveryQueue;
+import org.ichnode.store.StoreQueries;
+import org.ichnode.store.TrainingRun;
+import org.ichnode.store.TrainingRuns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's HTTP side on Javalin (Jetty): {@code GET /health} (every part of the node; 503 when one that a restart could fix fails),
+ * {@code GET /status} (counts by state, the FHIR pull, retraining), {@code GET /metrics} (Prometheus),
+ * {@code POST /deliveries/resend?result=ID|delivery=ID}, {@code POST /alerts/resend?alert=ID} and {@code POST /retrain}.
+ * No patient data is served.
+ */
+final class NodeHttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeHttpServer.class);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the HTTP side reads and acts on. @param fhir null without a FHIR pull; @param retrain null when retraining is off */
+    record Parts(String nodeId, StoreQueries queries, DeliveryQueue deliveries, AlertQueue alerts, FhirReportPuller fhir,
+                 TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain, NodeHealth health, NodeMetrics metrics) {}
+
+    private final Javalin app;
+    private final Parts p;
+
+    NodeHttpServer(InetAddress bind, int port, Parts parts) {
+        this.p = parts;
+        app = Javalin.create(cfg -> {
+            cfg.jetty.host = bind.getHostAddress();
+            cfg.jetty.port = port;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = 64 * 1024;
+            cfg.http.prefer405over404 = true;
+            cfg.jsonMapper(new JavalinJackson(JSON, false));
+            cfg.routes.get("/health", this::health);
+            cfg.routes.get("/status", this::status);
+            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(p.metrics().scrape()));
+            cfg.routes.post("/deliveries/resend", this::resendDeliveries);
+            cfg.routes.post("/alerts/resend", this::resendAlert);
+            cfg.routes.post("/retrain", this::retrain);
+            cfg.routes.exception(NumberFormatException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", "not a number")));
+            cfg.routes.exception(RuntimeException.class, (e, ctx) -> {
+                log.error("{} {} failed: {}", ctx.method(), ctx.path(), e.toString());
+                ctx.status(503).json(Map.of("status", "unavailable: " + e.getClass().getSimpleName()));
+            });
+        }).start();
+        log.info("HTTP on {}:{} (/health, /status, /metrics, POST /retrain)", bind.getHostAddress(), app.port());
+    }
+
+    int port() { return app.port(); }
+
+    private void health(Context ctx) {
+        Map<String, NodeHealth.Check> checks = p.health().check();
+        NodeHealth.Verdict verdict = NodeHealth.verdict(checks);
+        ObjectNode n = JSON.createObjectNode();
+        n.put("status", verdict.name().toLowerCase(java.util.Locale.ROOT));
+        n.put("node", p.nodeId());
+        ObjectNode c = n.putObject("checks");
+        checks.forEach((name, check) -> c.putObject(name).put("ok", check.ok()).put("detail", check.detail()));
+        ctx.status(verdict == NodeHealth.Verdict.UNHEALTHY ? 503 : 200).json(n);
+    }
+
+    private void status(Context ctx) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("node", p.nodeId());
+        n.set("series", counts(p.queries().seriesCountsByState()));
+        n.set("jobs", counts(p.queries().jobCountsByState()));
+        n.set("deliveries", counts(p.deliveries().countsByState()));
+        n.set("alerts", counts(p.alerts().countsByState()));
+        if (p.fhir() != null) {
+            FhirReportPuller.Stats s = p.fhir().stats();
+            ObjectNode f = n.putObject("fhir");
+            f.put("baseUrl", p.fhir().settings().base().toString());
+            f.put("searchParams", p.fhir().settings().searchParams());
+            f.put("pulls", s.pulls()).put("failedPulls", s.failedPulls()).put("fetched", s.fetched()).put("stored", s.stored())
+                    .put("duplicates", s.duplicates()).put("skipped", s.skipped());
+            f.put("cursor", s.cursor() == null ? null : s.cursor().toString());
+            f.put("lastPullAt", s.lastPullAt() == null ? null : s.lastPullAt().toString());
+            f.put("lastError", s.lastError());
+        }
+        ObjectNode r = n.putObject("retraining");
+        r.put("enabled", p.retrain() != null);
+        r.put("activeModel", p.activeModel().current().map(ActiveModel.Active::version).orElse(null));
+        List<TrainingRun> last = p.runs().latest(1);
+        if (last.isEmpty()) {
+            r.putNull("lastRun");
+        } else {
+            TrainingRun t = last.get(0);
+            r.putObject("lastRun").put("id", t.id()).put("state", t.state().dbValue()).put("node", t.nodeId())
+                    .put("started", t.startedAt().toString()).put("ended", t.endedAt() == null ? null : t.endedAt().toString())
+                    .put("candidate", t.candidateVersion()).put("progress", t.progress()).put("reason", t.reason());
+        }
+        ctx.json(n);
+    }
+
+    private static ObjectNode counts(Map<? extends Enum<?>, Long> counts) {
+        ObjectNode n = JSON.createObjectNode();
+        counts.forEach((k, v) -> n.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
+        return n;
+    }
+
+    /** Re-sends failed deliveries of a result (or one delivery) from the kept objects, without recomputing. */
+    private void resendDeliveries(Context ctx) {
+        String result = ctx.queryParam("result"), delivery = ctx.queryParam("delivery");
+        if (result != null) {
+            ctx.json(Map.of("requeued", p.deliveries().resendResult(Long.parseLong(result))));
+        } else if (delivery != null) {
+            boolean ok = p.deliveries().resendDelivery(Long.parseLong(delivery));
+            ctx.status(ok ? 200 : 409).json(Map.of("requeued", ok ? 1 : 0));
+        } else {
+            ctx.status(400).json(Map.of("error", "use ?result=<id> or ?delivery=<id>"));
+        }
+    }
+
+    private void resendAlert(Context ctx) {
+        String alert = ctx.queryParam("alert");
+        if (alert == null) {
+            ctx.status(400).json(Map.of("error", "use ?alert=<id>"));
+            return;
+        }
+        boolean ok = p.alerts().resend(Long.parseLong(alert));
+        ctx.status(ok ? 200 : 409).json(Map.of("requeued", ok ? 1 : 0));
+    }
+
+    private void retrain(Context ctx) {
+        if (p.retrain() == null) {
+            ctx.status(409).json(Map.of("error", "retraining is off on this node (retrain.enabled=false)"));
+            return;
+        }
+        try {
+            ctx.status(202).json(Map.of("requested", p.retrain().requestRun("http-" + p.nodeId())));
+        } catch (org.quartz.SchedulerException e) {
+            log.error("POST /retrain failed: {}", e.toString());
+            ctx.status(503).json(Map.of("error", "cannot store the trigger: " + e.getMessage()));
+        }
+    }
+
+    @Override
+    public void close() { app.stop(); }
+}
