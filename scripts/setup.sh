@@ -5,9 +5,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 APT_PACKAGES=(libpixelmed-java libpixelmed-imageio-java dcmtk dicom3tools python3)
-# the tests also talk to a real PACS (Orthanc), read SEG/SR with dcmjs (node) and check docker-compose.yml
+# the tests also talk to a real PACS (Orthanc), read SEG/SR with dcmjs (node), check docker-compose.yml and drive
+# the dashboard in a headless Chromium
 if [ "${ICHNODE_SETUP_TEST:-0}" = 1 ]; then
-  APT_PACKAGES+=(orthanc docker-compose)
+  APT_PACKAGES+=(orthanc docker-compose chromium)
   command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm) # a node from elsewhere may already be there
 fi
 

@@ -1,7 +1,7 @@
 package org.ichnode.store;
 
-import static org.ichnode.store.ModelRegistry.instant;
-import static org.ichnode.store.ModelRegistry.ts;
+import static org.ichnode.store.SqlTime.instant;
+import static org.ichnode.store.SqlTime.ts;
 import static org.ichnode.store.ModelRegistry.work;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
 package org.ichnode.store;
 
+import static org.ichnode.store.SqlTime.instant;
+import static org.ichnode.store.SqlTime.ts;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -8,8 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -80,7 +81,67 @@ public final class ModelRegistry {
      * @throws IllegalArgumentException for an unknown version or one whose artifact folder is missing
      */
     public ModelVersion activate(String version, String reason) {
-        return db.inTransactionRetrying(5, s -> work(s, (c, now) -> activate(c, now, version, reason)));
+        return activate(version, reason, "unknown");
+    }
+
+    /** As {@link #activate(String, String)}, recording who did it ({@link #events}). */
+    public ModelVersion activate(String version, String reason, String actor) {
+        return db.inTransactionRetrying(5, s -> work(s, (c, now) -> {
+            ModelVersion v = activate(c, now, version, reason);
+            event(c, now, version, "activated", actor, reason);
+            return v;
+        }));
+    }
+
+    /**
+     * Ends a running training run as approved (its candidate passed the gate) and leaves the candidate waiting for a
+     * person: nothing is activated. Recorded as an event by "gate".
+     */
+    public void approve(long runId, String version, String reason) {
+        db.inTransactionRetrying(5, s -> work(s, (c, now) -> {
+            endRun(c, now, runId, RunState.APPROVED, reason);
+            try (PreparedStatement st = c.prepareStatement("UPDATE model_version SET decision_reason = ? WHERE version = ?")) {
+                st.setString(1, reason);
+                st.setString(2, version);
+                if (st.executeUpdate() != 1) throw new IllegalArgumentException("unknown model version " + version);
+            }
+            event(c, now, version, "approved", "gate", reason);
+            log.info("training run {} approved candidate {}; it waits for a person to activate it: {}", runId, version, reason);
+            return null;
+        }));
+    }
+
+    /** One recorded decision about a model version. */
+    public record Event(long id, String version, String action, String actor, String reason, Instant at) {}
+
+    /** Decisions, newest first. */
+    public List<Event> events(int limit) {
+        return db.inTransaction(s -> work(s, (c, now) -> {
+            List<Event> out = new ArrayList<>();
+            try (PreparedStatement st = c.prepareStatement(
+                    "SELECT id, version, action, actor, reason, at FROM model_event ORDER BY id DESC LIMIT ?")) {
+                st.setInt(1, limit);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                                instant(rs, 6)));
+                    }
+                }
+            }
+            return out;
+        }));
+    }
+
+    private static void event(Connection c, Instant now, String version, String action, String actor, String reason) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "INSERT INTO model_event (version, action, actor, reason, at) VALUES (?, ?, ?, ?, ?)")) {
+            st.setString(1, version);
+            st.setString(2, action);
+            st.setString(3, actor);
+            st.setString(4, reason);
+            st.setObject(5, ts(now));
+            st.executeUpdate();
+        }
     }
 
     /**
@@ -92,7 +153,9 @@ public final class ModelRegistry {
     public ModelVersion promote(long runId, String version, String reason) {
         return db.inTransactionRetrying(5, s -> work(s, (c, now) -> {
             endRun(c, now, runId, RunState.PROMOTED, reason);
-            return activate(c, now, version, reason);
+            ModelVersion v = activate(c, now, version, reason);
+            event(c, now, version, "activated", "gate (retrain.autoPromote)", reason);
+            return v;
         }));
     }
 
@@ -255,12 +318,4 @@ public final class ModelRegistry {
         if (v == null) st.setNull(i, Types.BIGINT); else st.setLong(i, v);
     }
 
-    static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
-
-    static OffsetDateTime ts(Instant i) {
-        return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
-    }
 }

@@ -7,6 +7,8 @@ public enum RunState {
     RUNNING,
     /** Its candidate became the active model. */
     PROMOTED,
+    /** Its candidate passed the gate and waits for a person to activate it (retrain.autoPromote=false). */
+    APPROVED,
     /** Ended without a new active model for a recorded reason (gate, too few studies, unchanged dataset). */
     REFUSED,
     /** An error ended it; the active model is unchanged. */

@@ -1,8 +1,8 @@
 package org.ichnode.store;
 
-import static org.ichnode.store.ModelRegistry.instant;
+import static org.ichnode.store.SqlTime.instant;
 import static org.ichnode.store.ModelRegistry.longOrNull;
-import static org.ichnode.store.ModelRegistry.ts;
+import static org.ichnode.store.SqlTime.ts;
 import static org.ichnode.store.ModelRegistry.work;
 
 import java.sql.Connection;

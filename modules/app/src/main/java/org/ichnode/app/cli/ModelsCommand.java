@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code ./ichnode models [--config FILE] [--set k=v]}: model versions and the latest runs;
- * {@code ./ichnode models activate VERSION}: make a version active (rollback or roll forward).
+ * {@code ./ichnode models activate VERSION [--why TEXT]}: make a version active (sign-off of an approved candidate,
+ * rollback or roll forward), recorded with the operating-system user and the reason.
  */
 public final class ModelsCommand {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -49,10 +50,12 @@ public final class ModelsCommand {
                 }
                 String version = rest.get(0);
                 Args opts = new Args(rest.subList(1, rest.size()));
+                String why = opts.option("--why", "activated by hand (./ichnode models activate)");
                 Settings settings = NodeDatabase.settings(opts);
                 opts.requireNoneLeft();
                 try (Database db = NodeDatabase.open(settings)) {
-                    ModelVersion v = new ModelRegistry(db).activate(version, "activated by hand (./ichnode models activate)");
+                    ModelVersion v = new ModelRegistry(db).activate(version, why,
+                            System.getProperty("user.name", "unknown") + " (command line)");
                     out.println("model version " + v.version() + " is active (" + v.artifactPath() + "); running nodes use it"
                             + " from their next job within 30 s");
                     yield 0;

@@ -55,6 +55,7 @@ public final class Keys {
     public static final String RESULTS_ALL_FRAMES = "results.allFrames";
     public static final String RETRAIN_ENABLED = "retrain.enabled";
     public static final String RETRAIN_CRON = "retrain.cron";
+    public static final String RETRAIN_AUTO_PROMOTE = "retrain.autoPromote";
     public static final String RETRAIN_GATE_MIN_DICE_GAIN = "retrain.gate.minDiceGain";
     public static final String RETRAIN_GATE_MIN_STUDIES = "retrain.gate.minStudies";
     public static final String RETRAIN_GATE_MIN_SITE_AUC_GAIN = "retrain.gate.minSiteAucGain";
@@ -136,6 +137,7 @@ public final class Keys {
             new Key(RESULTS_ALL_FRAMES, "false", false, Keys::bool, "SEG with a frame for every source slice, not only those with findings"),
             new Key(RETRAIN_ENABLED, "true", false, Keys::bool, "this node runs the clustered retrain scheduler (one node of the cluster runs each retraining)"),
             new Key(RETRAIN_CRON, "0 0 2 * * ?", false, Keys::cron, "when retraining runs: Quartz cron expression (seconds first), in the node's time zone"),
+            new Key(RETRAIN_AUTO_PROMOTE, "false", false, Keys::bool, "true: a candidate that passes the gate goes into service at once; false: it waits, approved by the gate, until a person activates it (dashboard or ./ichnode models activate)"),
             new Key(RETRAIN_GATE_MIN_DICE_GAIN, "0.0", false, Keys::number, "a candidate is promoted only if its Dice minus the active model's is at least this (0: not worse)"),
             new Key(RETRAIN_GATE_MIN_SITE_AUC_GAIN, "0.0", false, Keys::number, "with held-out site studies of both labels: the candidate's study AUC on them minus the other model's must be at least this (0: not worse)"),
             new Key(RETRAIN_GATE_MAX_PHANTOM_DICE_DROP, "0.2", false, Keys::number, "sanity check when judged on site studies: the candidate's Dice on the phantom validation set may fall at most this far below the other model's"),

@@ -15,17 +15,24 @@ import java.time.Duration;
  * @param minStudies  fewest labelled studies (with a processed series) in the dataset for a run to train at all
  * @param threads     compute threads the trainer may use
  * @param maxTime     training time limit; the run is failed a tenth of it after the deadline if training has not ended
+ * @param autoPromote a candidate that passes the gate becomes active at once; false (the default): it waits, approved
+ *                    by the gate, until a person activates it
  */
 public record RetrainPolicy(double minDiceGain, int minStudies, int threads, Duration maxTime, double minSiteAucGain,
-                            double maxPhantomDiceDrop) {
-    /** Site-study rules at their defaults: not worse in study AUC, phantom Dice at most 0.2 lower. */
+                            double maxPhantomDiceDrop, boolean autoPromote) {
+    /** Site-study rules at their defaults (not worse in study AUC, phantom Dice at most 0.2 lower); human sign-off. */
     public RetrainPolicy(double minDiceGain, int minStudies, int threads, Duration maxTime) {
-        this(minDiceGain, minStudies, threads, maxTime, 0.0, 0.2);
+        this(minDiceGain, minStudies, threads, maxTime, 0.0, 0.2, false);
+    }
+
+    public RetrainPolicy withAutoPromote(boolean on) {
+        return new RetrainPolicy(minDiceGain, minStudies, threads, maxTime, minSiteAucGain, maxPhantomDiceDrop, on);
     }
 
     public static RetrainPolicy of(Settings s) {
         return new RetrainPolicy(s.getDouble(Keys.RETRAIN_GATE_MIN_DICE_GAIN), s.getInt(Keys.RETRAIN_GATE_MIN_STUDIES),
                 s.getInt(Keys.RETRAIN_THREADS), Duration.ofMinutes(s.getLong(Keys.RETRAIN_MAX_MINUTES)),
-                s.getDouble(Keys.RETRAIN_GATE_MIN_SITE_AUC_GAIN), s.getDouble(Keys.RETRAIN_GATE_MAX_PHANTOM_DICE_DROP));
+                s.getDouble(Keys.RETRAIN_GATE_MIN_SITE_AUC_GAIN), s.getDouble(Keys.RETRAIN_GATE_MAX_PHANTOM_DICE_DROP),
+                s.getBoolean(Keys.RETRAIN_AUTO_PROMOTE));
     }
 }

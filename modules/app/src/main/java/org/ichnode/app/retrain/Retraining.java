@@ -172,10 +172,12 @@ public final class Retraining {
                 promote = g.promote();
                 reason = g.reason();
             }
-            if (promote) {
+            if (promote && policy.autoPromote()) {
                 registry.promote(id, version, "promoted: " + reason);
                 if (activeModel != null) activeModel.refresh();
                 log.info("training run {} promoted {}: {}", id, version, reason);
+            } else if (promote) {
+                registry.approve(id, version, "approved by the gate, waiting for a person: " + reason);
             } else {
                 registry.refuse(id, version, "refused: " + reason);
             }

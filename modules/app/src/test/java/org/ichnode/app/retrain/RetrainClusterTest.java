@@ -45,7 +45,7 @@ class RetrainClusterTest {
             new TrainingData(db, tmp.resolve("spool")).studies(2, 1);
             TrainingRuns runs = new TrainingRuns(db);
             // a trigger every 2 s while the first run trains for 1.5 s: the nodes compete for every firing
-            String[] sets = {"retrain.cron=0/2 * * * * ?", "retrain.gate.minStudies=2"};
+            String[] sets = {"retrain.cron=0/2 * * * * ?", "retrain.gate.minStudies=2", "retrain.autoPromote=true"};
             try (NodeProcess a = NodeProcess.start(launcher(0.6, 1500), tmp.resolve("a.log"), pg.url(), tmp.resolve("storage"), "node-a", sets);
                  NodeProcess b = NodeProcess.start(launcher(0.6, 1500), tmp.resolve("b.log"), pg.url(), tmp.resolve("storage"), "node-b", sets)) {
                 assertEquals(2, RetrainScheduler.liveSchedulers(db), "both nodes' schedulers are in the cluster: " + schedulerStates(db)
@@ -115,7 +115,7 @@ class RetrainClusterTest {
             Path storage = tmp.resolve("storage");
             TrainingRun killed;
             try (NodeProcess a = NodeProcess.start(launcher(0.6, 40_000), tmp.resolve("a1.log"), pg.url(), storage, "node-a",
-                    "retrain.gate.minStudies=2")) {
+                    "retrain.gate.minStudies=2", "retrain.autoPromote=true")) {
                 RetrainScheduler.requestRunFromOutside(db, "test");
                 killed = awaitRunning(runs, "step 1/4");
                 assertTrue(Files.isDirectory(storage.resolve("models").resolve(killed.candidateVersion() + ".partial")));
@@ -123,7 +123,7 @@ class RetrainClusterTest {
             }
             assertEquals(RunState.RUNNING, runs.find(killed.id()).orElseThrow().state(), "nobody knows yet");
             try (NodeProcess again = NodeProcess.start(launcher(0.7, 300), tmp.resolve("a2.log"), pg.url(), storage, "node-a",
-                    "retrain.gate.minStudies=2")) {
+                    "retrain.gate.minStudies=2", "retrain.autoPromote=true")) {
                 awaitRuns(runs, 2);
                 TrainingRun old = runs.find(killed.id()).orElseThrow();
                 assertEquals(RunState.INTERRUPTED, old.state());

@@ -40,7 +40,7 @@ class RetrainNodeTest {
     private static List<String> settings(TestH2 h2, Path storage) throws Exception {
         return List.of("db.url=" + h2.url(), "storage.dir=" + storage, "dicom.port=" + NodeProcess.freePort(),
                 "http.port=" + NodeProcess.freePort(), "hl7.port=0", "storage.minFreeMb=0", "node.id=node-h2",
-                "retrain.gate.minStudies=2");
+                "retrain.gate.minStudies=2", "retrain.autoPromote=true");
     }
 
     @Test

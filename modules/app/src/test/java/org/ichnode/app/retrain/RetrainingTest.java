@@ -73,8 +73,28 @@ class RetrainingTest {
         return new Retraining(new ReportStore(db), new DatasetSnapshots(db), runs, registry, trainer, policy, models, "node-t", activeModel);
     }
 
+    /** Auto-promotion on: these tests are about the gate; the sign-off has its own test. */
     private static RetrainPolicy policy(int minStudies) {
-        return new RetrainPolicy(0.0, minStudies, 1, Duration.ofMinutes(5));
+        return new RetrainPolicy(0.0, minStudies, 1, Duration.ofMinutes(5)).withAutoPromote(true);
+    }
+
+    @Test
+    void byDefaultACandidateThatPassesTheGateWaitsForAPerson() throws Exception {
+        data.studies(2, 2);
+        TrainingRun run = retraining(new RetrainPolicy(0.0, 3, 1, Duration.ofMinutes(5))).run("nightly");
+        assertEquals(RunState.APPROVED, run.state(), run.reason());
+        assertTrue(run.reason().startsWith("approved by the gate, waiting for a person: first model"), run.reason());
+        assertTrue(registry.active().isEmpty(), "nothing goes into service without sign-off");
+        assertTrue(activeModel.refresh().isEmpty());
+        assertEquals(ModelState.CANDIDATE, registry.find(run.candidateVersion()).orElseThrow().state());
+
+        registry.activate(run.candidateVersion(), "reviewed the validation Dice and 5 cases", "dr.house (dashboard)");
+        assertEquals(run.candidateVersion(), registry.active().orElseThrow().version());
+        List<ModelRegistry.Event> events = registry.events(2); // the newest two (the class shares its database)
+        assertEquals(List.of("activated", "approved"), events.stream().map(ModelRegistry.Event::action).toList());
+        assertEquals("dr.house (dashboard)", events.get(0).actor());
+        assertEquals("reviewed the validation Dice and 5 cases", events.get(0).reason());
+        assertEquals("gate", events.get(1).actor());
     }
 
     @Test
@@ -173,7 +193,7 @@ class RetrainingTest {
         data.studies(2, 1);
         assertEquals(RunState.PROMOTED, retraining(policy(1)).run("t").state());
         data.study("positive");
-        TrainingRun r = retraining(new RetrainPolicy(0.01, 1, 1, Duration.ofMinutes(5))).run("t");
+        TrainingRun r = retraining(new RetrainPolicy(0.01, 1, 1, Duration.ofMinutes(5)).withAutoPromote(true)).run("t");
         assertEquals(RunState.REFUSED, r.state());
         assertTrue(r.reason().contains("gain +0.0000 < retrain.gate.minDiceGain 0.0100"), r.reason());
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The retraining gate judges on the site's own held-out studies where it has them, on the phantom Dice otherwise. */
 class SiteGateTest {
-    private static final RetrainPolicy POLICY = new RetrainPolicy(0.0, 1, 1, Duration.ofMinutes(5), 0.0, 0.2);
+    private static final RetrainPolicy POLICY = new RetrainPolicy(0.0, 1, 1, Duration.ofMinutes(5), 0.0, 0.2, true);
 
     private static Map<String, Double> site(double dice, double auc, double specificity, double normalMl) {
         return Map.of("dice", dice, "site.studyAuc", auc, "site.specificity", specificity, "site.normalMedianMl", normalMl, "site.studies", 24.0);

@@ -49,7 +49,7 @@ class WeakRetrainingTest {
                 "http.port=" + http, "hl7.port=" + hl7, "storage.minFreeMb=0", "series.stableSeconds=1", "selection.minSlices=8",
                 "model.dir=baseline", "model.threads=1", "retrain.gate.minStudies=4", "retrain.inputSize=64",
                 "retrain.classifierSteps=20", "retrain.unetSteps=20", "retrain.validationData=phantom:small",
-                "retrain.validationStudies=3", "retrain.gate.minDiceGain=" + gain, "node.id=weak-node");
+                "retrain.validationStudies=3", "retrain.gate.minDiceGain=" + gain, "node.id=weak-node", "retrain.autoPromote=true");
     }
 
     @Test

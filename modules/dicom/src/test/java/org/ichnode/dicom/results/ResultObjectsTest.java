@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a PACS worklist shows of the written series: the call first, in every series description. */
@@ -27,6 +28,17 @@ class ResultObjectsTest {
             assertTrue(description.startsWith("SUSPECTED HEMORRHAGE - "), w.kind() + ": " + description);
             assertTrue(description.length() <= 64, description);
         }
+        // the dashboard's PNGs are the overlay's pixels: the summary first, then the slices with a red contour
+        List<Path> overlays = OverlayImages.in(dir.resolve("out"));
+        assertEquals(out.stream().filter(w -> w.kind() == ResultObjects.Kind.OVERLAY).count(), overlays.size());
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(OverlayImages.png(overlays.get(1))));
+        assertEquals(c.volume().columns(), png.getWidth());
+        long red = 0;
+        for (int y = 0; y < png.getHeight(); y++) {
+            for (int x = 0; x < png.getWidth(); x++) if ((png.getRGB(x, y) & 0xFFFFFF) == OverlayWriter.CONTOUR_RGB) red++;
+        }
+        assertTrue(red > 10, "contour pixels in the PNG: " + red);
+        assertThrows(java.io.IOException.class, () -> OverlayImages.png(c.files().get(0)), "a CT slice is not an overlay");
     }
 
     @Test
