@@ -348,6 +348,16 @@ public final class ReportStore {
         }));
     }
 
+    /** The newest reports first (the dashboard's label check). */
+    public List<StoredReport> latest(int limit) {
+        return db.inTransaction(s -> s.doReturningWork(c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + " FROM report ORDER BY id DESC LIMIT ?")) {
+                st.setInt(1, limit);
+                return read(st);
+            }
+        }));
+    }
+
     /** The stored text of a report. */
     public Optional<String> text(long reportId) {
         return db.inTransaction(s -> s.doReturningWork(c -> {

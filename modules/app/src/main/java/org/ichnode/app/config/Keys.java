@@ -86,6 +86,7 @@ public final class Keys {
     public static final String ALERT_BACKOFF_SECONDS = "alert.backoffSeconds";
     public static final String ALERT_TIMEOUT_SECONDS = "alert.timeoutSeconds";
     public static final String HTTP_PUBLIC_URL = "http.publicUrl";
+    public static final String HTTP_VIEWER_URL = "http.viewerUrl";
 
     public static final List<Key> ALL = List.of(
             new Key(DICOM_AET, "ICHNODE", false, Keys::aeTitle, "our AE title (called AE title the PACS must use)"),
@@ -161,7 +162,8 @@ public final class Keys {
             new Key(ALERT_MAX_ATTEMPTS, "20", false, range(1, 1000), "attempts per alert before it is marked failed (visible, re-sendable)"),
             new Key(ALERT_BACKOFF_SECONDS, "5", false, range(1, 3600), "wait after an alert's first failed attempt; doubles each time, at most 10 minutes"),
             new Key(ALERT_TIMEOUT_SECONDS, "10", false, range(1, 300), "connect and answer timeout of one alert attempt"),
-            new Key(HTTP_PUBLIC_URL, "", false, Keys::httpUrlOrEmpty, "the node's address as people reach it (e.g. https://ichnode.hospital.local:8787): alerts link to the result page under it (empty: no link)"));
+            new Key(HTTP_PUBLIC_URL, "", false, Keys::httpUrlOrEmpty, "the node's address as people reach it (e.g. https://ichnode.hospital.local:8787): alerts link to the result page under it (empty: no link)"),
+            new Key(HTTP_VIEWER_URL, "", false, Keys::viewerUrl, "the PACS viewer's address for one study, {studyUid} replaced by its Study Instance UID; the result page links to it (empty: no link)"));
 
     public static Key find(String name) {
         for (Key k : ALL) if (k.name().equals(name)) return k;
@@ -251,6 +253,12 @@ public final class Keys {
             // reported below
         }
         throw new ConfigException(key, "'" + v + "' is not an absolute http(s) URL");
+    }
+
+    private static void viewerUrl(String key, String v) {
+        if (v.isEmpty()) return;
+        httpUrlOrEmpty(key, v.replace("{studyUid}", "x"));
+        if (!v.contains("{studyUid}")) throw new ConfigException(key, "must contain {studyUid}");
     }
 
     private static void bool(String key, String v) {

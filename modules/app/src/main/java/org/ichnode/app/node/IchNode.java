@@ -182,9 +182,11 @@ public final class IchNode implements AutoCloseable {
             NodeHealth health = new NodeHealth(new StoreQueries(db), () -> scp, () -> workers == null ? null : workers.threads(),
                     () -> deliveries == null ? null : deliveries.threads(), () -> alertWorkers == null ? null : alertWorkers.threads(),
                     storage, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20, serving, targets::problem);
+            Dashboard dashboard = new Dashboard(new Dashboard.Parts(nodeId, new org.ichnode.store.Overview(db), deliveryQueue, alertQueue,
+                    registry, new TrainingRuns(db), activeModel, reports, health::check, settings.get(Keys.HTTP_VIEWER_URL)));
             http = new NodeHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
                     new NodeHttpServer.Parts(nodeId, new StoreQueries(db), deliveryQueue, alertQueue, fhir, new TrainingRuns(db),
-                            activeModel, retrainScheduler, health, metrics));
+                            activeModel, retrainScheduler, health, metrics, dashboard));
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");

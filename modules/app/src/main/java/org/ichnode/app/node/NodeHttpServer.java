@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The node's HTTP side on Javalin (Jetty): {@code GET /health} (every part of the node; 503 when one that a restart could fix fails),
+ * The node's HTTP side on Javalin (Jetty): the {@link Dashboard} pages, {@code GET /health} (every part of the node; 503 when one that a restart could fix fails),
  * {@code GET /status} (counts by state, the FHIR pull, retraining), {@code GET /metrics} (Prometheus),
  * {@code POST /deliveries/resend?result=ID|delivery=ID}, {@code POST /alerts/resend?alert=ID} and {@code POST /retrain}.
- * No patient data is served.
+ * The JSON endpoints serve no patient data; the dashboard shows accession numbers and UIDs.
  */
 final class NodeHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeHttpServer.class);
@@ -32,7 +32,8 @@ final class NodeHttpServer implements AutoCloseable {
 
     /** What the HTTP side reads and acts on. @param fhir null without a FHIR pull; @param retrain null when retraining is off */
     record Parts(String nodeId, StoreQueries queries, DeliveryQueue deliveries, AlertQueue alerts, FhirReportPuller fhir,
-                 TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain, NodeHealth health, NodeMetrics metrics) {}
+                 TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain, NodeHealth health, NodeMetrics metrics,
+                 Dashboard dashboard) {}
 
     private final Javalin app;
     private final Parts p;
@@ -53,13 +54,15 @@ final class NodeHttpServer implements AutoCloseable {
             cfg.routes.post("/deliveries/resend", this::resendDeliveries);
             cfg.routes.post("/alerts/resend", this::resendAlert);
             cfg.routes.post("/retrain", this::retrain);
+            p.dashboard().routes(cfg);
             cfg.routes.exception(NumberFormatException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", "not a number")));
+            cfg.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus()).result(e.getMessage()));
             cfg.routes.exception(RuntimeException.class, (e, ctx) -> {
                 log.error("{} {} failed: {}", ctx.method(), ctx.path(), e.toString());
                 ctx.status(503).json(Map.of("status", "unavailable: " + e.getClass().getSimpleName()));
             });
         }).start();
-        log.info("HTTP on {}:{} (/health, /status, /metrics, POST /retrain)", bind.getHostAddress(), app.port());
+        log.info("HTTP on {}:{} (dashboard /, /health, /status, /metrics)", bind.getHostAddress(), app.port());
     }
 
     int port() { return app.port(); }
