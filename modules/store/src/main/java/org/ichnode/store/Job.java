@@ -36,11 +36,14 @@ public class Job {
     private String lastError;
     @Column(name = "result_json")
     private String resultJson;
+    @Column(nullable = false)
+    private int priority;
 
     protected Job() {
     }
 
-    Job(long seriesId, String kind, int maxAttempts, Instant now) {
+    Job(long seriesId, String kind, int maxAttempts, Instant now, int priority) {
+        this.priority = priority;
         this.seriesId = seriesId;
         this.kind = kind;
         this.state = JobState.QUEUED;
@@ -63,6 +66,8 @@ public class Job {
     public Instant getFinishedAt() { return finishedAt; }
     public String getLastError() { return lastError; }
     public String getResultJson() { return resultJson; }
+    /** Higher is claimed first. */
+    public int getPriority() { return priority; }
 
     void start(String owner, Instant now, Instant leaseUntil) {
         this.state = JobState.RUNNING;

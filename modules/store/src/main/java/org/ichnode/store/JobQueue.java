@@ -21,7 +21,7 @@ public final class JobQueue {
     private static final String CLAIMABLE = """
             SELECT * FROM job
             WHERE (state = 'queued' AND not_before <= :now) OR (state = 'running' AND lease_until < :now)
-            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""";
+            ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED""";
 
     private final Database db;
 

@@ -58,6 +58,16 @@ public final class SeriesCompletion {
      */
     public List<CompletionResult> completeStableSeries(Duration stableFor, Instant now,
                                                        Function<SeriesCandidate, Optional<String>> ignoreReason) {
+        return completeStableSeries(stableFor, now, ignoreReason, c -> 0);
+    }
+
+    /**
+     * As {@link #completeStableSeries(Duration, Instant, Function)}, each queued job with the priority the rule gives
+     * its series (higher is claimed first; a rule that throws gives 0).
+     */
+    public List<CompletionResult> completeStableSeries(Duration stableFor, Instant now,
+                                                       Function<SeriesCandidate, Optional<String>> ignoreReason,
+                                                       java.util.function.ToIntFunction<SeriesCandidate> priority) {
         Instant cutoff = now.minus(stableFor);
         List<Long> due = db.inTransaction(s -> s.createNativeQuery("SELECT id FROM series WHERE " + DUE + " ORDER BY id", Long.class)
                 .setParameter("cutoff", cutoff).getResultList());
@@ -87,7 +97,13 @@ public final class SeriesCompletion {
                     series.setState(SeriesState.IGNORED, reason.get());
                     r = new CompletionResult(id, series.getSeriesInstanceUid(), SeriesState.IGNORED, reason.get(), null);
                 } else {
-                    Job job = new Job(id, jobKind, maxAttempts, dbNow);
+                    int p;
+                    try {
+                        p = priority.applyAsInt(SeriesCandidate.of(series, studyUid));
+                    } catch (RuntimeException e) {
+                        p = 0;
+                    }
+                    Job job = new Job(id, jobKind, maxAttempts, dbNow, p);
                     s.persist(job);
                     series.setState(SeriesState.QUEUED, null);
                     r = new CompletionResult(id, series.getSeriesInstanceUid(), SeriesState.QUEUED, null, job.getId());

@@ -327,6 +327,21 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void urgentSeriesIsClaimedBeforeOlderRoutineOnes() {
+        String routine = uid(), urgent = uid();
+        recorder.record(ct(uid(), routine, null));
+        recorder.record(ct(uid(), urgent, null));
+        // the rule gives the second series (by UID, standing in for a STAT description) priority 10
+        List<CompletionResult> done = completion.completeStableSeries(Duration.ofSeconds(5), db.now().plus(Duration.ofHours(1)),
+                c -> KEEP, c -> c.seriesUid().equals(urgent) ? 10 : 0);
+        assertEquals(2, done.size());
+        ClaimedJob first = queue.claim("w1", LONG_LEASE).orElseThrow();
+        assertEquals(urgent, first.seriesUid(), "the urgent series goes first although it came second");
+        assertEquals(10, job(first.jobId()).getPriority());
+        assertEquals(routine, queue.claim("w1", LONG_LEASE).orElseThrow().seriesUid());
+    }
+
+    @Test
     void claimAndComplete() {
         String study = uid(), series = uid();
         NewInstance a = ct(study, series, null), b = ct(study, series, null);

@@ -39,6 +39,7 @@ public final class Keys {
     public static final String SELECTION_MIN_THICKNESS_MM = "selection.minThicknessMm";
     public static final String SELECTION_MAX_THICKNESS_MM = "selection.maxThicknessMm";
     public static final String SELECTION_MAX_TILT_DEGREES = "selection.maxTiltDegrees";
+    public static final String SELECTION_URGENT_PATTERN = "selection.urgentPattern";
     public static final String WORKER_THREADS = "worker.threads";
     public static final String WORKER_LEASE_SECONDS = "worker.leaseSeconds";
     public static final String WORKER_MAX_ATTEMPTS = "worker.maxAttempts";
@@ -115,6 +116,7 @@ public final class Keys {
             new Key(SELECTION_MIN_THICKNESS_MM, "0.5", false, Keys::positiveNumber, "thinnest eligible slices, mm"),
             new Key(SELECTION_MAX_THICKNESS_MM, "10", false, Keys::positiveNumber, "thickest eligible slices, mm"),
             new Key(SELECTION_MAX_TILT_DEGREES, "35", false, Keys::positiveNumber, "largest angle between slice normal and the patient axis (gantry tilt); beyond it a series is treated as a reformat"),
+            new Key(SELECTION_URGENT_PATTERN, "(?i)\\b(STAT|URGENT|EMERGENCY|TRAUMA|STROKE)\\b", false, Keys::regex, "regular expression searched in the SeriesDescription: a matching series is processed before the others waiting (empty: first in, first out)"),
             new Key(WORKER_THREADS, "1", false, range(0, 64), "processing workers in this node (0 = receive only)"),
             new Key(WORKER_LEASE_SECONDS, "300", false, range(5, 86400), "a claimed job not renewed for this long is taken again"),
             new Key(WORKER_MAX_ATTEMPTS, "3", false, range(1, 100), "attempts before a job is marked failed"),
@@ -259,6 +261,14 @@ public final class Keys {
         if (v.isEmpty()) return;
         httpUrlOrEmpty(key, v.replace("{studyUid}", "x"));
         if (!v.contains("{studyUid}")) throw new ConfigException(key, "must contain {studyUid}");
+    }
+
+    private static void regex(String key, String v) {
+        try {
+            java.util.regex.Pattern.compile(v);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new ConfigException(key, "not a regular expression: " + e.getDescription());
+        }
     }
 
     private static void bool(String key, String v) {

@@ -78,6 +78,7 @@ public final class IchNode implements AutoCloseable {
     private volatile DeliveryWorkers deliveries;
     private volatile AlertWorkers alertWorkers;
     private NodeMetrics metrics;
+    private java.util.regex.Pattern urgent;
     private NodeHttpServer http;
     private MllpReportListener hl7;
     private FhirReportPuller fhir;
@@ -114,6 +115,8 @@ public final class IchNode implements AutoCloseable {
         if (released > 0) log.info("{} job(s) interrupted by the previous run of {} queued again", released, nodeId);
 
         SeriesSelectionRules rules = selectionRules();
+        String urgentPattern = settings.get(Keys.SELECTION_URGENT_PATTERN);
+        urgent = urgentPattern.isBlank() ? null : java.util.regex.Pattern.compile(urgentPattern);
         SeriesCompletion completion = new SeriesCompletion(db, SeriesCompletion.DEFAULT_JOB_KIND, settings.getInt(Keys.WORKER_MAX_ATTEMPTS));
         Duration stable = Duration.ofSeconds(settings.getLong(Keys.SERIES_STABLE_SECONDS));
         completionTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -288,11 +291,16 @@ public final class IchNode implements AutoCloseable {
 
     private void completeSeries(SeriesCompletion completion, Duration stable, SeriesSelectionRules rules) {
         try {
-            var done = completion.completeStableSeries(stable, c -> rules.ignoreReason(descriptor(c))); // logs what it did
+            var done = completion.completeStableSeries(stable, db.now(), c -> rules.ignoreReason(descriptor(c)), this::priority); // logs what it did
             if (done.stream().anyMatch(r -> r.jobId() != null) && workers != null) workers.wakeUp();
         } catch (RuntimeException e) {
             log.error("series completion failed, retrying: {}", e.toString());
         }
+    }
+
+    /** Urgent series (selection.urgentPattern in the series description) are processed first. */
+    private int priority(SeriesCandidate c) {
+        return urgent != null && c.seriesDescription() != null && urgent.matcher(c.seriesDescription()).find() ? 10 : 0;
     }
 
     private static SeriesDescriptor descriptor(SeriesCandidate c) {
