@@ -56,6 +56,13 @@ public final class ModelsCommand {
                 try (Database db = NodeDatabase.open(settings)) {
                     ModelVersion v = new ModelRegistry(db).activate(version, why,
                             System.getProperty("user.name", "unknown") + " (command line)");
+                    String actor = System.getProperty("user.name", "unknown") + " (command line)";
+                    try (var audit = new org.ichnode.app.node.AuditLog(settings.getPath(org.ichnode.app.config.Keys.STORAGE_DIR).toAbsolutePath(),
+                            "cli-" + java.net.InetAddress.getLocalHost().getHostName())) {
+                        audit.record("model.activated", actor, java.util.Map.of("version", v.version(), "why", why));
+                    } catch (java.io.IOException e) {
+                        err.println("ichnode: the activation is done but not in the audit log: " + e.getMessage());
+                    }
                     out.println("model version " + v.version() + " is active (" + v.artifactPath() + "); running nodes use it"
                             + " from their next job within 30 s");
                     yield 0;

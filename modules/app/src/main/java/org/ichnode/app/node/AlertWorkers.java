@@ -29,7 +29,10 @@ final class AlertWorkers implements AutoCloseable {
     private final PollingThreads<Alert> threads;
     private final AtomicLong failures = new AtomicLong();
 
-    AlertWorkers(AlertQueue queue, Duration backoffBase, Duration timeout, String webhookSecret, String nodeId) {
+    private final AuditLog audit;
+
+    AlertWorkers(AlertQueue queue, Duration backoffBase, Duration timeout, String webhookSecret, String nodeId, AuditLog audit) {
+        this.audit = audit;
         this.queue = queue;
         this.backoffBase = backoffBase;
         this.lease = timeout.multipliedBy(3).plusSeconds(30);
@@ -65,9 +68,13 @@ final class AlertWorkers implements AutoCloseable {
         }
         if (delivered) {
             queue.markDelivered(a.id());
+            audit.record("alert.delivered", a.channel(), java.util.Map.of("alert", a.id(), "result", a.resultId(),
+                    "destination", a.destination(), "attempt", a.attempts(), "answer", detail));
             log.info("alert {} of result {} ({}) delivered on attempt {}: {}", a.id(), a.resultId(), a.channel(), a.attempts(), detail);
         } else {
             failures.incrementAndGet();
+            audit.record("alert.failed", a.channel(), java.util.Map.of("alert", a.id(), "result", a.resultId(),
+                    "destination", a.destination(), "attempt", a.attempts(), "of", a.maxAttempts(), "retryable", retryable, "answer", detail));
             queue.markFailedAttempt(a.id(), workerId, detail,
                     Backoff.exponential(backoffBase, 2.0, MAX_BACKOFF, a.attempts()), retryable);
             log.warn("alert {} of result {} ({}) not delivered (attempt {} of {}): {}", a.id(), a.resultId(), a.channel(),

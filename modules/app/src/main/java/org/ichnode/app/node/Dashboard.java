@@ -41,7 +41,7 @@ final class Dashboard {
 
     record Parts(String nodeId, Overview overview, DeliveryQueue deliveries, AlertQueue alerts, ModelRegistry registry,
                  TrainingRuns runs, ActiveModel activeModel, ReportStore reports, Supplier<Map<String, NodeHealth.Check>> health,
-                 String viewerUrl) {}
+                 String viewerUrl, AuditLog audit) {}
 
     private final Parts p;
 
@@ -191,6 +191,7 @@ final class Dashboard {
         }
         try {
             p.registry().activate(version, why.strip(), who.strip() + " (dashboard)");
+            p.audit().record("model.activated", who.strip() + " (dashboard from " + ctx.ip() + ")", Map.of("version", version, "why", why.strip()));
             p.activeModel().refresh();
             ctx.redirect("/models", io.javalin.http.HttpStatus.SEE_OTHER);
         } catch (IllegalArgumentException e) {

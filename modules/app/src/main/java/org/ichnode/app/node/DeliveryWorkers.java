@@ -35,7 +35,10 @@ final class DeliveryWorkers implements AutoCloseable {
     private final StorageScu scu = new StorageScu();
     private final PollingThreads<DeliveryBatch> threads;
 
-    DeliveryWorkers(DeliveryQueue queue, String callingAe, Duration backoffBase, String nodeId, int count) {
+    private final AuditLog audit;
+
+    DeliveryWorkers(DeliveryQueue queue, String callingAe, Duration backoffBase, String nodeId, int count, AuditLog audit) {
+        this.audit = audit;
         this.queue = queue;
         this.callingAe = callingAe;
         this.backoffBase = backoffBase;
@@ -79,6 +82,8 @@ final class DeliveryWorkers implements AutoCloseable {
             }
         }
         if (!delivered.isEmpty()) queue.markDelivered(delivered, workerId);
+        audit.record("results.sent", callingAe, java.util.Map.of("destination", d.toString(), "delivered", delivered.size(), "failed", failed,
+                "results", batch.items().stream().map(DeliveryBatch.Item::resultId).distinct().toList()));
         log.info("delivery to {}: {} delivered, {} failed in {} ms", d, delivered.size(), failed, (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -79,6 +79,7 @@ public final class IchNode implements AutoCloseable {
     private volatile AlertWorkers alertWorkers;
     private NodeMetrics metrics;
     private java.util.regex.Pattern urgent;
+    private AuditLog audit;
     private NodeHttpServer http;
     private MllpReportListener hl7;
     private FhirReportPuller fhir;
@@ -103,6 +104,7 @@ public final class IchNode implements AutoCloseable {
     public IchNode start() throws IOException {
         Path storage = settings.getPath(Keys.STORAGE_DIR).toAbsolutePath();
         Files.createDirectories(storage);
+        audit = new AuditLog(storage, nodeId);
         db = Database.open(settings.get(Keys.DB_URL), settings.get(Keys.DB_USER), settings.get(Keys.DB_PASSWORD),
                 settings.getInt(Keys.DB_POOL_SIZE));
         InstanceIndexer indexer = new InstanceIndexer(new InstanceRecorder(db));
@@ -129,6 +131,9 @@ public final class IchNode implements AutoCloseable {
         DeliveryQueue deliveryQueue = new DeliveryQueue(db);
         ModelRegistry registry = new ModelRegistry(db);
         activeModel = new ActiveModel(registry);
+        activeModel.onChange((before, now) -> audit.record("model.in_service", "registry", Map.of(
+                "before", before.map(ActiveModel.Active::version).orElse("configured model"),
+                "now", now.map(ActiveModel.Active::version).orElse("configured model"))));
         activeModel.refresh();
         completionTimer.scheduleWithFixedDelay(activeModel::refresh, 30, 30, TimeUnit.SECONDS);
         ServingSegmenter serving = new ServingSegmenter(SegmenterChoice.open(settings), activeModel::current, settings.getInt(Keys.MODEL_THREADS));
@@ -149,18 +154,18 @@ public final class IchNode implements AutoCloseable {
         int releasedAlerts = alertQueue.releaseLeasesOf(nodeId + "/");
         if (releasedAlerts > 0) log.info("{} alert(s) interrupted by the previous run of {} resume now", releasedAlerts, nodeId);
         alertWorkers = new AlertWorkers(alertQueue, Duration.ofSeconds(settings.getLong(Keys.ALERT_BACKOFF_SECONDS)),
-                Duration.ofSeconds(settings.getLong(Keys.ALERT_TIMEOUT_SECONDS)), settings.get(Keys.ALERT_WEBHOOK_SECRET), nodeId);
+                Duration.ofSeconds(settings.getLong(Keys.ALERT_TIMEOUT_SECONDS)), settings.get(Keys.ALERT_WEBHOOK_SECRET), nodeId, audit);
         alertWorkers.start();
         workers = new Workers(queue, pipeline, deliveryQueue, targets, new StoreQueries(db), storage.resolve("results"),
                 settings.getInt(Keys.DELIVERY_MAX_ATTEMPTS), Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)),
                 nodeId, settings.getInt(Keys.WORKER_THREADS), () -> { if (deliveries != null) deliveries.wakeUp(); },
-                alertQueue, alertPlanner, () -> { if (alertWorkers != null) alertWorkers.wakeUp(); }, metrics::recordStep);
+                alertQueue, alertPlanner, () -> { if (alertWorkers != null) alertWorkers.wakeUp(); }, metrics::recordStep, audit);
         workers.start();
 
         int resumed = deliveryQueue.releaseLeasesOf(nodeId + "/");
         if (resumed > 0) log.info("{} delivery(ies) interrupted by the previous run of {} resume now", resumed, nodeId);
         deliveries = new DeliveryWorkers(deliveryQueue, settings.get(Keys.DICOM_AET),
-                Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS));
+                Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS), audit);
         deliveries.start();
 
         ReportStore reports = new ReportStore(db);
@@ -186,10 +191,10 @@ public final class IchNode implements AutoCloseable {
                     () -> deliveries == null ? null : deliveries.threads(), () -> alertWorkers == null ? null : alertWorkers.threads(),
                     storage, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20, serving, targets::problem);
             Dashboard dashboard = new Dashboard(new Dashboard.Parts(nodeId, new org.ichnode.store.Overview(db), deliveryQueue, alertQueue,
-                    registry, new TrainingRuns(db), activeModel, reports, health::check, settings.get(Keys.HTTP_VIEWER_URL)));
+                    registry, new TrainingRuns(db), activeModel, reports, health::check, settings.get(Keys.HTTP_VIEWER_URL), audit));
             http = new NodeHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
                     new NodeHttpServer.Parts(nodeId, new StoreQueries(db), deliveryQueue, alertQueue, fhir, new TrainingRuns(db),
-                            activeModel, retrainScheduler, health, metrics, dashboard));
+                            activeModel, retrainScheduler, health, metrics, dashboard, audit));
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
@@ -292,6 +297,10 @@ public final class IchNode implements AutoCloseable {
     private void completeSeries(SeriesCompletion completion, Duration stable, SeriesSelectionRules rules) {
         try {
             var done = completion.completeStableSeries(stable, db.now(), c -> rules.ignoreReason(descriptor(c)), this::priority); // logs what it did
+            for (var r : done) {
+                audit.record("series.complete", "dicom", r.reason() == null ? Map.of("series", r.seriesUid(), "state", r.state().db())
+                        : Map.of("series", r.seriesUid(), "state", r.state().db(), "reason", r.reason()));
+            }
             if (done.stream().anyMatch(r -> r.jobId() != null) && workers != null) workers.wakeUp();
         } catch (RuntimeException e) {
             log.error("series completion failed, retrying: {}", e.toString());
@@ -383,6 +392,7 @@ public final class IchNode implements AutoCloseable {
         if (http != null) http.close();
         if (hl7 != null) hl7.close();
         if (db != null) db.close();
+        if (audit != null) audit.close();
     }
 
     /** Runs until the process is told to stop (SIGTERM/SIGINT), then shuts down in order. */

@@ -33,7 +33,7 @@ final class NodeHttpServer implements AutoCloseable {
     /** What the HTTP side reads and acts on. @param fhir null without a FHIR pull; @param retrain null when retraining is off */
     record Parts(String nodeId, StoreQueries queries, DeliveryQueue deliveries, AlertQueue alerts, FhirReportPuller fhir,
                  TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain, NodeHealth health, NodeMetrics metrics,
-                 Dashboard dashboard) {}
+                 Dashboard dashboard, AuditLog audit) {}
 
     private final Javalin app;
     private final Parts p;
@@ -55,6 +55,12 @@ final class NodeHttpServer implements AutoCloseable {
             cfg.routes.post("/alerts/resend", this::resendAlert);
             cfg.routes.post("/retrain", this::retrain);
             p.dashboard().routes(cfg);
+            cfg.routes.after(ctx -> {
+                if (ctx.method() == io.javalin.http.HandlerType.POST) {
+                    p.audit().record("http.post", ctx.ip(), Map.of("path", ctx.path(), "query", ctx.queryString() == null ? "" : ctx.queryString(),
+                            "status", ctx.statusCode()));
+                }
+            });
             cfg.routes.exception(NumberFormatException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", "not a number")));
             cfg.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus()).result(e.getMessage()));
             cfg.routes.exception(RuntimeException.class, (e, ctx) -> {

@@ -55,13 +55,16 @@ final class Workers implements AutoCloseable {
     private final AlertPlanner alertPlanner;
     private final Runnable onAlertRecorded;
     private final java.util.function.BiConsumer<String, Long> stepTimes;
+    private final AuditLog audit;
 
     /** Priority of a positive call's deliveries: claimed before any routine result's. */
     static final int POSITIVE_PRIORITY = 10;
 
     Workers(JobQueue queue, SeriesPipeline pipeline, DeliveryQueue deliveries, DeliveryTargets targets, StoreQueries queries,
             Path resultsRoot, int deliveryMaxAttempts, Duration lease, String nodeId, int count, Runnable onResultRecorded,
-            AlertQueue alerts, AlertPlanner alertPlanner, Runnable onAlertRecorded, java.util.function.BiConsumer<String, Long> stepTimes) {
+            AlertQueue alerts, AlertPlanner alertPlanner, Runnable onAlertRecorded, java.util.function.BiConsumer<String, Long> stepTimes,
+            AuditLog audit) {
+        this.audit = audit;
         this.onResultRecorded = onResultRecorded;
         this.stepTimes = stepTimes;
         this.alerts = alerts;
@@ -117,6 +120,9 @@ final class Workers implements AutoCloseable {
             long resultId = deliveries.recordResult(job.jobId(), job.seriesId(), folder.toString(), out.resultJson(), priority,
                     requests(to, out.objects()));
             onResultRecorded.run();
+            Segmentation found = out.segmentation();
+            audit.record("result.recorded", nodeId, java.util.Map.of("result", resultId, "series", job.seriesUid(), "call", found.callText(),
+                    "probability", found.studyProbability(), "volumeMl", found.totalVolumeMl(), "model", found.algorithmName() + " " + found.algorithmVersion()));
             raiseAlerts(resultId, job.seriesId(), out.resultJson(), java.time.Instant.now());
             List<ResultObjects.Written> overlay = pipeline.writeOverlay(out, folder);
             if (!overlay.isEmpty()) {

@@ -22,9 +22,15 @@ public final class ActiveModel {
 
     private final ModelRegistry registry;
     private volatile Optional<Active> current = Optional.empty();
+    private volatile java.util.function.BiConsumer<Optional<Active>, Optional<Active>> onChange = (before, now) -> { };
 
     public ActiveModel(ModelRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** Called with (before, now) whenever the active version this node sees changes (for the audit trail). */
+    public void onChange(java.util.function.BiConsumer<Optional<Active>, Optional<Active>> listener) {
+        this.onChange = Objects.requireNonNull(listener);
     }
 
     public Optional<Active> current() {
@@ -42,7 +48,9 @@ public final class ActiveModel {
         }
         if (!now.equals(current)) {
             log.info("active model: {} (was {})", describe(now), describe(current));
+            Optional<Active> before = current;
             current = now;
+            onChange.accept(before, now);
         }
         return now;
     }

@@ -122,6 +122,19 @@ class AlertTest {
             assertEquals("sha256=" + WebhookSender.hmacSha256Hex("s3cret", hooks.get(0).body()), hooks.get(0).signature());
             Alert hook = alerts.alertsOf(json.get("resultId").asLong()).stream().filter(a -> a.channel().equals("webhook")).findFirst().orElseThrow();
             assertEquals(2, hook.attempts());
+
+            // the audit trail: one JSON line per event, apart from the application log, no patient identifiers
+            List<String> audit = java.nio.file.Files.readAllLines(tmp.resolve("storage/audit").resolve(
+                    java.nio.file.Files.list(tmp.resolve("storage/audit")).findFirst().orElseThrow().getFileName()));
+            List<JsonNode> events = new ArrayList<>();
+            for (String line : audit) events.add(new ObjectMapper().readTree(line));
+            assertEquals(2, events.stream().filter(e -> e.get("action").asText().equals("series.complete")).count(), audit.toString());
+            assertEquals(2, events.stream().filter(e -> e.get("action").asText().equals("result.recorded")).count(), audit.toString());
+            assertEquals(2, events.stream().filter(e -> e.get("action").asText().equals("alert.delivered")).count(), audit.toString());
+            assertEquals(1, events.stream().filter(e -> e.get("action").asText().equals("alert.failed")
+                    && e.get("answer").asText().equals("HTTP 503")).count(), audit.toString());
+            if (h.patientId() != null) assertFalse(String.join("\n", audit).contains(h.patientId()), "no patient ID in the audit log");
+            if (h.accessionNumber() != null) assertFalse(String.join("\n", audit).contains(h.accessionNumber()), "no accession in the audit log");
         } finally {
             webhook.stop(0);
             ris.stopAndWait();

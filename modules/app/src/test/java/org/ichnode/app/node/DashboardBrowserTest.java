@@ -108,6 +108,13 @@ class DashboardBrowserTest {
             assertTrue(models.contains("In service: <b>v-test</b>"), models);
             assertTrue(models.contains("<td>Dr. Grey (dashboard)</td><td>checked 5 cases &lt;b&gt;by hand&lt;/b&gt;</td>"), "escaped: " + models);
             assertTrue(models.contains("id=\"metrics-plot\""), models);
+            String audit;
+            try (var files = Files.list(tmp.resolve("storage/audit"))) {
+                audit = Files.readString(files.findFirst().orElseThrow());
+            }
+            assertTrue(audit.contains("\"action\":\"model.activated\",\"actor\":\"Dr. Grey (dashboard from 127.0.0.1)\""), audit);
+            assertTrue(audit.contains("\"action\":\"model.in_service\""), audit);
+            assertTrue(audit.contains("\"action\":\"http.post\",\"actor\":\"127.0.0.1\",\"path\":\"/ui/models/activate\""), audit);
         }
     }
 
