@@ -88,6 +88,10 @@ public final class Keys {
     public static final String ALERT_TIMEOUT_SECONDS = "alert.timeoutSeconds";
     public static final String HTTP_PUBLIC_URL = "http.publicUrl";
     public static final String HTTP_VIEWER_URL = "http.viewerUrl";
+    public static final String RETENTION_IMAGE_DAYS = "retention.imageDays";
+    public static final String RETENTION_RESULT_DAYS = "retention.resultDays";
+    public static final String RETENTION_MIN_FREE_MB = "retention.minFreeMb";
+    public static final String RETENTION_INTERVAL_MINUTES = "retention.intervalMinutes";
 
     public static final List<Key> ALL = List.of(
             new Key(DICOM_AET, "ICHNODE", false, Keys::aeTitle, "our AE title (called AE title the PACS must use)"),
@@ -165,6 +169,10 @@ public final class Keys {
             new Key(ALERT_BACKOFF_SECONDS, "5", false, range(1, 3600), "wait after an alert's first failed attempt; doubles each time, at most 10 minutes"),
             new Key(ALERT_TIMEOUT_SECONDS, "10", false, range(1, 300), "connect and answer timeout of one alert attempt"),
             new Key(HTTP_PUBLIC_URL, "", false, Keys::httpUrlOrEmpty, "the node's address as people reach it (e.g. https://ichnode.hospital.local:8787): alerts link to the result page under it (empty: no link)"),
+            new Key(RETENTION_IMAGE_DAYS, "90", false, range(0, 36500), "received images of finished series (processed and every result delivered and alert sent, or ignored) are removed this many days after completion; 0: kept"),
+            new Key(RETENTION_RESULT_DAYS, "730", false, range(0, 36500), "result objects (SEG, SR, overlay) are removed from the node this many days after the result; the result's summary stays; 0: kept"),
+            new Key(RETENTION_MIN_FREE_MB, "0", false, range(0, 100_000_000), "while free space in storage.dir is below this, the oldest finished series' images are removed whatever their age (0: off; set it above storage.minFreeMb)"),
+            new Key(RETENTION_INTERVAL_MINUTES, "60", false, range(1, 10080), "minutes between retention passes (the first 1 minute after start)"),
             new Key(HTTP_VIEWER_URL, "", false, Keys::viewerUrl, "the PACS viewer's address for one study, {studyUid} replaced by its Study Instance UID; the result page links to it (empty: no link)"));
 
     public static Key find(String name) {

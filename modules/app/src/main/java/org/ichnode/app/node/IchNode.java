@@ -80,6 +80,7 @@ public final class IchNode implements AutoCloseable {
     private NodeMetrics metrics;
     private java.util.regex.Pattern urgent;
     private AuditLog audit;
+    private RetentionSweeper retention;
     private NodeHttpServer http;
     private MllpReportListener hl7;
     private FhirReportPuller fhir;
@@ -183,6 +184,18 @@ public final class IchNode implements AutoCloseable {
                     settings.getInt(Keys.HL7_PORT)).withMaxMessageBytes(settings.getInt(Keys.HL7_MAX_MESSAGE_BYTES)), new ReportStoreSink(reports, new ReportLabeller())).start();
         }
         if (!settings.get(Keys.FHIR_BASE_URL).isBlank()) startFhirPull(reports);
+        RetentionSweeper sweeper = new RetentionSweeper(new org.ichnode.store.Retention(db), spool.instancesDir(), storage.resolve("results"),
+                days(settings.getLong(Keys.RETENTION_IMAGE_DAYS)), days(settings.getLong(Keys.RETENTION_RESULT_DAYS)),
+                settings.getLong(Keys.RETENTION_MIN_FREE_MB) << 20, () -> storage.toFile().getUsableSpace(), audit);
+        retention = sweeper;
+        long every = settings.getLong(Keys.RETENTION_INTERVAL_MINUTES);
+        completionTimer.scheduleWithFixedDelay(() -> {
+            try {
+                sweeper.sweep(java.time.Instant.now());
+            } catch (RuntimeException e) {
+                log.error("retention pass failed, next in {} min: {}", every, e.toString());
+            }
+        }, 1, every, TimeUnit.MINUTES);
         // reports that came before their images are linked once the images are there
         completionTimer.scheduleWithFixedDelay(() -> linkPendingReports(reports), 5, 30, TimeUnit.SECONDS);
 
@@ -202,6 +215,11 @@ public final class IchNode implements AutoCloseable {
     }
 
     public int dicomPort() { return scp.port(); }
+
+    /** Runs one retention pass as of {@code now} (tests and operators; the node runs one every retention.intervalMinutes). */
+    public int retentionPass(java.time.Instant now) { return retention.sweep(now); }
+
+    private static Duration days(long d) { return d == 0 ? null : Duration.ofDays(d); }
 
     public int httpPort() { return http == null ? -1 : http.port(); }
 
