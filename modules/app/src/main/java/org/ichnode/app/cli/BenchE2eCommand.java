@@ -25,8 +25,11 @@ import java.util.stream.Stream;
 /**
  * {@code ./ichnode bench e2e}: a 64-slice 512x512 phantom study with hemorrhage goes storescu -> Orthanc ->
  * (Lua auto-routing when stable) -> ich-node (embedded defaults, baseline segmenter) -> SEG + SR (+ overlay) ->
- * Orthanc. Measures from the end of storescu to SEG and SR stored in Orthanc, broken down; last line
- * {@code e2e_seconds_excluding_stable_wait=X}. The stable wait is Orthanc's StableAge before it forwards.
+ * Orthanc, and the alerts: an HL7 ORU^R01 to a HAPI MLLP receiver and a webhook POST to an HTTP receiver, both run
+ * by the benchmark. Measures from the end of storescu to SEG and SR stored in Orthanc, broken down, and to each alert
+ * received; prints {@code e2e_seconds_excluding_stable_wait=X} and last
+ * {@code alert_seconds_after_series_end=Y} (the later of the two alerts). Both exclude the stable wait: Orthanc's
+ * StableAge before it forwards the series.
  */
 public final class BenchE2eCommand {
 
@@ -56,12 +59,14 @@ public final class BenchE2eCommand {
         System.out.println("bench e2e: phantom study " + studyUid + ", " + ct.size() + " slices 512x512, in " + work);
         int nodePort = LocalOrthanc.freePort();
         System.out.println("segmenter: " + segmenter);
-        try (LocalOrthanc orthanc = LocalOrthanc.start(work.resolve("orthanc"), "ICHNODE", nodePort, stableAge);
+        AlertReceivers alerts = AlertReceivers.start();
+        try (alerts; LocalOrthanc orthanc = LocalOrthanc.start(work.resolve("orthanc"), "ICHNODE", nodePort, stableAge);
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + work.resolve("node/storage"),
                      "db.url=jdbc:h2:file:" + work.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0", "hl7.port=0",
                      "storage.minFreeMb=0", "dicom.allowedCallers=ORTHANC@127.0.0.1",
                      "dicom.peers=ORTHANC@127.0.0.1:" + orthanc.dicomPort(), "results.overlay=" + overlay,
-                     "model.dir=" + segmenter, "retrain.enabled=false"))).start()) {
+                     "model.dir=" + segmenter, "retrain.enabled=false", "alert.hl7.destination=127.0.0.1:" + alerts.hl7Port(),
+                     "alert.webhook.url=" + alerts.webhookUrl()))).start()) {
             node.awaitWarmUp(); // a node in service has long finished its warm-up when a study arrives
             if (orthanc.storescu(ct) != 0) throw new IllegalStateException("storescu into Orthanc failed");
             Instant sent = Instant.now();
@@ -98,6 +103,17 @@ public final class BenchE2eCommand {
                     + " (the overlay series follows)%n", seconds(recordedAndDelivered[0], recordedAndDelivered[1]),
                     seconds(recordedAndDelivered[1], stored));
             System.out.printf(Locale.ROOT, "e2e_seconds_excluding_stable_wait=%.2f%n", total - stableWait);
+            Instant hl7 = alerts.awaitHl7(Instant.now().plusSeconds(60)), hook = alerts.awaitWebhook(Instant.now().plusSeconds(60));
+            if (hl7 == null || hook == null) {
+                System.out.println("alert not received within 60 s: hl7 " + hl7 + ", webhook " + hook);
+                return 1;
+            }
+            System.out.printf(Locale.ROOT, "  HL7 ORU^R01 received by the RIS stand-in: %.2f s after storescu ended (%.2f s after the result was recorded)%n",
+                    seconds(sent, hl7), seconds(recordedAndDelivered[0], hl7));
+            System.out.printf(Locale.ROOT, "  webhook POST received: %.2f s after storescu ended (%.2f s after the result was recorded)%n",
+                    seconds(sent, hook), seconds(recordedAndDelivered[0], hook));
+            Instant later = hl7.isAfter(hook) ? hl7 : hook;
+            System.out.printf(Locale.ROOT, "alert_seconds_after_series_end=%.2f%n", seconds(sent, later) - stableWait);
             return 0;
         }
     }
@@ -128,6 +144,68 @@ public final class BenchE2eCommand {
             while (kv.find()) out.put(kv.group(1), Long.parseLong(kv.group(2)));
         }
         return out;
+    }
+
+    /** The RIS's MLLP listener (HAPI's server) and a webhook endpoint (the JDK's HTTP server), noting when each alert arrives. */
+    private static final class AlertReceivers implements AutoCloseable {
+        private final ca.uhn.hl7v2.HapiContext hapi = new ca.uhn.hl7v2.DefaultHapiContext();
+        private final ca.uhn.hl7v2.app.HL7Service hl7;
+        private final com.sun.net.httpserver.HttpServer http;
+        private final int hl7Port;
+        private volatile Instant hl7At, webhookAt;
+
+        private AlertReceivers() throws Exception {
+            hl7Port = LocalOrthanc.freePort();
+            hapi.getParserConfiguration().setIdGenerator(() -> "bench");
+            hl7 = hapi.newServer(hl7Port, false);
+            hl7.registerApplication("ORU", "R01", new ca.uhn.hl7v2.protocol.ReceivingApplication<ca.uhn.hl7v2.model.Message>() {
+                @Override
+                public ca.uhn.hl7v2.model.Message processMessage(ca.uhn.hl7v2.model.Message m, Map<String, Object> meta)
+                        throws ca.uhn.hl7v2.HL7Exception {
+                    if (hl7At == null) hl7At = Instant.now();
+                    try {
+                        return m.generateACK();
+                    } catch (java.io.IOException e) {
+                        throw new ca.uhn.hl7v2.HL7Exception(e);
+                    }
+                }
+
+                @Override
+                public boolean canProcess(ca.uhn.hl7v2.model.Message m) { return true; }
+            });
+            hl7.startAndWait();
+            http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+            http.createContext("/alert", ex -> {
+                ex.getRequestBody().readAllBytes();
+                if (webhookAt == null) webhookAt = Instant.now();
+                ex.sendResponseHeaders(204, -1);
+                ex.close();
+            });
+            http.start();
+        }
+
+        static AlertReceivers start() throws Exception { return new AlertReceivers(); }
+
+        int hl7Port() { return hl7Port; }
+
+        String webhookUrl() { return "http://127.0.0.1:" + http.getAddress().getPort() + "/alert"; }
+
+        Instant awaitHl7(Instant deadline) throws InterruptedException {
+            while (hl7At == null && Instant.now().isBefore(deadline)) Thread.sleep(20);
+            return hl7At;
+        }
+
+        Instant awaitWebhook(Instant deadline) throws InterruptedException {
+            while (webhookAt == null && Instant.now().isBefore(deadline)) Thread.sleep(20);
+            return webhookAt;
+        }
+
+        @Override
+        public void close() throws Exception {
+            http.stop(0);
+            hl7.stopAndWait();
+            hapi.close();
+        }
     }
 
     private static double seconds(Instant a, Instant b) { return (b.toEpochMilli() - a.toEpochMilli()) / 1e3; }

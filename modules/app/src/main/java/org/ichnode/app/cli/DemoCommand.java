@@ -86,8 +86,9 @@ public final class DemoCommand {
                 peers = "ORTHANC@127.0.0.1:" + receiver.port();
                 System.out.println("demo: Orthanc not installed; a local receiver (AE ORTHANC) stands in for the PACS: " + dir.resolve("pacs"));
             }
+            int httpPort = dashboardPort();
             try (IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + dir.resolve("node/storage"),
-                    "db.url=jdbc:h2:file:" + dir.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=0", "hl7.port=0",
+                    "db.url=jdbc:h2:file:" + dir.resolve("node/db/ichnode"), "dicom.port=" + nodePort, "http.port=" + httpPort, "hl7.port=0",
                     "storage.minFreeMb=0", "series.stableSeconds=3", "dicom.peers=" + peers))).start()) {
                 Instant t0 = Instant.now();
                 if (useOrthanc) {
@@ -117,12 +118,29 @@ public final class DemoCommand {
                 }
                 System.out.printf(Locale.ROOT, "demo: results delivered %.1f s after sending%n", Duration.between(t0, Instant.now()).toMillis() / 1e3);
                 report(dir, job, study, useOrthanc ? orthanc : null, received);
+                System.out.println("demo: dashboard http://127.0.0.1:" + httpPort + "/ (the study, its call and the overlay images; Models, Reports)");
+                if (System.console() != null) { // someone is looking: keep the node up until they are done
+                    System.out.println("demo: press Enter to stop the demo node");
+                    System.console().readLine();
+                }
             }
         } finally {
             if (orthanc != null) orthanc.close();
             if (receiver != null) receiver.close();
         }
         return 0;
+    }
+
+    /** 8787 (the node's default) when free, else any free port. */
+    private static int dashboardPort() throws java.io.IOException {
+        for (int port : new int[] {8787, 0}) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (java.net.BindException e) {
+                // taken: try the next
+            }
+        }
+        throw new IllegalStateException("no free port for the dashboard");
     }
 
     private static void report(Path dir, Job job, DemoCase study, LocalOrthanc orthanc, ConcurrentLinkedQueue<String> received)
