@@ -70,6 +70,7 @@ public final class TrainCommand {
                 metrics = "{" + throughput + "}";
             }
             r.model().save(out, r.trainingDataJson(), metrics + "\n");
+            org.ichnode.model.TrainingCurves.write(out, r);
         }
         System.out.printf(Locale.ROOT, "model %s written to %s in %.0f s (%d training studies, %d validation, %d pseudo-masked slices)%n",
                 version, out, (System.nanoTime() - t0) / 1e9, r.trainStudies(), r.validationStudies(), r.pseudoMaskSlices());

@@ -1,7 +1,5 @@
 package org.ichnode.app.node;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Settings;
@@ -21,8 +19,6 @@ import java.util.List;
  * and a job run again after a crash raise the same alerts.
  */
 final class AlertPlanner {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final String hl7Destination;
     private final String receivingApplication;
     private final String receivingFacility;
@@ -45,21 +41,16 @@ final class AlertPlanner {
 
     /** Whether a result summary is a positive call. */
     static boolean positive(String summaryJson) {
-        try {
-            return summaryJson != null && JSON.readTree(summaryJson).path("segmentation").path("hemorrhage").asBoolean(false);
-        } catch (IOException e) {
-            return false;
-        }
+        ResultSummary s = ResultSummary.of(summaryJson);
+        return s != null && s.positive();
     }
 
     /** The alerts of a positive result (none for a negative one or when no channel is configured). */
     List<AlertRequest> plan(long resultId, String summaryJson, StoreQueries.SeriesIdentity id, Instant resultAt) throws IOException {
-        if (!anyConfigured() || !positive(summaryJson)) return List.of();
-        JsonNode seg = JSON.readTree(summaryJson).path("segmentation");
+        ResultSummary s = ResultSummary.of(summaryJson);
+        if (!anyConfigured() || s == null || !s.positive()) return List.of();
         HemorrhageAlert a = new HemorrhageAlert(resultId, id.studyInstanceUid(), id.accessionNumber(), id.patientId(),
-                id.seriesInstanceUid(), org.ichnode.core.segmentation.Segmentation.SUSPECTED, seg.path("studyProbability").asDouble(),
-                seg.path("operatingPoint").asDouble(), seg.path("totalVolumeMl").asDouble(), seg.path("findings").size(),
-                seg.path("algorithm").asText() + " " + seg.path("version").asText(), resultAt,
+                id.seriesInstanceUid(), s.call(), s.probability(), s.operatingPoint(), s.volumeMl(), s.lesions(), s.algorithm(), resultAt,
                 publicUrl.isEmpty() ? null : publicUrl + "/results/" + resultId);
         List<AlertRequest> out = new ArrayList<>();
         if (!hl7Destination.isEmpty()) {
@@ -72,7 +63,7 @@ final class AlertPlanner {
 
     /** The webhook's body: no patient ID (webhooks often end in chat tools); the accession number finds the study. */
     static String webhookJson(HemorrhageAlert a) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("event", "ich.suspected_hemorrhage");
         n.put("resultId", a.resultId());
         n.put("studyInstanceUid", a.studyInstanceUid());

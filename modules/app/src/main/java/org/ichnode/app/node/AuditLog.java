@@ -42,12 +42,12 @@ public final class AuditLog implements AutoCloseable {
 
     /** Appends one event. An audit write that fails is an error in the application log; the work it records goes on. */
     public void record(String action, String actor, Map<String, ?> details) {
-        ObjectNode n = NodeHttpServer.JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("at", Instant.now().toString());
         n.put("node", nodeId);
         n.put("action", action);
         n.put("actor", actor);
-        new java.util.TreeMap<String, Object>(details).forEach((k, v) -> n.set(k, NodeHttpServer.JSON.valueToTree(v))); // sorted: the same event, the same line
+        new java.util.TreeMap<String, Object>(details).forEach((k, v) -> n.set(k, Json.MAPPER.valueToTree(v))); // sorted: the same event, the same line
         byte[] line = (n + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (this) {
             try {

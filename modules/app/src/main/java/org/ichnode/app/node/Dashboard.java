@@ -72,13 +72,13 @@ final class Dashboard {
         b.append("<h1>Studies</h1><table id='studies'><tr><th>received</th><th>accession</th><th>series</th><th>state</th><th>call</th>"
                 + "<th>probability</th><th>volume</th><th>results sent</th><th>alerts</th><th></th></tr>");
         for (Overview.SeriesRow r : p.overview().recentSeries(200)) {
-            Summary s = Summary.of(r.summaryJson());
-            b.append("<tr class='").append(s == null ? "" : s.positive ? "positive" : "negative").append("'>")
+            ResultSummary s = ResultSummary.of(r.summaryJson());
+            b.append("<tr class='").append(s == null ? "" : s.positive() ? "positive" : "negative").append("'>")
                     .append(td(time(r.lastReceivedAt()))).append(td(r.accessionNumber()))
                     .append("<td>").append(esc(r.seriesDescription())).append("<br><small>").append(esc(r.seriesInstanceUid())).append("</small></td>")
                     .append("<td>").append(r.state().name().toLowerCase(Locale.ROOT))
                     .append(r.stateReason() == null ? "" : "<br><small>" + esc(r.stateReason()) + "</small>").append("</td>")
-                    .append(s == null ? "<td></td><td></td><td></td>" : "<td class='call'>" + esc(s.call) + "</td>" + td(s.probabilityText()) + td(s.volumeText()))
+                    .append(s == null ? "<td></td><td></td><td></td>" : "<td class='call'>" + esc(s.call()) + "</td>" + td(s.probabilityText()) + td(s.volumeText()))
                     .append(td(r.resultId() == null ? "" : counts(r.deliveriesDone(), r.deliveriesPending(), r.deliveriesFailed())))
                     .append(td(r.resultId() == null ? "" : counts(r.alertsDone(), r.alertsPending(), r.alertsFailed())))
                     .append("<td>").append(r.resultId() == null ? "" : "<a href='/results/" + r.resultId() + "'>result</a>").append("</td></tr>");
@@ -91,16 +91,16 @@ final class Dashboard {
         long id = Long.parseLong(ctx.pathParam("id"));
         Overview.SeriesRow r = p.overview().result(id).orElseThrow(() -> new NotFoundResponse("no result " + id));
         JobResult jr = p.deliveries().findResult(id).orElseThrow();
-        Summary s = Summary.of(r.summaryJson());
+        ResultSummary s = ResultSummary.of(r.summaryJson());
         StringBuilder b = page("Result " + id);
-        b.append("<h1 class='").append(s != null && s.positive ? "positive" : "negative").append("'>").append(esc(s == null ? "no result" : s.call))
+        b.append("<h1 class='").append(s != null && s.positive() ? "positive" : "negative").append("'>").append(esc(s == null ? "no result" : s.call()))
                 .append("</h1><table class='facts'>")
                 .append(row("accession", r.accessionNumber())).append(row("study", r.studyInstanceUid()))
                 .append(row("series", r.seriesDescription() + " (" + r.instanceCount() + " images)"))
                 .append(row("result recorded", time(r.resultAt())));
         if (s != null) {
             b.append(row("probability", s.probabilityText())).append(row("volume", s.volumeText()))
-                    .append(row("lesions", Integer.toString(s.lesions))).append(row("model", s.algorithm));
+                    .append(row("lesions", Integer.toString(s.lesions()))).append(row("model", s.algorithm()));
         }
         if (!p.viewerUrl().isEmpty()) {
             String url = p.viewerUrl().replace("{studyUid}", r.studyInstanceUid());
@@ -109,7 +109,7 @@ final class Dashboard {
         b.append("</table>");
         if (s != null) {
             b.append("<h2>Findings</h2><table><tr><th>#</th><th>side</th><th>volume mL</th><th>longest axial mm</th><th>mean HU</th><th>slices</th></tr>");
-            for (JsonNode f : s.findings) {
+            for (JsonNode f : s.findings()) {
                 b.append("<tr>").append(td(f.path("label").asText())).append(td(f.path("laterality").asText().toLowerCase(Locale.ROOT)))
                         .append(td(fmt(f.path("volumeMl").asDouble(), 1))).append(td(fmt(f.path("longestAxialDiameterMm").asDouble(), 0)))
                         .append(td(fmt(f.path("meanHu").asDouble(), 0)))
@@ -117,9 +117,10 @@ final class Dashboard {
             }
             b.append("</table>");
         }
-        List<Path> overlays = OverlayImages.in(Path.of(jr.folder()));
+        List<Path> overlays = jr.folder().isEmpty() ? List.of() : OverlayImages.in(Path.of(jr.folder()));
         b.append("<h2>What the node drew (the overlay series sent to the PACS)</h2><div class='overlays'>");
-        if (overlays.isEmpty()) b.append("<p>No overlay images (results.overlay=false, or not written yet).</p>");
+        if (jr.folder().isEmpty()) b.append("<p>The result objects were removed by retention (retention.resultDays).</p>");
+        else if (overlays.isEmpty()) b.append("<p>No overlay images (results.overlay=false, or not written yet).</p>");
         for (int i = 0; i < overlays.size(); i++) {
             // data-loaded tells a browser test that the image decoded, not just that the tag is there
             b.append("<img class='overlay' alt='overlay ").append(i + 1).append("' src='/results/").append(id).append("/overlay/").append(i + 1)
@@ -145,7 +146,7 @@ final class Dashboard {
         long id = Long.parseLong(ctx.pathParam("id"));
         int n = Integer.parseInt(ctx.pathParam("n"));
         JobResult jr = p.deliveries().findResult(id).orElseThrow(() -> new NotFoundResponse("no result " + id));
-        List<Path> overlays = OverlayImages.in(Path.of(jr.folder()));
+        List<Path> overlays = jr.folder().isEmpty() ? List.of() : OverlayImages.in(Path.of(jr.folder()));
         if (n < 1 || n > overlays.size()) throw new NotFoundResponse("no overlay " + n);
         ctx.contentType("image/png").result(OverlayImages.png(overlays.get(n - 1)));
     }
@@ -156,6 +157,7 @@ final class Dashboard {
                 .orElse("the configured model (model.dir); no registry model is active"))).append("</b></p>");
         List<ModelVersion> versions = p.registry().list();
         b.append(metricsPlot(versions));
+        for (ModelVersion v : versions.subList(0, Math.min(3, versions.size()))) b.append(curvesPlot(v));
         b.append("<table id='models'><tr><th>version</th><th>state</th><th>created</th><th>validation metrics</th><th>studies</th><th>decision</th></tr>");
         for (ModelVersion v : versions) {
             b.append("<tr class='").append(v.state().dbValue()).append("'>").append(td(v.version())).append(td(v.state().dbValue()))
@@ -246,6 +248,38 @@ final class Dashboard {
         return s.append("</svg>").toString();
     }
 
+    /** The loss curves a training left beside the model (training-curves.json), each scaled to its own range. */
+    private static String curvesPlot(ModelVersion v) {
+        Path file = v.artifactPath().resolve(org.ichnode.model.TrainingCurves.FILE);
+        JsonNode c;
+        try {
+            if (!java.nio.file.Files.isRegularFile(file)) return "";
+            c = Json.MAPPER.readTree(file.toFile());
+        } catch (IOException e) {
+            return "";
+        }
+        int w = 420, h = 120;
+        StringBuilder s = new StringBuilder("<figure class='curves'><svg class='loss-curves' width='" + w + "' height='" + (h + 10) + "'>");
+        String[][] series = {{"classifierA", "#3465a4"}, {"classifierB", "#75507b"}, {"unet", "#cc0000"}};
+        for (String[] sc : series) {
+            JsonNode loss = c.path(sc[0]).path("loss");
+            double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+            for (JsonNode x : loss) if (x.isNumber()) { lo = Math.min(lo, x.asDouble()); hi = Math.max(hi, x.asDouble()); }
+            if (loss.size() < 2 || lo > hi) continue;
+            StringBuilder pts = new StringBuilder();
+            for (int i = 0; i < loss.size(); i++) {
+                if (!loss.get(i).isNumber()) continue;
+                double y = hi > lo ? (loss.get(i).asDouble() - lo) / (hi - lo) : 0.5;
+                pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", 5 + (w - 10) * i / (double) (loss.size() - 1), 5 + (h - 10) * (1 - y)));
+            }
+            s.append("<polyline fill='none' stroke='").append(sc[1]).append("' stroke-width='1.5' points='").append(pts).append("'><title>")
+                    .append(sc[0]).append(String.format(Locale.ROOT, " loss %.3f -> %.3f", lo, hi)).append("</title></polyline>");
+        }
+        return s.append("</svg><figcaption>").append(esc(v.version())).append(": training loss of classifier A (blue), B (purple) and the U-Net")
+                .append(" (red), each scaled to its range; U-Net best validation Dice ").append(esc(c.path("unetBestValidationDice").asText()))
+                .append(" at step ").append(esc(c.path("unetBestStep").asText())).append("</figcaption></figure>").toString();
+    }
+
     private static String shortVersion(String v) { return v.length() > 12 ? v.substring(v.length() - 12) : v; }
 
     private static String metricsText(Map<String, Double> m) {
@@ -257,31 +291,6 @@ final class Dashboard {
     private static String counts(int done, int pending, int failed) {
         if (done + pending + failed == 0) return "-";
         return done + " done" + (pending > 0 ? ", " + pending + " pending" : "") + (failed > 0 ? ", " + failed + " FAILED" : "");
-    }
-
-    /** The result summary's call and numbers (SeriesPipeline writes it). */
-    record Summary(boolean positive, String call, double probability, double operatingPoint, double volumeMl, int lesions,
-                   String algorithm, JsonNode findings) {
-        static Summary of(String json) {
-            if (json == null) return null;
-            try {
-                JsonNode seg = NodeHttpServer.JSON.readTree(json).path("segmentation");
-                if (seg.isMissingNode()) return null;
-                boolean positive = seg.path("hemorrhage").asBoolean();
-                return new Summary(positive, positive ? org.ichnode.core.segmentation.Segmentation.SUSPECTED
-                        : org.ichnode.core.segmentation.Segmentation.NOT_DETECTED, seg.path("studyProbability").asDouble(),
-                        seg.path("operatingPoint").asDouble(), seg.path("totalVolumeMl").asDouble(), seg.path("findings").size(),
-                        seg.path("algorithm").asText() + " " + seg.path("version").asText(), seg.path("findings"));
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
-        String probabilityText() {
-            return fmt(probability * 100, 0) + " %" + (operatingPoint > 0 ? " (operating point " + fmt(operatingPoint * 100, 0) + " %)" : "");
-        }
-
-        String volumeText() { return fmt(volumeMl, 1) + " mL"; }
     }
 
     private StringBuilder page(String title) {
@@ -305,7 +314,7 @@ final class Dashboard {
 
     private static String time(Instant t) { return t == null ? "" : TIME.format(t); }
 
-    private static String fmt(double v, int decimals) { return String.format(Locale.ROOT, "%." + decimals + "f", v); }
+    private static String fmt(double v, int decimals) { return ResultSummary.fmt(v, decimals); }
 
     static String esc(String s) {
         if (s == null) return "";

@@ -1,6 +1,5 @@
 package org.ichnode.app.node;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -24,11 +23,10 @@ import java.util.Map;
  * The node's HTTP side on Javalin (Jetty): the {@link Dashboard} pages, {@code GET /health} (every part of the node; 503 when one that a restart could fix fails),
  * {@code GET /status} (counts by state, the FHIR pull, retraining), {@code GET /metrics} (Prometheus),
  * {@code POST /deliveries/resend?result=ID|delivery=ID}, {@code POST /alerts/resend?alert=ID} and {@code POST /retrain}.
- * The JSON endpoints serve no patient data; the dashboard shows accession numbers and UIDs.
+ * The Json.MAPPER endpoints serve no patient data; the dashboard shows accession numbers and UIDs.
  */
 final class NodeHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeHttpServer.class);
-    static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the HTTP side reads and acts on. @param fhir null without a FHIR pull; @param retrain null when retraining is off */
     record Parts(String nodeId, StoreQueries queries, DeliveryQueue deliveries, AlertQueue alerts, FhirReportPuller fhir,
@@ -47,7 +45,7 @@ final class NodeHttpServer implements AutoCloseable {
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = 64 * 1024;
             cfg.http.prefer405over404 = true;
-            cfg.jsonMapper(new JavalinJackson(JSON, false));
+            cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             cfg.routes.get("/health", this::health);
             cfg.routes.get("/status", this::status);
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(p.metrics().scrape()));
@@ -76,7 +74,7 @@ final class NodeHttpServer implements AutoCloseable {
     private void health(Context ctx) {
         Map<String, NodeHealth.Check> checks = p.health().check();
         NodeHealth.Verdict verdict = NodeHealth.verdict(checks);
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("status", verdict.name().toLowerCase(java.util.Locale.ROOT));
         n.put("node", p.nodeId());
         ObjectNode c = n.putObject("checks");
@@ -85,7 +83,7 @@ final class NodeHttpServer implements AutoCloseable {
     }
 
     private void status(Context ctx) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("node", p.nodeId());
         n.set("series", counts(p.queries().seriesCountsByState()));
         n.set("jobs", counts(p.queries().jobCountsByState()));
@@ -118,7 +116,7 @@ final class NodeHttpServer implements AutoCloseable {
     }
 
     private static ObjectNode counts(Map<? extends Enum<?>, Long> counts) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         counts.forEach((k, v) -> n.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
         return n;
     }

@@ -104,6 +104,7 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
             String metrics = String.format(Locale.ROOT, "{\"validation\":%s,\"validationData\":\"%s\",\"snapshot\":%d%s}",
                     e.toJson(), validation.describe(), snapshot.id(), siteReport == null ? "" : ",\"site\":" + siteReport.toJson());
             r.model().save(artifactDir, r.trainingDataJson(), metrics + "\n");
+            org.ichnode.model.TrainingCurves.write(artifactDir, r);
             return new Candidate(artifactDir, metrics(e, siteReport));
         }
     }

@@ -97,6 +97,9 @@ class DashboardBrowserTest {
 
             // a person activates a model through the form; the decision shows with who and why
             Path artifact = Files.createDirectories(tmp.resolve("models/v-test"));
+            Files.writeString(artifact.resolve("training-curves.json"), "{\"classifierA\":{\"steps\":4,\"loss\":[0.9,0.7,0.5,0.4]},"
+                    + "\"classifierB\":{\"steps\":4,\"loss\":[0.8,0.6,null,0.3]},\"unet\":{\"steps\":3,\"loss\":[1.2,0.8,0.6]},"
+                    + "\"unetBestValidationDice\":0.41230,\"unetBestStep\":3}\n");
             new ModelRegistry(node.database()).registerCandidate("v-test", artifact, Map.of("dice", 0.61, "studyAuc", 0.77), null, null);
             String form = "version=v-test&who=" + URLEncoder.encode("Dr. Grey", StandardCharsets.UTF_8) + "&why="
                     + URLEncoder.encode("checked 5 cases <b>by hand</b>", StandardCharsets.UTF_8);
@@ -108,6 +111,8 @@ class DashboardBrowserTest {
             assertTrue(models.contains("In service: <b>v-test</b>"), models);
             assertTrue(models.contains("<td>Dr. Grey (dashboard)</td><td>checked 5 cases &lt;b&gt;by hand&lt;/b&gt;</td>"), "escaped: " + models);
             assertTrue(models.contains("id=\"metrics-plot\""), models);
+            assertEquals(3, models.split("<polyline").length - 1, "a loss curve per network: " + models);
+            assertTrue(models.contains("U-Net best validation Dice 0.4123 at step 3"), models);
             String audit;
             try (var files = Files.list(tmp.resolve("storage/audit"))) {
                 audit = Files.readString(files.findFirst().orElseThrow());

@@ -72,6 +72,9 @@ class WeakRetrainingTest {
                 assertTrue(Files.isRegularFile(artifact.resolve("ichnode-model.properties")), "artifact at " + artifact);
                 assertTrue(Files.readString(artifact.resolve("training-data.json")).contains("\"labels\":\"study\""));
                 assertTrue(Files.readString(artifact.resolve("metrics.json")).contains("\"validation\":{\"studies\":3,"));
+                String curves = Files.readString(artifact.resolve("training-curves.json"));
+                assertTrue(curves.startsWith("{\"classifierA\":{\"steps\":20,\"loss\":["), curves);
+                assertTrue(curves.contains("\"unet\":{\"steps\":"), curves);
                 // the next study is segmented with the promoted model
                 node.activeModel().refresh();
                 Job job = receiveAndReport(node, hl7, studies.get(6));
