@@ -71,6 +71,9 @@ public final class Main {
                     [--classifier-steps N] [--unet-steps N] [--target-sensitivity 0.95] [--run-folds N] [--phantom-model DIR] [--out DIR]
                     patient-wise k-fold cross-validation on a real dataset (e.g. ../shared/data/ct-ich) from
                     image-level labels; last line: real_cv study_auc=... sensitivity=... specificity=... ...
+              users add NAME --role viewer|operator [--file F]
+                    add or replace a dashboard/HTTP user (password from the terminal, or the first line of standard
+                    input); F defaults to http.usersFile (var/http-users.properties)
               test  run the whole test suite (handled by the launcher: mvn verify)
               --help
                     this text
@@ -89,6 +92,7 @@ public final class Main {
                 case "phantom" -> new PhantomCommand().run(new Args(rest));
                 case "bench" -> bench(rest);
                 case "demo" -> new DemoCommand().run(new Args(rest));
+                case "users" -> new org.ichnode.app.cli.UsersCommand().run(rest);
                 case "models" -> {
                     onlyWarningsLogged();
                     yield new ModelsCommand(System.out, System.err).run(rest);

@@ -24,6 +24,9 @@ public final class Keys {
     public static final String DICOM_IDLE_TIMEOUT_SECONDS = "dicom.idleTimeoutSeconds";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_BIND = "http.bind";
+    public static final String HTTP_AUTH = "http.auth";
+    public static final String HTTP_USERS_FILE = "http.usersFile";
+    public static final String HTTP_API_TOKEN = "http.apiToken";
     public static final String STORAGE_DIR = "storage.dir";
     public static final String STORAGE_MIN_FREE_MB = "storage.minFreeMb";
     public static final String STORAGE_PREALLOCATED_FILES = "storage.preallocatedFiles";
@@ -103,6 +106,11 @@ public final class Keys {
             new Key(DICOM_IDLE_TIMEOUT_SECONDS, "60", false, range(1, 3600), "an association silent this long is aborted"),
             new Key(HTTP_PORT, "8787", false, range(0, 65535), "HTTP status port (0 = off)"),
             new Key(HTTP_BIND, "127.0.0.1", false, Keys::address, "address the HTTP port binds to"),
+            new Key(HTTP_AUTH, "auto", false, (k, v) -> { if (!v.matches("auto|on|off")) throw new ConfigException(k, "'" + v + "' is not auto, on or off"); },
+                    "auto: logins required unless http.bind is a loopback address; on; off"),
+            new Key(HTTP_USERS_FILE, "var/http-users.properties", false, Keys::nonEmpty, "the HTTP users (./ichnode users add NAME --role viewer|operator)"),
+            new Key(HTTP_API_TOKEN, "", true, (k, v) -> { if (!v.isEmpty() && v.length() < 32) throw new ConfigException(k, "a token has at least 32 characters"); },
+                    "a static token for scripts (Authorization: Bearer ...), operator rights; empty: none"),
             new Key(STORAGE_DIR, "var/storage", false, Keys::nonEmpty, "spool and results folder"),
             new Key(STORAGE_MIN_FREE_MB, "512", false, range(0, Integer.MAX_VALUE), "refuse new instances (Out of Resources) below this free space"),
             new Key(STORAGE_PREALLOCATED_FILES, "256", false, range(0, 100_000),

@@ -187,6 +187,8 @@ final class Dashboard {
 
     private void activate(Context ctx) {
         String version = ctx.formParam("version"), who = ctx.formParam("who"), why = ctx.formParam("why");
+        HttpUsers.User login = HttpAuth.user(ctx);
+        if (login != null) who = login.name(); // the login is who did it, whatever the form says
         if (version == null || who == null || who.isBlank() || why == null || why.isBlank()) {
             ctx.status(400).html(end(page("Models").append("<p>Version, name and reason are all needed.</p><a href='/models'>back</a>")));
             return;

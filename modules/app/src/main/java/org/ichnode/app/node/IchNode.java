@@ -103,6 +103,7 @@ public final class IchNode implements AutoCloseable {
     }
 
     public IchNode start() throws IOException {
+        httpAuthRequired(); // a configuration that cannot serve safely stops here, before anything listens
         Path storage = settings.getPath(Keys.STORAGE_DIR).toAbsolutePath();
         Files.createDirectories(storage);
         audit = new AuditLog(storage, nodeId);
@@ -205,13 +206,33 @@ public final class IchNode implements AutoCloseable {
                     storage, settings.getLong(Keys.STORAGE_MIN_FREE_MB) << 20, serving, targets::problem);
             Dashboard dashboard = new Dashboard(new Dashboard.Parts(nodeId, new org.ichnode.store.Overview(db), deliveryQueue, alertQueue,
                     registry, new TrainingRuns(db), activeModel, reports, health::check, settings.get(Keys.HTTP_VIEWER_URL), audit));
-            http = new NodeHttpServer(InetAddress.getByName(settings.get(Keys.HTTP_BIND)), settings.getInt(Keys.HTTP_PORT),
+            InetAddress httpBind = InetAddress.getByName(settings.get(Keys.HTTP_BIND));
+            HttpAuth auth = new HttpAuth(httpAuthRequired(), HttpUsers.load(settings.getPath(Keys.HTTP_USERS_FILE)),
+                    settings.get(Keys.HTTP_API_TOKEN), audit);
+            http = new NodeHttpServer(httpBind, settings.getInt(Keys.HTTP_PORT),
                     new NodeHttpServer.Parts(nodeId, new StoreQueries(db), deliveryQueue, alertQueue, fhir, new TrainingRuns(db),
-                            activeModel, retrainScheduler, health, metrics, dashboard, audit));
+                            activeModel, retrainScheduler, health, metrics, dashboard, audit, auth));
         }
         log.info("ich-node {} ready: DICOM {}@{}:{}, storage {}, database {}", nodeId, settings.get(Keys.DICOM_AET),
                 settings.get(Keys.DICOM_BIND), scp.port(), storage, db.isPostgres() ? "PostgreSQL" : "embedded H2");
         return this;
+    }
+
+    /**
+     * Whether HTTP logins are on (http.auth, or auto: unless http.bind is loopback).
+     * @throws org.ichnode.app.config.ConfigException when they are needed and there is no user and no token
+     */
+    private boolean httpAuthRequired() throws IOException {
+        if (settings.getInt(Keys.HTTP_PORT) == 0) return false;
+        InetAddress bind = InetAddress.getByName(settings.get(Keys.HTTP_BIND));
+        String mode = settings.get(Keys.HTTP_AUTH);
+        boolean required = mode.equals("on") || (mode.equals("auto") && !bind.isLoopbackAddress());
+        if (required && HttpUsers.load(settings.getPath(Keys.HTTP_USERS_FILE)).isEmpty() && settings.get(Keys.HTTP_API_TOKEN).isEmpty()) {
+            throw new org.ichnode.app.config.ConfigException(Keys.HTTP_AUTH, "logins are required (http.bind " + bind.getHostAddress()
+                    + (mode.equals("on") ? ", http.auth=on" : " is not a loopback address") + ") but " + settings.get(Keys.HTTP_USERS_FILE)
+                    + " holds no user and http.apiToken is empty: ./ichnode users add NAME --role operator");
+        }
+        return required;
     }
 
     public int dicomPort() { return scp.port(); }

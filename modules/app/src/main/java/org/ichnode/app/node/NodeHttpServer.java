@@ -31,7 +31,7 @@ final class NodeHttpServer implements AutoCloseable {
     /** What the HTTP side reads and acts on. @param fhir null without a FHIR pull; @param retrain null when retraining is off */
     record Parts(String nodeId, StoreQueries queries, DeliveryQueue deliveries, AlertQueue alerts, FhirReportPuller fhir,
                  TrainingRuns runs, ActiveModel activeModel, RetrainScheduler retrain, NodeHealth health, NodeMetrics metrics,
-                 Dashboard dashboard, AuditLog audit) {}
+                 Dashboard dashboard, AuditLog audit, HttpAuth auth) {}
 
     private final Javalin app;
     private final Parts p;
@@ -46,6 +46,7 @@ final class NodeHttpServer implements AutoCloseable {
             cfg.http.maxRequestSize = 64 * 1024;
             cfg.http.prefer405over404 = true;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            cfg.routes.before(p.auth()::check);
             cfg.routes.get("/health", this::health);
             cfg.routes.get("/status", this::status);
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(p.metrics().scrape()));
@@ -55,7 +56,8 @@ final class NodeHttpServer implements AutoCloseable {
             p.dashboard().routes(cfg);
             cfg.routes.after(ctx -> {
                 if (ctx.method() == io.javalin.http.HandlerType.POST) {
-                    p.audit().record("http.post", ctx.ip(), Map.of("path", ctx.path(), "query", ctx.queryString() == null ? "" : ctx.queryString(),
+                    HttpUsers.User u = HttpAuth.user(ctx);
+                    p.audit().record("http.post", u == null ? ctx.ip() : u.name() + "@" + ctx.ip(), Map.of("path", ctx.path(), "query", ctx.queryString() == null ? "" : ctx.queryString(),
                             "status", ctx.statusCode()));
                 }
             });
@@ -66,7 +68,8 @@ final class NodeHttpServer implements AutoCloseable {
                 ctx.status(503).json(Map.of("status", "unavailable: " + e.getClass().getSimpleName()));
             });
         }).start();
-        log.info("HTTP on {}:{} (dashboard /, /health, /status, /metrics)", bind.getHostAddress(), app.port());
+        log.info("HTTP on {}:{} (dashboard /, /health, /status, /metrics), logins {}", bind.getHostAddress(), app.port(),
+                parts.auth().required() ? "required" : "off (loopback only)");
     }
 
     int port() { return app.port(); }
