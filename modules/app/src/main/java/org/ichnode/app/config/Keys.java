@@ -56,6 +56,7 @@ public final class Keys {
     public static final String HL7_PORT = "hl7.port";
     public static final String HL7_BIND = "hl7.bind";
     public static final String HL7_MAX_MESSAGE_BYTES = "hl7.maxMessageBytes";
+    public static final String HL7_ALLOWED_SENDERS = "hl7.allowedSenders";
     public static final String RESULTS_ALL_FRAMES = "results.allFrames";
     public static final String RETRAIN_ENABLED = "retrain.enabled";
     public static final String RETRAIN_CRON = "retrain.cron";
@@ -142,6 +143,13 @@ public final class Keys {
             new Key(HL7_BIND, "127.0.0.1", false, Keys::address, "address the HL7 port binds to"),
             new Key(HL7_MAX_MESSAGE_BYTES, "8388608", false, range(1024, Integer.MAX_VALUE),
                     "longest HL7 message accepted; a longer one closes its connection before it fills the memory"),
+            new Key(HL7_ALLOWED_SENDERS, "*", false, (k, v) -> {
+                try {
+                    org.ichnode.ris.hl7.SenderAllowlist.parse(v);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(k, e.getMessage());
+                }
+            }, "who may send reports: * or comma separated APP^FACILITY@host entries (each part optional); others get AR and train nothing"),
             new Key(FHIR_BASE_URL, "", false, Keys::fhirBaseUrl, "FHIR R4 server to pull DiagnosticReports from, e.g. https://ris.example.org/fhir (empty = off)"),
             new Key(FHIR_AUTHORIZATION, "", true, Keys::headerValue, "Authorization header value sent to the FHIR server, e.g. 'Bearer ...' (empty = none)"),
             new Key(FHIR_SEARCH_PARAMS, "", false, Keys::fhirSearchParams, "further DiagnosticReport search parameters, e.g. category=http://terminology.hl7.org/CodeSystem/v2-0074|RAD"),

@@ -182,7 +182,8 @@ public final class IchNode implements AutoCloseable {
 
         if (settings.getInt(Keys.HL7_PORT) > 0) {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
-                    settings.getInt(Keys.HL7_PORT)).withMaxMessageBytes(settings.getInt(Keys.HL7_MAX_MESSAGE_BYTES)), new ReportStoreSink(reports, new ReportLabeller())).start();
+                    settings.getInt(Keys.HL7_PORT)).withMaxMessageBytes(settings.getInt(Keys.HL7_MAX_MESSAGE_BYTES))
+                    .withAllowedSenders(org.ichnode.ris.hl7.SenderAllowlist.parse(settings.get(Keys.HL7_ALLOWED_SENDERS))), new ReportStoreSink(reports, new ReportLabeller())).start();
         }
         if (!settings.get(Keys.FHIR_BASE_URL).isBlank()) startFhirPull(reports);
         RetentionSweeper sweeper = new RetentionSweeper(new org.ichnode.store.Retention(db), spool.instancesDir(), storage.resolve("results"),

@@ -72,9 +72,10 @@ public final class MllpReportListener implements AutoCloseable {
      * @param charset         used when a message has no MSH-18
      * @param accessionFields where the accession number is, in order of preference (OBR-18, OBR-3, OBR-2, OBR-19, ORC-3, ORC-2)
      * @param maxMessageBytes a message longer than this closes its connection (read before parsing, so memory is bounded)
+     * @param allowedSenders  who may deliver reports (MSH-3/MSH-4 and the peer address); others get AR and nothing is stored
      */
     public record Settings(InetAddress bindAddress, int port, int maxConnections, Duration idleTimeout, Charset charset,
-                           List<String> accessionFields, int maxMessageBytes) {
+                           List<String> accessionFields, int maxMessageBytes, SenderAllowlist allowedSenders) {
         public static final List<String> DEFAULT_ACCESSION_FIELDS = List.of("OBR-18", "OBR-3", "ORC-3");
         /** Text reports are kilobytes; 8 MiB leaves room for an embedded PDF. */
         public static final int DEFAULT_MAX_MESSAGE_BYTES = 8 << 20;
@@ -87,16 +88,21 @@ public final class MllpReportListener implements AutoCloseable {
             Objects.requireNonNull(charset, "charset");
             accessionFields = List.copyOf(accessionFields);
             if (maxMessageBytes < 1024) throw new IllegalArgumentException("maxMessageBytes must be at least 1024");
+            Objects.requireNonNull(allowedSenders, "allowedSenders");
         }
 
         /** Defaults: 16 connections, 30 minutes idle, UTF-8, accession from OBR-18 then OBR-3 then ORC-3, 8 MiB per message. */
         public static Settings of(InetAddress bindAddress, int port) {
             return new Settings(bindAddress, port, 16, Duration.ofMinutes(30), StandardCharsets.UTF_8, DEFAULT_ACCESSION_FIELDS,
-                    DEFAULT_MAX_MESSAGE_BYTES);
+                    DEFAULT_MAX_MESSAGE_BYTES, SenderAllowlist.anyone());
         }
 
         public Settings withMaxMessageBytes(int bytes) {
-            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, bytes);
+            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, bytes, allowedSenders);
+        }
+
+        public Settings withAllowedSenders(SenderAllowlist senders) {
+            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, maxMessageBytes, senders);
         }
     }
 
@@ -204,7 +210,7 @@ public final class MllpReportListener implements AutoCloseable {
             while (!closed) {
                 String raw = in.getMessage();
                 if (raw == null) break; // peer closed
-                out.writeMessage(handle(raw, peer));
+                out.writeMessage(handle(raw, peer, s.getInetAddress()));
             }
         } catch (FrameLimit.TooLarge e) {
             log.warn("MLLP connection from {} closed: a message longer than {} bytes (hl7.maxMessageBytes)", peer, settings.maxMessageBytes());
@@ -222,7 +228,7 @@ public final class MllpReportListener implements AutoCloseable {
     }
 
     /** One message in, its acknowledgement out (encoded). Never throws: the peer always gets an answer. */
-    String handle(String raw, String peer) {
+    String handle(String raw, String peer, InetAddress peerAddress) {
         Message msg;
         try {
             msg = parser.parse(raw);
@@ -232,6 +238,11 @@ public final class MllpReportListener implements AutoCloseable {
             return nakFromRaw(raw, AcknowledgmentCode.AE, ErrorCode.SEGMENT_SEQUENCE_ERROR, reason);
         }
         String controlId = OruReportExtractor.trim(raw.length() > 0 ? rawMshField(raw, 10) : null);
+        if (!settings.allowedSenders().allows(OruReportExtractor.trim(rawMshField(raw, 3, 1)), OruReportExtractor.trim(rawMshField(raw, 4, 1)),
+                peerAddress)) {
+            log.warn("HL7 {} from {}: AR, sender not allowed (hl7.allowedSenders)", controlId, peer);
+            return ack(msg, raw, AcknowledgmentCode.AR, ErrorCode.APPLICATION_INTERNAL_ERROR, "sender not allowed");
+        }
         List<IncomingReport> reports;
         try {
             reports = extractor.extract(msg);

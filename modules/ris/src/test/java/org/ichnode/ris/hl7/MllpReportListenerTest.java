@@ -135,6 +135,34 @@ class MllpReportListenerTest {
         assertEquals("AA", msa(send(oru("MSG0100", "ACC2001", "PAT42", "F", "2.5")), 1));
     }
 
+    /** Only allowed senders feed the training labels: by MSH-3^MSH-4, and by the connection's address. */
+    @Test
+    void reportsFromSendersNotOnTheAllowlistAreRefusedAndNotStored() throws Exception {
+        restartWith(SenderAllowlist.parse("RIS^CITYHOSP@127.0.0.1, PACSRIS"));
+        assertEquals("AA", msa(send(oru("MSG0200", "ACC3001", "PAT42", "F", "2.5")), 1), "RIS^CITYHOSP from 127.0.0.1");
+        Message refused = send(oru("MSG0201", "ACC3002", "PAT42", "F", "2.5").replace("|RIS|CITYHOSP|", "|EVIL|ELSEWHERE|"));
+        assertEquals("AR", msa(refused, 1));
+        assertTrue(msa(refused, 3) == null || msa(refused, 3).contains("not allowed"), msa(refused, 3));
+        assertEquals(1, received.size(), "nothing of the refused sender is stored");
+
+        restartWith(SenderAllowlist.parse("RIS^CITYHOSP@192.0.2.7")); // the right MSH from the wrong address
+        assertEquals("AR", msa(send(oru("MSG0202", "ACC3003", "PAT42", "F", "2.5")), 1));
+        assertEquals(1, received.size());
+        assertThrows(IllegalArgumentException.class, () -> SenderAllowlist.parse(" , "));
+        assertThrows(IllegalArgumentException.class, () -> SenderAllowlist.parse("RIS@no-such-host.invalid"));
+    }
+
+    private void restartWith(SenderAllowlist senders) throws Exception {
+        connection.close();
+        listener.close();
+        ReportSink sink = r -> {
+            received.add(r);
+            return new ReportSink.Stored(ids.incrementAndGet(), false, null);
+        };
+        listener = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getLoopbackAddress(), 0).withAllowedSenders(senders), sink).start();
+        connection = client.newClient("127.0.0.1", listener.port(), false);
+    }
+
     @Test
     void goodReportIsAcceptedAfterTheSinkStoredIt() throws Exception {
         Message ack = send(oru("MSG0001", "ACC1001", "PAT42", "F", "2.5"));
