@@ -25,6 +25,13 @@ public final class Keys {
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_BIND = "http.bind";
     public static final String HTTP_AUTH = "http.auth";
+    public static final String HTTP_TLS = "http.tls";
+    public static final String DICOM_TLS = "dicom.tls";
+    public static final String DICOM_TLS_CLIENT_AUTH = "dicom.tlsClientAuth";
+    public static final String TLS_KEY_STORE = "tls.keyStore";
+    public static final String TLS_KEY_STORE_PASSWORD = "tls.keyStorePassword";
+    public static final String TLS_TRUST_STORE = "tls.trustStore";
+    public static final String TLS_TRUST_STORE_PASSWORD = "tls.trustStorePassword";
     public static final String HTTP_USERS_FILE = "http.usersFile";
     public static final String HTTP_API_TOKEN = "http.apiToken";
     public static final String STORAGE_DIR = "storage.dir";
@@ -107,6 +114,13 @@ public final class Keys {
             new Key(DICOM_IDLE_TIMEOUT_SECONDS, "60", false, range(1, 3600), "an association silent this long is aborted"),
             new Key(HTTP_PORT, "8787", false, range(0, 65535), "HTTP status port (0 = off)"),
             new Key(HTTP_BIND, "127.0.0.1", false, Keys::address, "address the HTTP port binds to"),
+            new Key(HTTP_TLS, "false", false, Keys::bool, "true: the HTTP port speaks HTTPS only (tls.keyStore)"),
+            new Key(DICOM_TLS, "false", false, Keys::bool, "true: the DICOM port speaks DICOM over TLS only (TLS 1.2/1.3, tls.keyStore)"),
+            new Key(DICOM_TLS_CLIENT_AUTH, "false", false, Keys::bool, "true: a DICOM peer must present a certificate that chains to tls.trustStore"),
+            new Key(TLS_KEY_STORE, "", false, (k, v) -> { }, "PKCS#12 file with the node's private key and certificate chain (needed by dicom.tls and http.tls)"),
+            new Key(TLS_KEY_STORE_PASSWORD, "", true, (k, v) -> { }, "password of tls.keyStore"),
+            new Key(TLS_TRUST_STORE, "", false, (k, v) -> { }, "PKCS#12 file with the CA certificates client certificates must chain to (dicom.tlsClientAuth)"),
+            new Key(TLS_TRUST_STORE_PASSWORD, "", true, (k, v) -> { }, "password of tls.trustStore"),
             new Key(HTTP_AUTH, "auto", false, (k, v) -> { if (!v.matches("auto|on|off")) throw new ConfigException(k, "'" + v + "' is not auto, on or off"); },
                     "auto: logins required unless http.bind is a loopback address; on; off"),
             new Key(HTTP_USERS_FILE, "var/http-users.properties", false, Keys::nonEmpty, "the HTTP users (./ichnode users add NAME --role viewer|operator)"),

@@ -29,6 +29,7 @@ import org.ichnode.core.selection.SeriesSelectionRules;
 import org.ichnode.dicom.net.CallerAllowlist;
 import org.ichnode.dicom.net.ScpSettings;
 import org.ichnode.dicom.net.StorageScp;
+import org.ichnode.dicom.net.Tls;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.spool.StoredInstance;
@@ -178,7 +179,8 @@ public final class IchNode implements AutoCloseable {
                 settings.getInt(Keys.DICOM_PORT), CallerAllowlist.parse(settings.get(Keys.DICOM_ALLOWED_CALLERS)),
                 settings.getInt(Keys.DICOM_MAX_ASSOCIATIONS), settings.getInt(Keys.DICOM_MAX_PDU),
                 Duration.ofSeconds(settings.getLong(Keys.DICOM_IDLE_TIMEOUT_SECONDS)),
-                ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool);
+                ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool,
+                settings.getBoolean(Keys.DICOM_TLS) ? new Tls.Server(tlsContext(), settings.getBoolean(Keys.DICOM_TLS_CLIENT_AUTH)) : null);
 
         if (settings.getInt(Keys.HL7_PORT) > 0) {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
@@ -210,7 +212,7 @@ public final class IchNode implements AutoCloseable {
             InetAddress httpBind = InetAddress.getByName(settings.get(Keys.HTTP_BIND));
             HttpAuth auth = new HttpAuth(httpAuthRequired(), HttpUsers.load(settings.getPath(Keys.HTTP_USERS_FILE)),
                     settings.get(Keys.HTTP_API_TOKEN), audit);
-            http = new NodeHttpServer(httpBind, settings.getInt(Keys.HTTP_PORT),
+            http = new NodeHttpServer(httpBind, settings.getInt(Keys.HTTP_PORT), settings.getBoolean(Keys.HTTP_TLS) ? tlsContext() : null,
                     new NodeHttpServer.Parts(nodeId, new StoreQueries(db), deliveryQueue, alertQueue, fhir, new TrainingRuns(db),
                             activeModel, retrainScheduler, health, metrics, dashboard, audit, auth));
         }
@@ -240,6 +242,18 @@ public final class IchNode implements AutoCloseable {
 
     /** Runs one retention pass as of {@code now} (tests and operators; the node runs one every retention.intervalMinutes). */
     public int retentionPass(java.time.Instant now) { return retention.sweep(now); }
+
+    /** The node's TLS context from tls.keyStore (and tls.trustStore when client certificates are checked). */
+    private javax.net.ssl.SSLContext tlsContext() throws IOException {
+        String keyStore = settings.get(Keys.TLS_KEY_STORE);
+        if (keyStore.isBlank()) throw new org.ichnode.app.config.ConfigException(Keys.TLS_KEY_STORE, "TLS is on but no key store is configured");
+        String trust = settings.get(Keys.TLS_TRUST_STORE);
+        if (settings.getBoolean(Keys.DICOM_TLS_CLIENT_AUTH) && trust.isBlank()) {
+            throw new org.ichnode.app.config.ConfigException(Keys.TLS_TRUST_STORE, "dicom.tlsClientAuth needs a trust store");
+        }
+        return Tls.context(Path.of(keyStore), settings.get(Keys.TLS_KEY_STORE_PASSWORD).toCharArray(),
+                trust.isBlank() ? null : Path.of(trust), settings.get(Keys.TLS_TRUST_STORE_PASSWORD).toCharArray());
+    }
 
     private static Duration days(long d) { return d == 0 ? null : Duration.ofDays(d); }
 

@@ -36,11 +36,26 @@ final class NodeHttpServer implements AutoCloseable {
     private final Javalin app;
     private final Parts p;
 
-    NodeHttpServer(InetAddress bind, int port, Parts parts) {
+    /** @param tls null: plain HTTP; otherwise HTTPS only (TLS 1.2/1.3) */
+    NodeHttpServer(InetAddress bind, int port, javax.net.ssl.SSLContext tls, Parts parts) {
         this.p = parts;
         app = Javalin.create(cfg -> {
             cfg.jetty.host = bind.getHostAddress();
             cfg.jetty.port = port;
+            if (tls != null) {
+                cfg.jetty.addConnector((server, httpConfig) -> {
+                    org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+                    ssl.setSslContext(tls);
+                    ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+                    httpConfig.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+                    org.eclipse.jetty.server.ServerConnector c = new org.eclipse.jetty.server.ServerConnector(server,
+                            new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+                            new org.eclipse.jetty.server.HttpConnectionFactory(httpConfig));
+                    c.setHost(bind.getHostAddress());
+                    c.setPort(port);
+                    return c;
+                });
+            }
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = 64 * 1024;

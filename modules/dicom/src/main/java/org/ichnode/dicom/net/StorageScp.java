@@ -44,11 +44,16 @@ public final class StorageScp implements AutoCloseable {
     private final ScpCounters counters = new ScpCounters();
 
     public StorageScp(ScpSettings settings, InstanceSink sink) throws IOException {
+        this(settings, sink, null);
+    }
+
+    /** @param tls null: plain TCP; otherwise the port speaks DICOM over TLS only */
+    public StorageScp(ScpSettings settings, InstanceSink sink, Tls.Server tls) throws IOException {
         this.settings = settings;
         this.sink = sink;
         this.slots = new Semaphore(settings.maxAssociations());
         this.associations = Executors.newFixedThreadPool(settings.maxAssociations(), daemon("dicom-assoc"));
-        this.serverSocket = new ServerSocket();
+        this.serverSocket = tls == null ? new ServerSocket() : Tls.serverSocket(tls);
         serverSocket.setReuseAddress(true);
         serverSocket.setReceiveBufferSize(1 << 20); // inherited by accepted sockets: room for whole PDUs in flight
         try {
@@ -63,8 +68,9 @@ public final class StorageScp implements AutoCloseable {
         this.acceptor = new Thread(this::acceptLoop, "dicom-accept");
         acceptor.setDaemon(true);
         acceptor.start();
-        log.info("DICOM SCP {} listening on {}:{} (callers: {}, max {} associations)", settings.aeTitle(),
-                settings.bindAddress().getHostAddress(), port(), settings.allowedCallers(), settings.maxAssociations());
+        log.info("DICOM SCP {} listening on {}:{}{} (callers: {}, max {} associations)", settings.aeTitle(),
+                settings.bindAddress().getHostAddress(), port(), tls == null ? "" : tls.requireClientCertificate() ? " over TLS, client certificates required" : " over TLS",
+                settings.allowedCallers(), settings.maxAssociations());
     }
 
     public int port() { return serverSocket.getLocalPort(); }
