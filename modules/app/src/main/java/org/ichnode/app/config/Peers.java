@@ -18,10 +18,12 @@ public final class Peers {
             for (String raw : spec.split(",")) {
                 String s = raw.trim();
                 if (s.isEmpty()) continue;
+                boolean tls = s.endsWith("/tls");
+                if (tls) s = s.substring(0, s.length() - 4);
                 int at = s.indexOf('@');
                 int colon = s.lastIndexOf(':');
                 if (at <= 0 || colon < at + 2 || colon == s.length() - 1) {
-                    throw new IllegalArgumentException("'" + s + "' is not AET@host:port");
+                    throw new IllegalArgumentException("'" + s + "' is not AET@host:port (or AET@host:port/tls)");
                 }
                 String ae = s.substring(0, at);
                 if (ae.length() > 16) throw new IllegalArgumentException("AE title '" + ae + "' is longer than 16 characters");
@@ -32,7 +34,7 @@ public final class Peers {
                     throw new IllegalArgumentException("'" + s + "' has no numeric port");
                 }
                 if (port < 1 || port > 65535) throw new IllegalArgumentException("'" + s + "': port outside 1..65535");
-                map.put(ae, new Destination(ae, ae, s.substring(at + 1, colon), port));
+                map.put(ae, new Destination(ae, ae, s.substring(at + 1, colon), port, tls));
             }
         }
         return new Peers(map);

@@ -32,13 +32,18 @@ final class DeliveryWorkers implements AutoCloseable {
     private final DeliveryQueue queue;
     private final String callingAe;
     private final Duration backoffBase;
-    private final StorageScu scu = new StorageScu();
+    private final StorageScu scu;
+    private final org.ichnode.app.config.Peers peers;
     private final PollingThreads<DeliveryBatch> threads;
 
     private final AuditLog audit;
 
-    DeliveryWorkers(DeliveryQueue queue, String callingAe, Duration backoffBase, String nodeId, int count, AuditLog audit) {
+    /** @param peers where the TLS flag of each destination is read (dicom.peers, AET@host:port/tls) */
+    DeliveryWorkers(DeliveryQueue queue, String callingAe, Duration backoffBase, String nodeId, int count, AuditLog audit,
+                    org.ichnode.app.config.Peers peers, javax.net.ssl.SSLContext tls) {
         this.audit = audit;
+        this.peers = peers;
+        this.scu = new StorageScu(Duration.ofSeconds(10), Duration.ofSeconds(60), tls);
         this.queue = queue;
         this.callingAe = callingAe;
         this.backoffBase = backoffBase;
@@ -53,7 +58,8 @@ final class DeliveryWorkers implements AutoCloseable {
     PollingThreads<?> threads() { return threads; }
 
     private void deliver(String workerId, DeliveryBatch batch) {
-        Destination d = new Destination(batch.destination(), batch.destAe(), batch.destHost(), batch.destPort());
+        Destination d = new Destination(batch.destination(), batch.destAe(), batch.destHost(), batch.destPort(),
+                peers.find(batch.destination()).map(Destination::tls).orElse(false));
         List<Path> files = batch.items().stream().map(i -> Path.of(i.filePath())).toList();
         long t0 = System.nanoTime();
         List<StoreOutcome> outcomes;

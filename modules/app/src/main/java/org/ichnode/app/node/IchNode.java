@@ -168,7 +168,8 @@ public final class IchNode implements AutoCloseable {
         int resumed = deliveryQueue.releaseLeasesOf(nodeId + "/");
         if (resumed > 0) log.info("{} delivery(ies) interrupted by the previous run of {} resume now", resumed, nodeId);
         deliveries = new DeliveryWorkers(deliveryQueue, settings.get(Keys.DICOM_AET),
-                Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS), audit);
+                Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS), audit,
+                Peers.parse(settings.get(Keys.DICOM_PEERS)), clientTlsContext());
         deliveries.start();
 
         ReportStore reports = new ReportStore(db);
@@ -252,6 +253,14 @@ public final class IchNode implements AutoCloseable {
             throw new org.ichnode.app.config.ConfigException(Keys.TLS_TRUST_STORE, "dicom.tlsClientAuth needs a trust store");
         }
         return Tls.context(Path.of(keyStore), settings.get(Keys.TLS_KEY_STORE_PASSWORD).toCharArray(),
+                trust.isBlank() ? null : Path.of(trust), settings.get(Keys.TLS_TRUST_STORE_PASSWORD).toCharArray());
+    }
+
+    /** For deliveries to peers marked /tls: our certificate when tls.keyStore is set, trust from tls.trustStore (else the JDK's CAs). */
+    private javax.net.ssl.SSLContext clientTlsContext() throws IOException {
+        String keyStore = settings.get(Keys.TLS_KEY_STORE), trust = settings.get(Keys.TLS_TRUST_STORE);
+        if (keyStore.isBlank() && trust.isBlank()) return null;
+        return Tls.context(keyStore.isBlank() ? null : Path.of(keyStore), settings.get(Keys.TLS_KEY_STORE_PASSWORD).toCharArray(),
                 trust.isBlank() ? null : Path.of(trust), settings.get(Keys.TLS_TRUST_STORE_PASSWORD).toCharArray());
     }
 

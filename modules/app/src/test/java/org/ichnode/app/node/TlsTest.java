@@ -86,6 +86,42 @@ class TlsTest {
         }
     }
 
+    /** Results go to a PACS that speaks TLS only (DCMTK storescp +tls), which checks the node's certificate. */
+    @Test
+    void resultsAreDeliveredOverTlsToAPeerMarkedTls() throws Exception {
+        Path nodePki = certificate("node", "localhost");
+        Path pacsPki = certificate("pacs", "localhost");
+        Path trust = tmp.resolve("node-trust.p12");
+        run("keytool", "-importcert", "-noprompt", "-alias", "pacs", "-file", pacsPki.resolve("cert.pem").toString(), "-keystore", trust.toString(),
+                "-storetype", "PKCS12", "-storepass", PW);
+        Path received = Files.createDirectories(tmp.resolve("pacs-received"));
+        int pacsPort = NodeProcess.freePort();
+        Process storescp = new ProcessBuilder("storescp", "+tls", pacsPki.resolve("key.pem").toString(), pacsPki.resolve("cert.pem").toString(),
+                "+cf", nodePki.resolve("cert.pem").toString(), "-aet", "PACS", "-od", received.toString(), String.valueOf(pacsPort))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("storescp.log").toFile()).start();
+        List<Path> study = Phantoms.study(tmp.resolve("ct"), true);
+        try (TestH2 h2 = new TestH2();
+             IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
+                     "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=0", "storage.minFreeMb=0", "model.dir=baseline",
+                     "retrain.enabled=false", "series.stableSeconds=1", "results.overlay=false",
+                     "dicom.peers=PACS@127.0.0.1:" + pacsPort + "/tls", "delivery.destinations=PACS",
+                     "tls.keyStore=" + nodePki.resolve("keystore.p12"), "tls.keyStorePassword=" + PW,
+                     "tls.trustStore=" + trust, "tls.trustStorePassword=" + PW))).start()) {
+            assertEquals(0, storescu(node, List.of(), study).exitCode());
+            org.ichnode.store.DeliveryQueue d = new org.ichnode.store.DeliveryQueue(node.database());
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline && d.countsByState().get(org.ichnode.store.DeliveryState.DELIVERED) < 2) Thread.sleep(200);
+            assertEquals(2L, d.countsByState().get(org.ichnode.store.DeliveryState.DELIVERED), "SEG and SR delivered over TLS: "
+                    + d.countsByState() + "\n" + Files.readString(tmp.resolve("storescp.log")));
+            try (var files = Files.list(received)) {
+                assertEquals(2, files.count(), "storescp wrote the SEG and the SR");
+            }
+        } finally {
+            storescp.destroy();
+            storescp.waitFor();
+        }
+    }
+
     /** A self-signed RSA certificate for CN (with SAN localhost and 127.0.0.1): keystore.p12, cert.pem, key.pem. */
     private Path certificate(String alias, String cn) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("pki-" + alias));

@@ -59,6 +59,8 @@ public final class StorageScu {
             });
 
     /** 10 s to connect, 60 s for each answer (association, C-STORE response, release). */
+    private final javax.net.ssl.SSLContext tls;
+
     public StorageScu() {
         this(Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
@@ -69,6 +71,16 @@ public final class StorageScu {
      *                        A-RELEASE-RP) and for a blocked write
      */
     public StorageScu(Duration connectTimeout, Duration responseTimeout) {
+        this(connectTimeout, responseTimeout, null);
+    }
+
+    /**
+     * @param tls for destinations marked TLS: trust (whose certificates the peer's must chain to; the JDK's default
+     *            CAs when it has none) and the node's own certificate for peers that ask for one; null: TLS destinations
+     *            fail to connect
+     */
+    public StorageScu(Duration connectTimeout, Duration responseTimeout, javax.net.ssl.SSLContext tls) {
+        this.tls = tls;
         if (connectTimeout.isNegative() || connectTimeout.isZero()) throw new IllegalArgumentException("connectTimeout must be positive");
         if (responseTimeout.isNegative() || responseTimeout.isZero()) throw new IllegalArgumentException("responseTimeout must be positive");
         this.connectTimeout = connectTimeout;
@@ -122,6 +134,7 @@ public final class StorageScu {
                 socket.setSendBufferSize(1 << 20);
                 socket.connect(new InetSocketAddress(destination.host(), destination.port()),
                         (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+                if (destination.tls()) socket = Tls.clientSocket(tls, socket, destination.host(), destination.port());
             } catch (IOException e) {
                 throw new AssociationException(AssociationException.Kind.CONNECT_FAILED,
                         "cannot connect to " + destination + ": " + e.getMessage(), false, e);

@@ -25,18 +25,24 @@ public final class Tls {
 
     private Tls() {}
 
-    /** @param trustStore null: no client certificates are checked (then requireClientCertificate cannot be set) */
+    /**
+     * @param keyStore   null: no certificate of our own (a client that is not asked for one)
+     * @param trustStore null: the JDK's default CAs for servers we connect to; no client certificates accepted
+     */
     public static SSLContext context(Path keyStore, char[] keyStorePassword, Path trustStore, char[] trustStorePassword) throws IOException {
         try {
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(load(keyStore, keyStorePassword), keyStorePassword);
+            KeyManagerFactory kmf = null;
+            if (keyStore != null) {
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(load(keyStore, keyStorePassword), keyStorePassword);
+            }
             TrustManagerFactory tmf = null;
             if (trustStore != null) {
                 tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(load(trustStore, trustStorePassword));
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
             return ctx;
         } catch (GeneralSecurityException e) {
             throw new IOException("TLS key or trust store unusable: " + e.getMessage(), e);
@@ -48,6 +54,22 @@ public final class Tls {
         SSLServerSocket s = (SSLServerSocket) tls.context().getServerSocketFactory().createServerSocket();
         s.setEnabledProtocols(PROTOCOLS);
         s.setNeedClientAuth(tls.requireClientCertificate());
+        return s;
+    }
+
+    /**
+     * TLS over a connected socket to a server: TLS 1.3/1.2, the server's certificate checked against the trust and
+     * against the host name (its subject alternative names), the handshake done before any DICOM is sent.
+     */
+    static java.net.Socket clientSocket(SSLContext context, java.net.Socket connected, String host, int port) throws IOException {
+        if (context == null) throw new IOException("this destination needs TLS, but the node has no TLS configured (tls.keyStore / tls.trustStore)");
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(connected, host, port, true);
+        s.setEnabledProtocols(PROTOCOLS);
+        javax.net.ssl.SSLParameters p = s.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS"); // the host name must be in the certificate
+        s.setSSLParameters(p);
+        s.setUseClientMode(true);
+        s.startHandshake();
         return s;
     }
 
