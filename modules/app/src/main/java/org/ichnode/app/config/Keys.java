@@ -64,6 +64,7 @@ public final class Keys {
     public static final String HL7_BIND = "hl7.bind";
     public static final String HL7_MAX_MESSAGE_BYTES = "hl7.maxMessageBytes";
     public static final String HL7_ALLOWED_SENDERS = "hl7.allowedSenders";
+    public static final String HL7_TLS = "hl7.tls";
     public static final String RESULTS_ALL_FRAMES = "results.allFrames";
     public static final String RETRAIN_ENABLED = "retrain.enabled";
     public static final String RETRAIN_CRON = "retrain.cron";
@@ -157,6 +158,7 @@ public final class Keys {
             new Key(HL7_BIND, "127.0.0.1", false, Keys::address, "address the HL7 port binds to"),
             new Key(HL7_MAX_MESSAGE_BYTES, "8388608", false, range(1024, Integer.MAX_VALUE),
                     "longest HL7 message accepted; a longer one closes its connection before it fills the memory"),
+            new Key(HL7_TLS, "false", false, Keys::bool, "true: the HL7 port speaks MLLP over TLS only (tls.keyStore)"),
             new Key(HL7_ALLOWED_SENDERS, "*", false, (k, v) -> {
                 try {
                     org.ichnode.ris.hl7.SenderAllowlist.parse(v);
@@ -190,7 +192,7 @@ public final class Keys {
             new Key(RETRAIN_VALIDATION_STUDIES, "8", false, range(1, 10_000), "studies of a generated phantom validation set"),
             new Key(MODEL_DIR, "default", false, Keys::nonEmpty, "segmenter: 'default' (the shipped model in models/default, else the baseline), 'baseline' (HU threshold), or a model artifact folder"),
             new Key(MODEL_THREADS, "2", false, range(1, 64), "PyTorch threads for model inference (read once per process)"),
-            new Key(ALERT_HL7_DESTINATION, "", false, Keys::hostPortOrEmpty, "host:port of the RIS's MLLP listener that gets an ORU^R01 for every positive call (empty: no HL7 alert)"),
+            new Key(ALERT_HL7_DESTINATION, "", false, Keys::hostPortOrEmpty, "host:port (host:port/tls for MLLP over TLS) of the RIS's MLLP listener that gets an ORU^R01 for every positive call (empty: no HL7 alert)"),
             new Key(ALERT_HL7_RECEIVING_APPLICATION, "RIS", false, Keys::nonEmpty, "MSH-5 of the HL7 alert"),
             new Key(ALERT_HL7_RECEIVING_FACILITY, "HOSPITAL", false, Keys::nonEmpty, "MSH-6 of the HL7 alert"),
             new Key(ALERT_WEBHOOK_URL, "", false, Keys::httpUrlOrEmpty, "URL that gets a JSON POST for every positive call (empty: no webhook)"),
@@ -279,6 +281,7 @@ public final class Keys {
 
     private static void hostPortOrEmpty(String key, String v) {
         if (v.isEmpty()) return;
+        if (v.endsWith("/tls")) v = v.substring(0, v.length() - 4);
         int colon = v.lastIndexOf(':');
         if (colon < 1) throw new ConfigException(key, "'" + v + "' is not host:port");
         range(1, 65535).accept(key, v.substring(colon + 1));

@@ -31,12 +31,14 @@ final class AlertWorkers implements AutoCloseable {
 
     private final AuditLog audit;
 
-    AlertWorkers(AlertQueue queue, Duration backoffBase, Duration timeout, String webhookSecret, String nodeId, AuditLog audit) {
+    /** @param tls trust for HL7 destinations written host:port/tls (null: they fail) */
+    AlertWorkers(AlertQueue queue, Duration backoffBase, Duration timeout, String webhookSecret, String nodeId, AuditLog audit,
+                 javax.net.ssl.SSLContext tls) {
         this.audit = audit;
         this.queue = queue;
         this.backoffBase = backoffBase;
         this.lease = timeout.multipliedBy(3).plusSeconds(30);
-        this.mllp = new MllpAlertSender(timeout);
+        this.mllp = new MllpAlertSender(timeout, tls);
         this.webhook = new WebhookSender(timeout, webhookSecret);
         this.threads = new PollingThreads<>("alert", nodeId + "/a", 1, IDLE_POLL, id -> queue.claimDue(id, lease), this::send);
     }
@@ -54,9 +56,10 @@ final class AlertWorkers implements AutoCloseable {
         boolean delivered, retryable;
         String detail;
         if (AlertRequest.HL7.equals(a.channel())) {
-            int colon = a.destination().lastIndexOf(':');
-            MllpAlertSender.Outcome o = mllp.send(a.destination().substring(0, colon),
-                    Integer.parseInt(a.destination().substring(colon + 1)), a.message());
+            boolean tls = a.destination().endsWith("/tls");
+            String hostPort = tls ? a.destination().substring(0, a.destination().length() - 4) : a.destination();
+            int colon = hostPort.lastIndexOf(':');
+            MllpAlertSender.Outcome o = mllp.send(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)), a.message(), tls);
             delivered = o.delivered();
             retryable = o.retryable();
             detail = o.detail();

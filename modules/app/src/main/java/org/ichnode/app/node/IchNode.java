@@ -157,7 +157,7 @@ public final class IchNode implements AutoCloseable {
         int releasedAlerts = alertQueue.releaseLeasesOf(nodeId + "/");
         if (releasedAlerts > 0) log.info("{} alert(s) interrupted by the previous run of {} resume now", releasedAlerts, nodeId);
         alertWorkers = new AlertWorkers(alertQueue, Duration.ofSeconds(settings.getLong(Keys.ALERT_BACKOFF_SECONDS)),
-                Duration.ofSeconds(settings.getLong(Keys.ALERT_TIMEOUT_SECONDS)), settings.get(Keys.ALERT_WEBHOOK_SECRET), nodeId, audit);
+                Duration.ofSeconds(settings.getLong(Keys.ALERT_TIMEOUT_SECONDS)), settings.get(Keys.ALERT_WEBHOOK_SECRET), nodeId, audit, clientTlsContext());
         alertWorkers.start();
         workers = new Workers(queue, pipeline, deliveryQueue, targets, new StoreQueries(db), storage.resolve("results"),
                 settings.getInt(Keys.DELIVERY_MAX_ATTEMPTS), Duration.ofSeconds(settings.getLong(Keys.WORKER_LEASE_SECONDS)),
@@ -186,7 +186,8 @@ public final class IchNode implements AutoCloseable {
         if (settings.getInt(Keys.HL7_PORT) > 0) {
             hl7 = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getByName(settings.get(Keys.HL7_BIND)),
                     settings.getInt(Keys.HL7_PORT)).withMaxMessageBytes(settings.getInt(Keys.HL7_MAX_MESSAGE_BYTES))
-                    .withAllowedSenders(org.ichnode.ris.hl7.SenderAllowlist.parse(settings.get(Keys.HL7_ALLOWED_SENDERS))), new ReportStoreSink(reports, new ReportLabeller())).start();
+                    .withAllowedSenders(org.ichnode.ris.hl7.SenderAllowlist.parse(settings.get(Keys.HL7_ALLOWED_SENDERS)))
+                    .withTls(settings.getBoolean(Keys.HL7_TLS) ? tlsContext() : null), new ReportStoreSink(reports, new ReportLabeller())).start();
         }
         if (!settings.get(Keys.FHIR_BASE_URL).isBlank()) startFhirPull(reports);
         RetentionSweeper sweeper = new RetentionSweeper(new org.ichnode.store.Retention(db), spool.instancesDir(), storage.resolve("results"),

@@ -27,17 +27,40 @@ public final class MllpAlertSender implements AutoCloseable {
     private final Duration timeout;
 
     public MllpAlertSender(Duration timeout) {
+        this(timeout, null);
+    }
+
+    /** @param tls trust (and our certificate) for destinations reached over TLS; null: TLS destinations fail */
+    public MllpAlertSender(Duration timeout, javax.net.ssl.SSLContext tls) {
         this.timeout = timeout;
         hapi = new DefaultHapiContext(new CanonicalModelClassFactory("2.5"));
+        if (tls != null) {
+            hapi.setSocketFactory(new ca.uhn.hl7v2.util.StandardSocketFactory() {
+                @Override
+                public java.net.Socket createTlsSocket() throws IOException {
+                    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket();
+                    s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+                    javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                    p.setEndpointIdentificationAlgorithm("HTTPS"); // the RIS's certificate must name the host we dial
+                    s.setSSLParameters(p);
+                    return s;
+                }
+            });
+        }
         hapi.setValidationContext(ValidationContextFactory.noValidation());
         hapi.getParserConfiguration().setIdGenerator(() -> "unused"); // the default one writes a file into the working directory
     }
 
     public Outcome send(String host, int port, String message) {
+        return send(host, port, message, false);
+    }
+
+    /** @param tls MLLP over TLS (the destination was written host:port/tls) */
+    public Outcome send(String host, int port, String message, boolean tls) {
         Connection connection = null;
         try {
             Message m = hapi.getPipeParser().parse(message);
-            connection = hapi.newClient(host, port, false);
+            connection = hapi.newClient(host, port, tls);
             connection.getInitiator().setTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             Message ack = connection.getInitiator().sendAndReceive(m);
             Terser t = new Terser(ack);

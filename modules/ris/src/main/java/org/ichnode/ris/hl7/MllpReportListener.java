@@ -73,9 +73,11 @@ public final class MllpReportListener implements AutoCloseable {
      * @param accessionFields where the accession number is, in order of preference (OBR-18, OBR-3, OBR-2, OBR-19, ORC-3, ORC-2)
      * @param maxMessageBytes a message longer than this closes its connection (read before parsing, so memory is bounded)
      * @param allowedSenders  who may deliver reports (MSH-3/MSH-4 and the peer address); others get AR and nothing is stored
+     * @param tls             null: plain TCP; otherwise MLLP over TLS 1.2/1.3 only
      */
     public record Settings(InetAddress bindAddress, int port, int maxConnections, Duration idleTimeout, Charset charset,
-                           List<String> accessionFields, int maxMessageBytes, SenderAllowlist allowedSenders) {
+                           List<String> accessionFields, int maxMessageBytes, SenderAllowlist allowedSenders,
+                           javax.net.ssl.SSLContext tls) {
         public static final List<String> DEFAULT_ACCESSION_FIELDS = List.of("OBR-18", "OBR-3", "ORC-3");
         /** Text reports are kilobytes; 8 MiB leaves room for an embedded PDF. */
         public static final int DEFAULT_MAX_MESSAGE_BYTES = 8 << 20;
@@ -94,15 +96,19 @@ public final class MllpReportListener implements AutoCloseable {
         /** Defaults: 16 connections, 30 minutes idle, UTF-8, accession from OBR-18 then OBR-3 then ORC-3, 8 MiB per message. */
         public static Settings of(InetAddress bindAddress, int port) {
             return new Settings(bindAddress, port, 16, Duration.ofMinutes(30), StandardCharsets.UTF_8, DEFAULT_ACCESSION_FIELDS,
-                    DEFAULT_MAX_MESSAGE_BYTES, SenderAllowlist.anyone());
+                    DEFAULT_MAX_MESSAGE_BYTES, SenderAllowlist.anyone(), null);
         }
 
         public Settings withMaxMessageBytes(int bytes) {
-            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, bytes, allowedSenders);
+            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, bytes, allowedSenders, tls);
         }
 
         public Settings withAllowedSenders(SenderAllowlist senders) {
-            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, maxMessageBytes, senders);
+            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, maxMessageBytes, senders, tls);
+        }
+
+        public Settings withTls(javax.net.ssl.SSLContext context) {
+            return new Settings(bindAddress, port, maxConnections, idleTimeout, charset, accessionFields, maxMessageBytes, allowedSenders, context);
         }
     }
 
@@ -137,7 +143,14 @@ public final class MllpReportListener implements AutoCloseable {
     /** Binds the address and starts accepting. @throws IOException when the address or port cannot be bound */
     public synchronized MllpReportListener start() throws IOException {
         if (server != null) throw new IllegalStateException("started already");
-        ServerSocket ss = new ServerSocket();
+        ServerSocket ss;
+        if (settings.tls() == null) {
+            ss = new ServerSocket();
+        } else {
+            javax.net.ssl.SSLServerSocket tlsSocket = (javax.net.ssl.SSLServerSocket) settings.tls().getServerSocketFactory().createServerSocket();
+            tlsSocket.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            ss = tlsSocket;
+        }
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 50);
         server = ss;
