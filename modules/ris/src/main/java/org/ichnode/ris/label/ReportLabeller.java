@@ -148,27 +148,35 @@ public final class ReportLabeller {
     private static final Set<String> ABBREV = Set.of("dr", "vs", "approx", "cf", "e.g", "i.e", "mr", "mrs", "ms", "st",
             "fig", "etc", "incl", "resp");
 
+    /**
+     * Longest sentence the rules look at; longer runs of text without a full stop (pasted tables, dictation without
+     * punctuation) are cut at a space before it. Every rule looks at most a few dozen characters around a mention, so
+     * the cut changes no label of a real sentence, and it keeps the labeller linear in the report's length.
+     */
+    static final int MAX_SENTENCE = 1000;
+
     static List<String> sentences(String sectionText) {
         // join wrapped lines, one logical line per item
-        List<String> lines = new ArrayList<>();
+        List<StringBuilder> lines = new ArrayList<>();
         for (String raw : sectionText.split("\n")) {
             String line = raw.strip();
             if (line.isEmpty()) {
-                lines.add("");
+                lines.add(new StringBuilder());
                 continue;
             }
             boolean bullet = BULLET.matcher(line).find();
             line = BULLET.matcher(line).replaceFirst("");
-            int last = lines.size() - 1;
-            if (!bullet && last >= 0 && !lines.get(last).isEmpty() && Character.isLowerCase(line.charAt(0))
-                    && !lines.get(last).matches(".*[.:;!?]$")) {
-                lines.set(last, lines.get(last) + " " + line);
+            StringBuilder last = lines.isEmpty() ? null : lines.get(lines.size() - 1);
+            if (!bullet && last != null && last.length() > 0 && Character.isLowerCase(line.charAt(0))
+                    && ".:;!?".indexOf(last.charAt(last.length() - 1)) < 0) {
+                last.append(' ').append(line);
             } else {
-                lines.add(line);
+                lines.add(new StringBuilder(line));
             }
         }
         List<String> out = new ArrayList<>();
-        for (String line : lines) {
+        for (StringBuilder b : lines) {
+            String line = b.toString();
             if (line.isBlank()) continue;
             int start = 0;
             for (int i = 0; i < line.length(); i++) {
@@ -194,6 +202,13 @@ public final class ReportLabeller {
 
     private static void add(List<String> out, String s) {
         s = s.strip();
+        while (s.length() > MAX_SENTENCE) { // cut at the last space before the limit (or at the limit)
+            int cut = s.lastIndexOf(' ', MAX_SENTENCE);
+            if (cut < MAX_SENTENCE / 2) cut = MAX_SENTENCE;
+            String head = s.substring(0, cut).strip();
+            if (!head.isEmpty() && head.chars().anyMatch(Character::isLetter)) out.add(head);
+            s = s.substring(cut).strip();
+        }
         if (!s.isEmpty() && s.chars().anyMatch(Character::isLetter)) out.add(s);
     }
 
