@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,6 +120,10 @@ public final class MllpReportListener implements AutoCloseable {
     private final OruReportExtractor extractor;
     private final Semaphore slots;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** When each open connection last delivered a message (or connected): the longest idle one makes room. */
+    private final Map<Socket, Long> lastActive = new ConcurrentHashMap<>();
+    /** A connection idle this long is closed when a new one finds every slot taken. */
+    static final Duration EVICT_IDLE_AFTER = Duration.ofSeconds(5);
     private final AtomicLong ackIds = new AtomicLong();
     private final String ackIdPrefix = Long.toString(System.currentTimeMillis(), 36).toUpperCase();
     private ServerSocket server;
@@ -185,27 +190,55 @@ public final class MllpReportListener implements AutoCloseable {
                 if (server.isClosed()) return;
                 continue;
             }
-            if (!slots.tryAcquire()) {
-                log.warn("MLLP connection from {} refused: {} connections open already", s.getRemoteSocketAddress(), settings.maxConnections());
+            if (!slots.tryAcquire() && !(evictLongestIdle() && acquireSoon())) {
+                log.warn("MLLP connection from {} refused: {} connections open already, none idle for {} s", s.getRemoteSocketAddress(),
+                        settings.maxConnections(), EVICT_IDLE_AFTER.toSeconds());
                 closeQuietly(s);
                 continue;
             }
             open.add(s);
+            lastActive.put(s, System.nanoTime());
             try {
                 connections.execute(() -> {
                     try {
                         serve(s);
                     } finally {
                         open.remove(s);
+                        lastActive.remove(s);
                         closeQuietly(s);
                         slots.release();
                     }
                 });
             } catch (RuntimeException e) { // pool shut down
                 open.remove(s);
+                lastActive.remove(s);
                 closeQuietly(s);
                 slots.release();
             }
+        }
+    }
+
+    /**
+     * Idle connections must not lock senders out (a RIS that opens connections and leaves them): the one idle longest,
+     * if idle at least {@link #EVICT_IDLE_AFTER}, is closed. True when one was.
+     */
+    private boolean evictLongestIdle() {
+        long now = System.nanoTime();
+        Map.Entry<Socket, Long> oldest = null;
+        for (Map.Entry<Socket, Long> e : lastActive.entrySet()) if (oldest == null || e.getValue() < oldest.getValue()) oldest = e;
+        if (oldest == null || now - oldest.getValue() < EVICT_IDLE_AFTER.toNanos()) return false;
+        log.info("MLLP connection from {} idle for {} s closed to make room for a new one", oldest.getKey().getRemoteSocketAddress(),
+                (now - oldest.getValue()) / 1_000_000_000L);
+        closeQuietly(oldest.getKey());
+        return true;
+    }
+
+    private boolean acquireSoon() {
+        try {
+            return slots.tryAcquire(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -223,7 +256,9 @@ public final class MllpReportListener implements AutoCloseable {
             while (!closed) {
                 String raw = in.getMessage();
                 if (raw == null) break; // peer closed
+                lastActive.put(s, System.nanoTime());
                 out.writeMessage(handle(raw, peer, s.getInetAddress()));
+                lastActive.put(s, System.nanoTime());
             }
         } catch (FrameLimit.TooLarge e) {
             log.warn("MLLP connection from {} closed: a message longer than {} bytes (hl7.maxMessageBytes)", peer, settings.maxMessageBytes());

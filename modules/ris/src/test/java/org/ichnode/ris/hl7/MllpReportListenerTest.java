@@ -135,6 +135,37 @@ class MllpReportListenerTest {
         assertEquals("AA", msa(send(oru("MSG0100", "ACC2001", "PAT42", "F", "2.5")), 1));
     }
 
+    /** Connections left open and idle (16 of them locked reports out for 30 minutes) make room for a new sender. */
+    @Test
+    void idleConnectionsMakeRoomForANewSender() throws Exception {
+        connection.close();
+        listener.close();
+        listener = new MllpReportListener(new MllpReportListener.Settings(InetAddress.getLoopbackAddress(), 0, 2, java.time.Duration.ofMinutes(30),
+                StandardCharsets.UTF_8, MllpReportListener.Settings.DEFAULT_ACCESSION_FIELDS, 1 << 20, SenderAllowlist.anyone(), null),
+                r -> {
+                    received.add(r);
+                    return new ReportSink.Stored(ids.incrementAndGet(), false, null);
+                }).start();
+        try (Socket idle1 = new Socket("127.0.0.1", listener.port()); Socket idle2 = new Socket("127.0.0.1", listener.port())) {
+            Thread.sleep(MllpReportListener.EVICT_IDLE_AFTER.toMillis() + 1000);
+            connection = client.newClient("127.0.0.1", listener.port(), false);
+            assertEquals("AA", msa(send(oru("MSG0300", "ACC4001", "PAT42", "F", "2.5")), 1), "the new sender got a slot");
+            idle1.setSoTimeout(5000);
+            idle2.setSoTimeout(5000);
+            boolean oneClosed = false;
+            for (Socket s : List.of(idle1, idle2)) {
+                try {
+                    if (s.getInputStream().read() == -1) oneClosed = true;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // this one kept its slot
+                } catch (java.io.IOException reset) {
+                    oneClosed = true;
+                }
+            }
+            assertTrue(oneClosed, "the longest idle connection was closed");
+        }
+    }
+
     /** Only allowed senders feed the training labels: by MSH-3^MSH-4, and by the connection's address. */
     @Test
     void reportsFromSendersNotOnTheAllowlistAreRefusedAndNotStored() throws Exception {
