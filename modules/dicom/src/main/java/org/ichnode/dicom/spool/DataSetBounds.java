@@ -81,8 +81,13 @@ public final class DataSetBounds {
         this.prefixOnly = prefixOnly;
     }
 
-    /** Checks a whole Part 10 file: its meta information (Explicit VR Little Endian) and its data set. */
-    public static void checkFile(Path file) throws IOException {
+    /**
+     * Checks a whole Part 10 file: its meta information (Explicit VR Little Endian) and its data set.
+     *
+     * @return the bytes its pixels take decoded (Rows x Columns x Samples x Bits Allocated / 8 x Frames), or -1 when
+     *         the header does not say; for a compressed object this is what decoding it would allocate
+     */
+    public static long checkFile(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE) throw new IOException("object of " + size + " bytes: larger than 2 GB");
@@ -109,10 +114,11 @@ public final class DataSetBounds {
                 pos = (int) (value + len);
             }
             if (ts == null) throw new IOException("file meta information has no Transfer Syntax UID");
-            if (ts.equals("1.2.840.10008.1.2.2") || ts.equals("1.2.840.10008.1.2.1.99")) return; // big endian, deflated: not walked
+            if (ts.equals("1.2.840.10008.1.2.2") || ts.equals("1.2.840.10008.1.2.1.99")) return -1; // big endian, deflated: not walked
             DataSetBounds walk = new DataSetBounds(new FileSource(ch, pos, (int) size - pos), !ts.equals("1.2.840.10008.1.2"), false);
             walk.elements(0, (int) size - pos, 0, false);
             walk.checkPixelLength();
+            return walk.decodedPixelBytes();
         }
     }
 
@@ -208,6 +214,11 @@ public final class DataSetBounds {
             case PIXEL_DATA -> nativePixelBytes = len;
             default -> { }
         }
+    }
+
+    private long decodedPixelBytes() {
+        if (rows < 0 || columns < 0 || bitsAllocated < 1) return -1;
+        return (long) rows * columns * Math.max(1, samplesPerPixel) * ((bitsAllocated + 7) / 8) * Math.max(1, frames);
     }
 
     /**

@@ -377,7 +377,18 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
             try {
                 channel.force(false);
                 channel.close();
-                if (Uids.isCompressed(transferSyntaxUid)) written = decompress(tmp);
+                if (Uids.isCompressed(transferSyntaxUid)) {
+                    // what decoding would allocate, read from the header before anything is decoded
+                    long decoded = DataSetBounds.checkFile(tmp);
+                    if (decoded > MAX_DECODED_PIXEL_BYTES) {
+                        discardFiles(tmp);
+                        log.warn("refused SOP Instance {}: its pixels would take {} MB decoded, more than {} MB", sopInstanceUid,
+                                decoded >> 20, MAX_DECODED_PIXEL_BYTES >> 20);
+                        return new StoreResult(DimseStatus.CANNOT_UNDERSTAND, "decoded pixel data would exceed "
+                                + (MAX_DECODED_PIXEL_BYTES >> 20) + " MB");
+                    }
+                    written = decompress(tmp);
+                }
                 Checked checked = checkedHeader(written);
                 if (checked.refusal() != null) return checked.refusal();
                 InstanceHeader header = checked.header();
@@ -502,6 +513,12 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
         }
         return false;
     }
+
+    /**
+     * Largest decoded pixel data of a compressed instance (decoding holds it in memory): 512 MiB, room for an Enhanced
+     * CT of 1,000 frames of 512 x 512 at 16 bits; a 30000 x 30000 RLE frame (1.8 GB) is refused before decoding.
+     */
+    static final long MAX_DECODED_PIXEL_BYTES = 512L << 20;
 
     /** Decodes RLE / JPEG Lossless on receipt so everything downstream reads uncompressed Explicit VR LE. */
     private Path decompress(Path compressed) throws IOException, DicomException {

@@ -121,6 +121,24 @@ class StorageScpTest {
         }
     }
 
+    /** A 30000 x 30000 RLE frame (1.8 GB decoded) in a few hundred bytes is refused before it is decoded. */
+    @Test
+    void aHugeCompressedFrameIsRefusedBeforeDecoding() throws Exception {
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        Path huge = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.30").encapsulatedImage(30000, 30000)
+                .writePart10(tmp.resolve("hostile/huge-rle.dcm"), "1.2.826.0.1.3680043.8.498.30", "1.2.840.10008.1.2.5");
+        assertTrue(Files.size(huge) < 1000, "small on the wire: " + Files.size(huge));
+        // storescu -xr proposes RLE only, so the object travels compressed (our SCU would be given Explicit VR LE)
+        Tools.Result r = Tools.run(List.of("storescu", "-d", "-xr", "-aet", "FUZZ", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()),
+                huge.toString()));
+        assertTrue(r.output().toLowerCase(java.util.Locale.ROOT).contains("0xc000"), "refused with C000: " + r.output());
+        assertTrue(r.output().contains("decoded pixel data would exceed"), r.output());
+        assertTrue(recorded.isEmpty());
+        List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 2);
+        assertEquals(0, storescu("PACS", "ICHNODE", files).exitCode(), "the node goes on");
+        assertEquals(2, recorded.size());
+    }
+
     @Test
     void resentInstanceIsIdempotent() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 3);

@@ -50,16 +50,48 @@ public final class HostileObjects {
         return this;
     }
 
+    /**
+     * An image of {@code rows} x {@code columns} at 16 bits whose encapsulated Pixel Data holds one tiny fragment: small
+     * on the wire, enormous once decoded.
+     */
+    public HostileObjects encapsulatedImage(int rows, int columns) {
+        element(0x0028, 0x0002, "US", us(1));
+        element(0x0028, 0x0004, "CS", "MONOCHROME2 ".getBytes(StandardCharsets.US_ASCII));
+        element(0x0028, 0x0010, "US", us(rows));
+        element(0x0028, 0x0011, "US", us(columns));
+        element(0x0028, 0x0100, "US", us(16));
+        element(0x0028, 0x0101, "US", us(16));
+        element(0x0028, 0x0102, "US", us(15));
+        element(0x0028, 0x0103, "US", us(0));
+        header(0x7FE0, 0x0010, "OB", 0xFFFFFFFFL);
+        raw(0xFFFE, 0xE000, 0); // empty basic offset table
+        byte[] rle = new byte[64]; // an RLE header: one segment at offset 64, and nothing after it
+        ByteBuffer.wrap(rle).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(64);
+        raw(0xFFFE, 0xE000, rle.length);
+        out.writeBytes(rle);
+        raw(0xFFFE, 0xE0DD, 0);
+        return this;
+    }
+
+    private static byte[] us(int v) {
+        return ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) v).array();
+    }
+
     public byte[] dataSet() { return out.toByteArray(); }
 
     /** The data set behind a file meta information for a CT object in Explicit VR Little Endian. */
     public Path writePart10(Path file, String sopInstanceUid) throws Exception {
+        return writePart10(file, sopInstanceUid, EXPLICIT_LE);
+    }
+
+    /** As {@link #writePart10(Path, String)} with another transfer syntax in the meta information (e.g. RLE). */
+    public Path writePart10(Path file, String sopInstanceUid, String transferSyntaxUid) throws Exception {
         ByteArrayOutputStream meta = new ByteArrayOutputStream();
         HostileObjects m = new HostileObjects();
         m.element(0x0002, 0x0001, "OB", new byte[] {0, 1});
         m.element(0x0002, 0x0002, "UI", uid(CT));
         m.element(0x0002, 0x0003, "UI", uid(sopInstanceUid));
-        m.element(0x0002, 0x0010, "UI", uid(EXPLICIT_LE));
+        m.element(0x0002, 0x0010, "UI", uid(transferSyntaxUid));
         byte[] group = m.dataSet();
         HostileObjects length = new HostileObjects();
         length.element(0x0002, 0x0000, "UL", ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(group.length).array());
