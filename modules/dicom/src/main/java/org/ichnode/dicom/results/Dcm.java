@@ -21,15 +21,42 @@ final class Dcm {
 
     static final DateTimeFormatter TM = DateTimeFormatter.ofPattern("HHmmss.SSS");
 
-    /** Puts an attribute of the dictionary VR with the given values (none: an empty, Type 2 attribute). */
+    /**
+     * Puts an attribute of the dictionary VR with the given values (none: an empty, Type 2 attribute). Text longer
+     * than its VR allows (a long model name in LO, say) is cut to the limit, so what we write always validates; a UID
+     * that does not fit is an error, not something to cut.
+     */
     static void put(AttributeList list, AttributeTag tag, String... values) {
         try {
             Attribute a = AttributeFactory.newAttribute(tag);
-            for (String v : values) a.addValue(v);
+            String vr = new String(a.getVR(), java.nio.charset.StandardCharsets.US_ASCII);
+            int max = maxLength(vr);
+            for (String v : values) {
+                if (v != null && v.length() > max) {
+                    if (vr.equals("UI")) throw new ResultBuildException("UID of " + v.length() + " characters for " + tag);
+                    v = v.substring(0, max).stripTrailing();
+                }
+                a.addValue(v);
+            }
             list.put(a);
         } catch (DicomException e) {
             throw new ResultBuildException("cannot set " + tag + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The longest value (in characters) of a text VR; unlimited for the others. */
+    static int maxLength(String vr) {
+        return switch (vr) {
+            case "AE", "CS", "SH", "DS" -> 16;
+            case "IS" -> 12;
+            case "LO", "UI", "PN" -> 64;
+            case "ST" -> 1024;
+            case "LT" -> 10240;
+            case "DA" -> 8;
+            case "TM" -> 16;
+            case "DT" -> 26;
+            default -> Integer.MAX_VALUE;
+        };
     }
 
     static void put(AttributeList list, AttributeTag tag, int... values) {
