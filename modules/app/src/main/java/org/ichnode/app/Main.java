@@ -33,6 +33,9 @@ public final class Main {
               bench ingest [--runs N] [--slices N]
                     C-STORE throughput of the node vs DCMTK storescp (one and four associations);
                     last line: ingest_ratio_single=X ingest_ratio_parallel4=Y
+              bench load [--associations 50] [--max-associations 8] [--slices 16]
+                    that many storescu at once, each with its own series, against a node limited to --max-associations;
+                    last line: load_associations=N acknowledged=A stored=S rejected_associations=R hung=H lost=L
               bench e2e [--slices N] [--stable-age S] [--segmenter baseline|default|DIR]
                     phantom study -> Orthanc -> node -> SEG + SR back in Orthanc, timed and broken down;
                     last line: e2e_seconds_excluding_stable_wait=X
@@ -132,6 +135,7 @@ public final class Main {
         return switch (name) {
             case "ingest" -> new BenchIngestCommand().run(args);
             case "e2e" -> new BenchE2eCommand().run(args);
+            case "load" -> new org.ichnode.app.cli.BenchLoadCommand().run(args);
             case "inference" -> new org.ichnode.app.cli.BenchInferenceCommand().run(args);
             default -> {
                 System.err.println("ichnode: bench needs a benchmark name: ingest, e2e or inference");
