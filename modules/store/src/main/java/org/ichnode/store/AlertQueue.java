@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,7 +100,7 @@ public final class AlertQueue {
                     a = l.get(0);
                 }
                 if (a.attempts() >= a.maxAttempts()) {
-                    fail(c, a.id(), "lease expired on attempt " + a.attempts() + " of " + a.maxAttempts()
+                    LeasedRows.fail(c, "alert", a.id(), "lease expired on attempt " + a.attempts() + " of " + a.maxAttempts()
                             + (a.lastError() == null ? "" : "; before: " + a.lastError()));
                     continue;
                 }
@@ -135,73 +134,22 @@ public final class AlertQueue {
      * False when the worker no longer holds the alert.
      */
     public boolean markFailedAttempt(long alertId, String workerId, String error, Duration backoff, boolean retryable) {
-        return tx((c, now) -> {
-            int attempts, max;
-            try (PreparedStatement st = c.prepareStatement(
-                    "SELECT attempts, max_attempts FROM alert WHERE id = ? AND state = 'pending' AND lease_owner = ? FOR UPDATE")) {
-                st.setLong(1, alertId);
-                st.setString(2, workerId);
-                try (ResultSet rs = st.executeQuery()) {
-                    if (!rs.next()) return false;
-                    attempts = rs.getInt(1);
-                    max = rs.getInt(2);
-                }
-            }
-            if (retryable && attempts < max) {
-                try (PreparedStatement st = c.prepareStatement(
-                        "UPDATE alert SET next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?")) {
-                    st.setObject(1, ts(now.plus(backoff)));
-                    st.setString(2, error);
-                    st.setLong(3, alertId);
-                    st.executeUpdate();
-                }
-                log.info("alert {} attempt {} of {} failed, retry after {}: {}", alertId, attempts, max, backoff, error);
-            } else {
-                fail(c, alertId, error);
-            }
-            return true;
-        });
+        return tx((c, now) -> LeasedRows.failedAttempt(c, now, "alert", alertId, workerId, error, backoff, retryable));
     }
 
     /** A failed alert is pending again, due now, with its attempts from 0. True if it was failed. */
     public boolean resend(long alertId) {
-        return tx((c, now) -> {
-            try (PreparedStatement st = c.prepareStatement("UPDATE alert SET state = 'pending', attempts = 0, next_attempt_at = ?,"
-                    + " lease_owner = NULL, lease_until = NULL WHERE state = 'failed' AND id = ?")) {
-                st.setObject(1, ts(now));
-                st.setLong(2, alertId);
-                boolean requeued = st.executeUpdate() == 1;
-                if (requeued) log.info("failed alert {} requeued", alertId);
-                return requeued;
-            }
-        });
+        return tx((c, now) -> LeasedRows.resend(c, now, "alert", "id = ?", alertId) == 1);
     }
 
     /** Expires the leases held by a restarted node's own workers, so their alerts go out at once. */
     public int releaseLeasesOf(String ownerPrefix) {
-        return tx((c, now) -> {
-            try (PreparedStatement st = c.prepareStatement(
-                    "UPDATE alert SET lease_until = ? WHERE state = 'pending' AND lease_until IS NOT NULL AND LEFT(lease_owner, ?) = ?")) {
-                st.setObject(1, ts(now.minusMillis(1)));
-                st.setInt(2, ownerPrefix.length());
-                st.setString(3, ownerPrefix);
-                return st.executeUpdate();
-            }
-        });
+        return tx((c, now) -> LeasedRows.releaseLeasesOf(c, now, "alert", ownerPrefix));
     }
 
     /** Alerts per state; states with none are present with 0. */
     public Map<DeliveryState, Long> countsByState() {
-        Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
-        for (DeliveryState st : DeliveryState.values()) counts.put(st, 0L);
-        tx((c, now) -> {
-            try (PreparedStatement st = c.prepareStatement("SELECT state, COUNT(*) FROM alert GROUP BY state");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) counts.put(DeliveryState.fromDb(rs.getString(1)), rs.getLong(2));
-            }
-            return null;
-        });
-        return counts;
+        return tx((c, now) -> LeasedRows.countsByState(c, "alert"));
     }
 
     /** The alerts of a result, oldest first. */
@@ -221,16 +169,6 @@ public final class AlertQueue {
                 return read(st).stream().findFirst();
             }
         });
-    }
-
-    private static void fail(Connection c, long alertId, String error) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(
-                "UPDATE alert SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?")) {
-            st.setString(1, error);
-            st.setLong(2, alertId);
-            st.executeUpdate();
-        }
-        log.warn("alert {} failed: {}", alertId, error);
     }
 
     private static List<Alert> read(PreparedStatement st) throws SQLException {

@@ -10,11 +10,8 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -195,8 +192,7 @@ public final class DeliveryQueue {
                     if (d.attempts() >= d.maxAttempts()) {
                         String error = "lease expired on attempt " + d.attempts() + " of " + d.maxAttempts()
                                 + " (owner " + d.leaseOwner() + ")" + (d.lastError() == null ? "" : "; before: " + d.lastError());
-                        update(c, "UPDATE delivery SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?",
-                                error, d.id());
+                        LeasedRows.fail(c, "delivery", d.id(), error);
                         log.warn("delivery {} of {} to {} failed: {}", d.id(), d.sopInstanceUid(), d.destination(), error);
                     } else {
                         claimed.add(d);
@@ -249,34 +245,7 @@ public final class DeliveryQueue {
      * worker no longer holds the delivery (another worker took it over, or it is not pending any more).
      */
     public boolean markFailedAttempt(long deliveryId, String workerId, String error, Duration backoff, boolean retryable) {
-        return tx((c, now) -> {
-            int attempts, max;
-            try (PreparedStatement st = c.prepareStatement(
-                    "SELECT attempts, max_attempts FROM delivery WHERE id = ? AND state = 'pending' AND lease_owner = ? FOR UPDATE")) {
-                st.setLong(1, deliveryId);
-                st.setString(2, workerId);
-                try (ResultSet rs = st.executeQuery()) {
-                    if (!rs.next()) return false;
-                    attempts = rs.getInt(1);
-                    max = rs.getInt(2);
-                }
-            }
-            if (retryable && attempts < max) {
-                try (PreparedStatement st = c.prepareStatement(
-                        "UPDATE delivery SET next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?")) {
-                    st.setObject(1, ts(now.plus(backoff)));
-                    st.setString(2, error);
-                    st.setLong(3, deliveryId);
-                    st.executeUpdate();
-                }
-                log.info("delivery {} attempt {} of {} failed, retry after {}: {}", deliveryId, attempts, max, backoff, error);
-            } else {
-                update(c, "UPDATE delivery SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ? WHERE id = ?",
-                        error, deliveryId);
-                log.warn("delivery {} failed after {} attempts: {}", deliveryId, attempts, error);
-            }
-            return true;
-        });
+        return tx((c, now) -> LeasedRows.failedAttempt(c, now, "delivery", deliveryId, workerId, error, backoff, retryable));
     }
 
     /**
@@ -284,15 +253,7 @@ public final class DeliveryQueue {
      * own workers), so they are claimed again at once. Returns how many.
      */
     public int releaseLeasesOf(String ownerPrefix) {
-        return tx((c, now) -> {
-            try (PreparedStatement st = c.prepareStatement(
-                    "UPDATE delivery SET lease_until = ? WHERE state = 'pending' AND lease_until IS NOT NULL AND LEFT(lease_owner, ?) = ?")) {
-                st.setObject(1, ts(now.minusMillis(1)));
-                st.setInt(2, ownerPrefix.length());
-                st.setString(3, ownerPrefix);
-                return st.executeUpdate();
-            }
-        });
+        return tx((c, now) -> LeasedRows.releaseLeasesOf(c, now, "delivery", ownerPrefix));
     }
 
     /** Re-sends the failed deliveries of a result (the objects are still in its folder): pending, due now, attempts from 0. */
@@ -306,30 +267,12 @@ public final class DeliveryQueue {
     }
 
     private int resend(String where, long id) {
-        return tx((c, now) -> {
-            try (PreparedStatement st = c.prepareStatement("UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = ?,"
-                    + " lease_owner = NULL, lease_until = NULL WHERE state = 'failed' AND " + where)) {
-                st.setObject(1, ts(now));
-                st.setLong(2, id);
-                int n = st.executeUpdate();
-                if (n > 0) log.info("{} failed deliveries requeued ({})", n, where.replace("?", String.valueOf(id)));
-                return n;
-            }
-        });
+        return tx((c, now) -> LeasedRows.resend(c, now, "delivery", where, id));
     }
 
     /** Number of deliveries per state, for the status page; states with none are present with 0. */
     public Map<DeliveryState, Long> countsByState() {
-        Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
-        for (DeliveryState st : DeliveryState.values()) counts.put(st, 0L);
-        tx((c, now) -> {
-            try (PreparedStatement st = c.prepareStatement("SELECT state, COUNT(*) FROM delivery GROUP BY state");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) counts.put(DeliveryState.fromDb(rs.getString(1)), rs.getLong(2));
-            }
-            return null;
-        });
-        return counts;
+        return tx((c, now) -> LeasedRows.countsByState(c, "delivery"));
     }
 
     /** The deliveries of a result, oldest first. */
@@ -387,16 +330,6 @@ public final class DeliveryQueue {
         }
         return out;
     }
-
-    private static void update(Connection c, String sql, String text, long id) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(sql)) {
-            st.setString(1, text);
-            st.setLong(2, id);
-            st.executeUpdate();
-        }
-    }
-
-
 
     private static String placeholders(int n) {
         return java.util.stream.Stream.generate(() -> "?").limit(n).collect(Collectors.joining(", "));
