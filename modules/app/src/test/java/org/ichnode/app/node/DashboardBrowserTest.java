@@ -46,9 +46,10 @@ class DashboardBrowserTest {
                 "Chromium is not installed (ICHNODE_SETUP_TEST=1 bash scripts/setup.sh installs it): skipping");
         List<Path> positive = Phantoms.study(tmp.resolve("pos"), true);
         List<Path> negative = Phantoms.study(tmp.resolve("neg"), false);
+        int hl7Port = NodeProcess.freePort();
         try (TestPostgres pg = new TestPostgres();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=0", "series.stableSeconds=1",
+                     "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=" + hl7Port, "series.stableSeconds=1",
                      "storage.minFreeMb=0", "model.dir=baseline", "retrain.enabled=false",
                      "http.viewerUrl=http://pacs.test:8042/stone-webviewer/index.html?study={studyUid}"))).start()) {
             for (List<Path> study : List.of(negative, positive)) {
@@ -71,6 +72,29 @@ class DashboardBrowserTest {
             String base = "http://127.0.0.1:" + node.httpPort();
             Path shots = Path.of("target/screenshots");
             Files.createDirectories(shots);
+
+            // the RIS reports the positive study: the Reports page shows its label and that it is linked
+            InstanceHeader ph = InstanceHeader.read(positive.get(0));
+            String oru = String.join("\r", "MSH|^~\\&|RIS|HOSP|ICHNODE|NEURO|20261206120000||ORU^R01^ORU_R01|DASH1|P|2.5.1",
+                    "PID|1||" + (ph.patientId() == null ? "" : ph.patientId()) + "^^^HOSP^MR",
+                    "OBR|1||" + (ph.accessionNumber() == null ? "" : ph.accessionNumber()) + "|CTHEAD^CT HEAD^L|||20261206110000|||||||||||"
+                            + (ph.accessionNumber() == null ? "" : ph.accessionNumber()) + "||||20261206120000||CT|F",
+                    "ZDS|" + ph.studyInstanceUid() + "^^Application^DICOM",
+                    "OBX|1|TX|CTHEAD^REPORT^L|1|IMPRESSION: Acute intraparenchymal hemorrhage in the left frontal lobe.||||||F") + "\r";
+            try (java.net.Socket sock = new java.net.Socket("127.0.0.1", hl7Port)) {
+                sock.setSoTimeout(20000);
+                sock.getOutputStream().write(0x0B);
+                sock.getOutputStream().write(oru.getBytes(StandardCharsets.UTF_8));
+                sock.getOutputStream().write(new byte[] {0x1C, 0x0D});
+                sock.getOutputStream().flush();
+                StringBuilder ack = new StringBuilder();
+                for (int c; (c = sock.getInputStream().read()) != -1 && c != 0x1C; ) ack.append((char) c);
+                assertTrue(ack.toString().contains("MSA|AA|DASH1"), ack.toString());
+            }
+            String reports = chromium("--dump-dom", base + "/reports");
+            Matcher report = Pattern.compile("<table id=\"reports\">.*?</table>", Pattern.DOTALL).matcher(reports);
+            assertTrue(report.find(), reports);
+            assertTrue(report.group().contains("<td>positive</td>") && report.group().contains("<td>linked</td>"), report.group());
 
             String studies = chromium("--dump-dom", base + "/");
             assertTrue(studies.contains("<table id=\"studies\">"), studies);
