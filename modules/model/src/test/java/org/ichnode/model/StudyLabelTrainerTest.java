@@ -42,8 +42,8 @@ class StudyLabelTrainerTest {
         SliceDataset train = BlobSlices.generate(512, SIZE, 31);
         SliceDataset test = BlobSlices.generate(64, SIZE, 32);
         ai.djl.engine.Engine.getInstance().setRandomSeed(9);
-        // one PyTorch thread: with two, some CPU kernels sum in whatever order the threads finish, and one CI run of 20
-        // trained to 16/32 (AUC 0.938) where every other run gives 21/32 (AUC 0.977)
+        // one PyTorch thread: with two, some CPU kernels sum in whatever order the threads finish, and one CI run today
+        // trained to 16/32 (AUC 0.938) where the others gave 21/32 (AUC 0.977)
         try (TorchThreads one = TorchThreads.limit(1);
              ResNetClassifier c = ResNetClassifier.create(ResNetConfig.resnet10(8, 1, SIZE))) {
             TrainingReport r = new StudyLabelTrainer(TrainingOptions.defaults().withSteps(400).withBatchSize(16)
