@@ -74,6 +74,10 @@ public final class Main {
                     [--classifier-steps N] [--unet-steps N] [--target-sensitivity 0.95] [--run-folds N] [--phantom-model DIR] [--out DIR]
                     patient-wise k-fold cross-validation on a real dataset (e.g. ../shared/data/ct-ich) from
                     image-level labels; last line: real_cv study_auc=... sensitivity=... specificity=... ...
+              fuzz dicom|hl7 [--cases 2000] [--seed 1] [--batch 500]
+                    mutated DICOM (associations, PDUs, command sets, data sets, slow senders) or HL7 MLLP traffic against a
+                    node started for it; after every batch it must answer C-ECHO, store a real series or acknowledge a
+                    report, and stay bounded; last line: fuzz protocol=... cases=N ... hung=0 false_success=0 ...
               users add NAME --role viewer|operator [--file F]
                     add or replace a dashboard/HTTP user (password from the terminal, or the first line of standard
                     input); F defaults to http.usersFile (var/http-users.properties)
@@ -109,6 +113,8 @@ public final class Main {
                 case "train" -> new org.ichnode.app.cli.TrainCommand().run(new Args(rest));
                 case "evaluate" -> new org.ichnode.app.cli.EvaluateCommand().run(new Args(rest));
                 case "import" -> new org.ichnode.app.cli.ImportCommand().run(new Args(rest));
+                case "fuzz" -> new org.ichnode.app.cli.FuzzCommand().run(rest.isEmpty() ? "" : rest.get(0),
+                        new Args(rest.subList(Math.min(1, rest.size()), rest.size())));
                 default -> {
                     System.err.println("ichnode: unknown command '" + argv[0] + "'\n\n" + HELP);
                     yield 2;

@@ -22,6 +22,7 @@ public final class Keys {
     public static final String DICOM_MAX_ASSOCIATIONS = "dicom.maxAssociations";
     public static final String DICOM_MAX_PDU = "dicom.maxPdu";
     public static final String DICOM_IDLE_TIMEOUT_SECONDS = "dicom.idleTimeoutSeconds";
+    public static final String DICOM_ARTIM_SECONDS = "dicom.artimSeconds";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_BIND = "http.bind";
     public static final String HTTP_AUTH = "http.auth";
@@ -113,6 +114,8 @@ public final class Keys {
             new Key(DICOM_MAX_ASSOCIATIONS, "8", false, range(1, 256), "associations served at once; more are rejected (transient)"),
             new Key(DICOM_MAX_PDU, "262144", false, range(4096, 16 * 1024 * 1024), "largest P-DATA PDU we accept, bytes"),
             new Key(DICOM_IDLE_TIMEOUT_SECONDS, "60", false, range(1, 3600), "an association silent this long is aborted"),
+            new Key(DICOM_ARTIM_SECONDS, "20", false, range(1, 600),
+                    "the whole A-ASSOCIATE-RQ must arrive within this time after connecting (ARTIM), else the connection is closed"),
             new Key(HTTP_PORT, "8787", false, range(0, 65535), "HTTP status port (0 = off)"),
             new Key(HTTP_BIND, "127.0.0.1", false, Keys::address, "address the HTTP port binds to"),
             new Key(HTTP_TLS, "false", false, Keys::bool, "true: the HTTP port speaks HTTPS only (tls.keyStore)"),

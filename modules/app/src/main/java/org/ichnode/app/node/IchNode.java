@@ -180,7 +180,8 @@ public final class IchNode implements AutoCloseable {
                 settings.getInt(Keys.DICOM_PORT), CallerAllowlist.parse(settings.get(Keys.DICOM_ALLOWED_CALLERS)),
                 settings.getInt(Keys.DICOM_MAX_ASSOCIATIONS), settings.getInt(Keys.DICOM_MAX_PDU),
                 Duration.ofSeconds(settings.getLong(Keys.DICOM_IDLE_TIMEOUT_SECONDS)),
-                ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool,
+                ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES,
+                Duration.ofSeconds(settings.getLong(Keys.DICOM_ARTIM_SECONDS))), spool,
                 settings.getBoolean(Keys.DICOM_TLS) ? new Tls.Server(tlsContext(), settings.getBoolean(Keys.DICOM_TLS_CLIENT_AUTH)) : null);
 
         if (settings.getInt(Keys.HL7_PORT) > 0) {

@@ -119,7 +119,7 @@ final class AssociationHandler {
         List<Pdus.ContextResult> results = new ArrayList<>();
         for (AssociateRequest.ProposedContext pc : rq.contexts()) {
             String as = pc.abstractSyntax();
-            boolean storage = settings.storageSopClasses().contains(as);
+            boolean storage = as != null && settings.storageSopClasses().contains(as); // null: the context named none
             if (!storage && !Uids.VERIFICATION.equals(as)) {
                 results.add(new Pdus.ContextResult(pc.id(), Pdus.ContextResult.ABSTRACT_SYNTAX_NOT_SUPPORTED, null));
                 continue;

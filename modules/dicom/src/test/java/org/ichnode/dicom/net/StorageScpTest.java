@@ -299,6 +299,31 @@ class StorageScpTest {
         assertEquals(0, Tools.run(List.of("echoscu", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()))).exitCode());
     }
 
+    /** Found by {@code ./ichnode fuzz dicom}: a presentation context without an abstract syntax sub-item threw an NPE. */
+    @Test
+    void aPresentationContextWithoutAbstractSyntaxIsRefusedAlone() throws Exception {
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        List<AssociateRequest.ProposedContext> contexts = List.of(new AssociateRequest.ProposedContext(1, Uids.VERIFICATION, List.of(Uids.IMPLICIT_VR_LE)));
+        byte[] valid = Pdus.associateRequest("ICHNODE", "FUZZ", contexts, 65536);
+        // append a second context item (id 3) holding only a transfer syntax sub-item, and fix the PDU length
+        byte[] ts = Uids.IMPLICIT_VR_LE.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream ctx = new java.io.ByteArrayOutputStream();
+        ctx.writeBytes(new byte[] {0x20, 0, 0, (byte) (4 + 4 + ts.length), 3, 0, 0, 0, 0x40, 0, 0, (byte) ts.length});
+        ctx.writeBytes(ts);
+        java.io.ByteArrayOutputStream rq = new java.io.ByteArrayOutputStream();
+        rq.writeBytes(valid);
+        rq.writeBytes(ctx.toByteArray());
+        byte[] bytes = rq.toByteArray();
+        java.nio.ByteBuffer.wrap(bytes).putInt(2, bytes.length - 6);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), scp.port())) {
+            s.getOutputStream().write(bytes);
+            s.getOutputStream().flush();
+            s.setSoTimeout(10000);
+            assertEquals(Pdus.ASSOCIATE_AC, s.getInputStream().read(), "the association is accepted with the context refused");
+        }
+        assertEquals(0, Tools.run(List.of("echoscu", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(scp.port()))).exitCode());
+    }
+
     private static void assertAbort(Socket s) throws IOException {
         s.setSoTimeout(10000);
         int first = s.getInputStream().read();

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Binding: HAPI's {@code SimpleServer} / {@code HapiContext.newServer} binds {@code new InetSocketAddress(port)},
  * i.e. every interface, with no option for an address (its AcceptorThread, HAPI 2.5.1). So this class runs its own
  * accept loop on a {@link ServerSocket} bound to the configured address, and uses HAPI below that: the MLLP framing
- * ({@link MinLowerLayerProtocol}, MSH-18 respected, configured charset otherwise), the {@link PipeParser} with a
+ * ({@link MinLowerLayerProtocol}; MSH-18 respected, configured charset otherwise), the {@link PipeParser} with a
  * {@link CanonicalModelClassFactory} (v2.3 to v2.5.1 messages are read into the v2.5 structures) and HAPI's ACK
  * generation. One pooled thread per connection (at most {@code maxConnections}; more are closed at once), TCP_NODELAY,
  * an idle timeout after which a silent connection is closed.
@@ -249,12 +249,16 @@ public final class MllpReportListener implements AutoCloseable {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
-            MinLowerLayerProtocol llp = new MinLowerLayerProtocol(true);
-            llp.setCharset(settings.charset());
-            HL7Reader in = llp.getReader(new FrameLimit(s.getInputStream(), settings.maxMessageBytes()));
-            HL7Writer out = llp.getWriter(s.getOutputStream());
+            // Frames are read as ISO-8859-1 (every byte one char, nothing lost) and decoded by MSH-18 here: HAPI's own MSH-18
+            // detection logs a stack trace for every message it cannot pre-parse and throws past its API on frames of 1 to 3 bytes.
+            MinLowerLayerProtocol framing = new MinLowerLayerProtocol(false);
+            framing.setCharset(StandardCharsets.ISO_8859_1);
+            HL7Reader in = framing.getReader(new FrameLimit(s.getInputStream(), settings.maxMessageBytes()));
+            MinLowerLayerProtocol answers = new MinLowerLayerProtocol(false);
+            answers.setCharset(settings.charset());
+            HL7Writer out = answers.getWriter(s.getOutputStream());
             while (!closed) {
-                String raw = in.getMessage();
+                String raw = decode(in.getMessage(), settings.charset());
                 if (raw == null) break; // peer closed
                 lastActive.put(s, System.nanoTime());
                 out.writeMessage(handle(raw, peer, s.getInetAddress()));
@@ -272,7 +276,30 @@ public final class MllpReportListener implements AutoCloseable {
             } else if (!closed) {
                 log.warn("MLLP connection from {} failed: {}", peer, e.toString());
             }
+        } catch (RuntimeException e) { // a peer's bytes that a library below us did not expect: one line, the connection closed
+            log.warn("MLLP connection from {} closed: {}", peer, e.toString());
         }
+    }
+
+    /** A frame read as ISO-8859-1 decoded in the character set its MSH-18 names (HL7 table 0211), else {@code fallback}. */
+    static String decode(String latin1, Charset fallback) {
+        if (latin1 == null) return null;
+        String named = OruReportExtractor.trim(rawMshField(latin1, 18, 1));
+        Charset charset = fallback;
+        if (named != null) {
+            String n = named.toUpperCase(java.util.Locale.ROOT);
+            if (n.equals("ASCII")) charset = StandardCharsets.US_ASCII;
+            else if (n.equals("UNICODE UTF-8") || n.equals("UNICODE")) charset = StandardCharsets.UTF_8;
+            else if (n.startsWith("8859/")) {
+                try {
+                    charset = Charset.forName("ISO-8859-" + n.substring(5));
+                } catch (IllegalArgumentException e) {
+                    charset = fallback;
+                }
+            }
+        }
+        String text = charset.equals(StandardCharsets.ISO_8859_1) ? latin1 : new String(latin1.getBytes(StandardCharsets.ISO_8859_1), charset);
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     /** One message in, its acknowledgement out (encoded). Never throws: the peer always gets an answer. */
@@ -281,7 +308,7 @@ public final class MllpReportListener implements AutoCloseable {
         try {
             msg = parser.parse(raw);
         } catch (HL7Exception | RuntimeException e) {
-            String reason = "message could not be parsed: " + e.getMessage();
+            String reason = "message could not be parsed: " + withoutExcerpt(e.getMessage());
             log.warn("HL7 from {}: AE, {}", peer, reason);
             return nakFromRaw(raw, AcknowledgmentCode.AE, ErrorCode.SEGMENT_SEQUENCE_ERROR, reason);
         }
@@ -298,7 +325,7 @@ public final class MllpReportListener implements AutoCloseable {
             log.warn("HL7 {} from {}: {}, {}", controlId, peer, r.ack, r.getMessage());
             return ack(msg, raw, r.ack, r.code, r.getMessage());
         } catch (HL7Exception | RuntimeException e) {
-            String reason = "message could not be read: " + e.getMessage();
+            String reason = "message could not be read: " + withoutExcerpt(e.getMessage());
             log.warn("HL7 {} from {}: AE, {}", controlId, peer, reason);
             return ack(msg, raw, AcknowledgmentCode.AE, ErrorCode.APPLICATION_INTERNAL_ERROR, reason);
         }
@@ -385,6 +412,13 @@ public final class MllpReportListener implements AutoCloseable {
         char compSep = raw.charAt(raw.indexOf("MSH") + 4);
         String[] parts = f.split(java.util.regex.Pattern.quote(String.valueOf(compSep)), -1);
         return c - 1 < parts.length ? parts[c - 1] : null;
+    }
+
+    /** HAPI appends "The following is the first 50 chars of the message ..." to some errors: message text, identifiers in it. */
+    static String withoutExcerpt(String hapiMessage) {
+        if (hapiMessage == null) return "";
+        int at = hapiMessage.indexOf("The following is the first");
+        return at < 0 ? hapiMessage : hapiMessage.substring(0, at).trim();
     }
 
     private static String clip(String s, int max) {
