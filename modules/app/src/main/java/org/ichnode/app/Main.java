@@ -36,6 +36,9 @@ public final class Main {
               bench load [--associations 50] [--max-associations 8] [--slices 16]
                     that many storescu at once, each with its own series, against a node limited to --max-associations;
                     last line: load_associations=N acknowledged=A stored=S rejected_associations=R hung=H lost=L
+              bench faults [--kills 100] [--series 30] [--slices 16] [--seed 1]
+                    a node killed with SIGKILL at random moments while series arrive, are segmented and delivered to a
+                    DCMTK storescp; then drained and checked; last line: faults_kills=N lost_acknowledged=L duplicate_deliveries=D ...
               bench e2e [--slices N] [--stable-age S] [--segmenter baseline|default|DIR]
                     phantom study -> Orthanc -> node -> SEG + SR back in Orthanc, timed and broken down;
                     last line: e2e_seconds_excluding_stable_wait=X
@@ -142,9 +145,10 @@ public final class Main {
             case "ingest" -> new BenchIngestCommand().run(args);
             case "e2e" -> new BenchE2eCommand().run(args);
             case "load" -> new org.ichnode.app.cli.BenchLoadCommand().run(args);
+            case "faults" -> new org.ichnode.app.cli.BenchFaultsCommand().run(args);
             case "inference" -> new org.ichnode.app.cli.BenchInferenceCommand().run(args);
             default -> {
-                System.err.println("ichnode: bench needs a benchmark name: ingest, e2e or inference");
+                System.err.println("ichnode: bench needs a benchmark name: ingest, load, faults, e2e or inference");
                 yield 2;
             }
         };

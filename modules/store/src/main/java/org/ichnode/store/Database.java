@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * The node's database: a HikariCP pool, Flyway migrations (run at open) and a Hibernate SessionFactory.
  * Works on PostgreSQL (production) and on an embedded H2 file database in PostgreSQL mode, e.g.
  * {@code jdbc:h2:file:/var/lib/ichnode/db;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH}
- * (those three options are added to an H2 URL that does not set them).
+ * (those three options, and for a file database WRITE_DELAY=0 and DB_CLOSE_ON_EXIT=FALSE, are added to an H2 URL that does
+ * not set them).
  * Thread-safe; open one per process and share it.
  */
 public final class Database implements AutoCloseable {
@@ -48,6 +49,13 @@ public final class Database implements AutoCloseable {
         if (!upper.contains(";MODE=")) b.append(";MODE=PostgreSQL");
         if (!upper.contains(";DATABASE_TO_LOWER=")) b.append(";DATABASE_TO_LOWER=TRUE");
         if (!upper.contains(";DEFAULT_NULL_ORDERING=")) b.append(";DEFAULT_NULL_ORDERING=HIGH");
+        if (!upper.startsWith("JDBC:H2:MEM:")) {
+            // H2 writes a commit up to 500 ms later by default: a kill -9 in that window lost "delivered" marks, and the
+            // objects were sent again after the restart (bench faults). 0: each commit is written before it returns.
+            if (!upper.contains(";WRITE_DELAY=")) b.append(";WRITE_DELAY=0");
+            // the node closes the database itself, after its threads; H2's own shutdown hook closed it under them
+            if (!upper.contains(";DB_CLOSE_ON_EXIT=")) b.append(";DB_CLOSE_ON_EXIT=FALSE");
+        }
         return b.toString();
     }
 
