@@ -74,6 +74,8 @@ public final class DataSetBounds {
     // the image pixel module at the top level, to check native Pixel Data against it
     private int rows = -1, columns = -1, bitsAllocated = -1, samplesPerPixel = 1, frames = 1;
     private long nativePixelBytes = -1;
+    /** Start and length of every item of encapsulated Pixel Data (the basic offset table first), for the RLE check. */
+    private final java.util.List<int[]> fragmentItems = new java.util.ArrayList<>();
 
     private DataSetBounds(Source b, boolean explicitVr, boolean prefixOnly) {
         this.b = b;
@@ -118,7 +120,12 @@ public final class DataSetBounds {
             DataSetBounds walk = new DataSetBounds(new FileSource(ch, pos, (int) size - pos), !ts.equals("1.2.840.10008.1.2"), false);
             walk.elements(0, (int) size - pos, 0, false);
             walk.checkPixelLength();
-            return walk.decodedPixelBytes();
+            long decoded = walk.decodedPixelBytes();
+            if (decoded <= DicomSpool.MAX_DECODED_PIXEL_BYTES) { // larger ones are refused for their size, undecoded
+                if (ts.equals("1.2.840.10008.1.2.5")) walk.checkRleFrames();
+                if (ts.equals("1.2.840.10008.1.2.4.70") || ts.equals("1.2.840.10008.1.2.4.57")) walk.checkJpegFrames();
+            }
+            return decoded;
         }
     }
 
@@ -234,6 +241,99 @@ public final class DataSetBounds {
         }
     }
 
+    /**
+     * RLE Lossless (PS3.5 G): one fragment per frame, each a 64-byte header naming one segment per byte of every sample
+     * (at offsets inside the fragment, the first at 64) and segments that PackBits-decode to Rows x Columns bytes.
+     * Decoders fill what a short segment lacks with zeros: a 16-byte fragment became a black image acknowledged as stored.
+     */
+    private void checkRleFrames() throws IOException {
+        if (rows < 0 || columns < 0 || bitsAllocated < 8) throw new IOException("RLE image without Rows, Columns or Bits Allocated");
+        if (fragmentItems.size() - 1 != frames)
+            throw new IOException("RLE Pixel Data holds " + (fragmentItems.size() - 1) + " fragments for " + frames + " frames");
+        int segments = Math.max(1, samplesPerPixel) * (bitsAllocated / 8);
+        long pixels = (long) rows * columns;
+        for (int f = 1; f < fragmentItems.size(); f++) {
+            int start = fragmentItems.get(f)[0], length = fragmentItems.get(f)[1];
+            if (length < 64) throw new IOException("RLE frame " + f + " of " + length + " bytes: shorter than its 64-byte header");
+            long declared = b.getInt(start) & 0xFFFFFFFFL;
+            if (declared != segments) throw new IOException("RLE frame " + f + " declares " + declared + " segments; the image needs " + segments);
+            for (int i = 0; i < segments; i++) {
+                long from = b.getInt(start + 4 + 4 * i) & 0xFFFFFFFFL;
+                long to = i + 1 < segments ? b.getInt(start + 8 + 4 * i) & 0xFFFFFFFFL : length;
+                if (from < 64 || from >= to || to > length) throw new IOException("RLE frame " + f + ": segment " + (i + 1) + " offsets out of place");
+                if (packBitsLength(start + (int) from, (int) (to - from), pixels) < pixels)
+                    throw new IOException("RLE frame " + f + ": segment " + (i + 1) + " decodes to fewer than " + pixels + " bytes");
+            }
+        }
+    }
+
+    /**
+     * JPEG Lossless (PS3.5 A.4.3): every frame starts with SOI, carries a lossless SOF3 whose lines and samples per line
+     * are Rows and Columns, and ends with EOI (one byte of padding allowed). PixelMed's decoder turned 4 KB of noise into
+     * an image of zeros; a frame cut short lacks its EOI.
+     */
+    private void checkJpegFrames() throws IOException {
+        if (rows < 0 || columns < 0) throw new IOException("JPEG image without Rows or Columns");
+        java.util.List<int[]> items = fragmentItems.subList(Math.min(1, fragmentItems.size()), fragmentItems.size());
+        java.util.List<java.util.List<int[]>> frameParts = new java.util.ArrayList<>();
+        for (int[] item : items) {
+            boolean soi = item[1] >= 2 && (b.get(item[0]) & 0xFF) == 0xFF && (b.get(item[0] + 1) & 0xFF) == 0xD8;
+            if (soi || frameParts.isEmpty()) frameParts.add(new java.util.ArrayList<>());
+            frameParts.get(frameParts.size() - 1).add(item);
+        }
+        if (frameParts.size() != frames) throw new IOException("JPEG Pixel Data holds " + frameParts.size() + " frames (SOI markers); the header says " + frames);
+        for (int f = 0; f < frameParts.size(); f++) {
+            int[] first = frameParts.get(f).get(0), last = frameParts.get(f).get(frameParts.get(f).size() - 1);
+            if (first[1] < 4 || (b.get(first[0]) & 0xFF) != 0xFF || (b.get(first[0] + 1) & 0xFF) != 0xD8)
+                throw new IOException("JPEG frame " + (f + 1) + " does not start with SOI");
+            int end = last[0] + last[1];
+            if (end - 2 >= last[0] && (b.get(end - 1) & 0xFF) == 0) end--; // padding to an even length
+            if (end - 2 < last[0] || (b.get(end - 2) & 0xFF) != 0xFF || (b.get(end - 1) & 0xFF) != 0xD9)
+                throw new IOException("JPEG frame " + (f + 1) + " does not end with EOI (cut short?)");
+            int pos = first[0] + 2, limit = first[0] + first[1];
+            boolean sof = false;
+            while (pos + 4 <= limit) { // marker segments up to the start of scan
+                if ((b.get(pos) & 0xFF) != 0xFF) throw new IOException("JPEG frame " + (f + 1) + ": marker expected at byte " + (pos - first[0]));
+                int marker = b.get(pos + 1) & 0xFF;
+                if (marker == 0xFF) { pos++; continue; } // fill byte
+                int segment = ((b.get(pos + 2) & 0xFF) << 8) | (b.get(pos + 3) & 0xFF);
+                if (segment < 2 || pos + 2 + segment > limit) throw new IOException("JPEG frame " + (f + 1) + ": marker segment runs past the fragment");
+                if (marker == 0xC3) {
+                    if (segment < 8) throw new IOException("JPEG frame " + (f + 1) + ": SOF3 too short");
+                    int lines = ((b.get(pos + 5) & 0xFF) << 8) | (b.get(pos + 6) & 0xFF);
+                    int samples = ((b.get(pos + 7) & 0xFF) << 8) | (b.get(pos + 8) & 0xFF);
+                    if (lines != rows || samples != columns)
+                        throw new IOException("JPEG frame " + (f + 1) + " is " + samples + " x " + lines + "; the header says " + columns + " x " + rows);
+                    sof = true;
+                } else if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+                    throw new IOException("JPEG frame " + (f + 1) + " is not lossless (SOF marker FF" + Integer.toHexString(marker).toUpperCase(Locale.ROOT) + ")");
+                }
+                if (marker == 0xDA) break; // start of scan: entropy-coded data follows
+                pos += 2 + segment;
+            }
+            if (!sof) throw new IOException("JPEG frame " + (f + 1) + " has no lossless SOF3 before its scan");
+        }
+    }
+
+    /** Bytes a PackBits run of {@code length} bytes decodes to, counted up to {@code enough}. */
+    private long packBitsLength(int pos, int length, long enough) throws IOException {
+        long out = 0;
+        int end = pos + length;
+        while (pos < end && out < enough) {
+            int n = b.get(pos++);
+            if (n >= 0) {
+                out += n + 1;
+                pos += n + 1;
+                if (pos > end) return out - (pos - end);
+            } else if (n != -128) {
+                if (pos >= end) break;
+                out += 1 - n;
+                pos++;
+            }
+        }
+        return out;
+    }
+
     /** The items of a sequence up to {@code end} or, when {@code delimited}, to its sequence delimiter. */
     private int items(int pos, int end, int depth, boolean delimited) throws IOException {
         while (pos < end) {
@@ -270,6 +370,7 @@ public final class DataSetBounds {
                 if (prefixOnly && end == b.limit()) return end;
                 throw tooLong(tag, len, end - pos - 8);
             }
+            fragmentItems.add(new int[] {pos + 8, (int) len});
             pos = (int) (pos + 8 + len);
         }
         if (prefixOnly && end == b.limit()) return end;

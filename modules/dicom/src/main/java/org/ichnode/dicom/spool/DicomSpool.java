@@ -379,7 +379,14 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                 channel.close();
                 if (Uids.isCompressed(transferSyntaxUid)) {
                     // what decoding would allocate, read from the header before anything is decoded
-                    long decoded = DataSetBounds.checkFile(tmp);
+                    long decoded;
+                    try {
+                        decoded = DataSetBounds.checkFile(tmp);
+                    } catch (IOException e) {
+                        discardFiles(tmp);
+                        log.warn("refused SOP Instance {}: {}", sopInstanceUid, e.getMessage());
+                        return new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate(e.getMessage()));
+                    }
                     if (decoded > MAX_DECODED_PIXEL_BYTES) {
                         discardFiles(tmp);
                         log.warn("refused SOP Instance {}: its pixels would take {} MB decoded, more than {} MB", sopInstanceUid,
@@ -387,7 +394,14 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
                         return new StoreResult(DimseStatus.CANNOT_UNDERSTAND, "decoded pixel data would exceed "
                                 + (MAX_DECODED_PIXEL_BYTES >> 20) + " MB");
                     }
-                    written = decompress(tmp);
+                    try {
+                        written = decompress(tmp);
+                    } catch (DicomException | IOException | RuntimeException e) {
+                        // not the disk: the pixels do not decode, and sending them again will not help (C000, not A700)
+                        discardFiles(tmp);
+                        log.warn("refused SOP Instance {}: compressed pixel data does not decode: {}", sopInstanceUid, e.toString());
+                        return new StoreResult(DimseStatus.CANNOT_UNDERSTAND, truncate("compressed pixel data does not decode: " + e.getMessage()));
+                    }
                 }
                 Checked checked = checkedHeader(written);
                 if (checked.refusal() != null) return checked.refusal();

@@ -180,6 +180,25 @@ class StorageScpTest {
     }
 
     @Test
+    void compressedPixelDataThatDoesNotDecodeIsRefused() throws Exception {
+        start(tmp.resolve("storage"), "*", 4, collecting);
+        byte[] shortRle = new byte[16]; // a 16-byte RLE fragment: the header alone is 64 bytes
+        java.nio.ByteBuffer.wrap(shortRle).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(64);
+        Path rle = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.31").encapsulatedImage(512, 512, shortRle)
+                .writePart10(tmp.resolve("hostile/short-rle.dcm"), "1.2.826.0.1.3680043.8.498.31", Uids.RLE_LOSSLESS);
+        byte[] garbage = new byte[4096];
+        new java.util.Random(3).nextBytes(garbage);
+        Path jpeg = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.32").encapsulatedImage(512, 512, garbage)
+                .writePart10(tmp.resolve("hostile/garbage-jpeg.dcm"), "1.2.826.0.1.3680043.8.498.32", Uids.JPEG_LOSSLESS_SV1);
+        for (Path p : List.of(rle, jpeg)) {
+            Tools.Result r = storescu("FUZZ", "ICHNODE", List.of(p), p == rle ? "-xr" : "-xs");
+            assertTrue(r.output().contains("Received Store Response"), r.output());
+            assertFalse(r.output().contains("Received Store Response (Success)"), "no false success for " + p.getFileName() + ": " + r.output());
+        }
+        assertTrue(recorded.isEmpty(), recorded.toString());
+    }
+
+    @Test
     void rleAndJpegLosslessAreDecodedOnReceipt() throws Exception {
         Path ct = Tools.files(Tools.realCt("philips-head-phantom-5mm")).get(0);
         Path rle = tmp.resolve("rle.dcm");

@@ -55,6 +55,13 @@ public final class HostileObjects {
      * on the wire, enormous once decoded.
      */
     public HostileObjects encapsulatedImage(int rows, int columns) {
+        byte[] rle = new byte[64]; // an RLE header: one segment at offset 64, and nothing after it
+        ByteBuffer.wrap(rle).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(64);
+        return encapsulatedImage(rows, columns, rle);
+    }
+
+    /** An image of {@code rows} x {@code columns} at 16 bits whose encapsulated Pixel Data is the one {@code fragment}. */
+    public HostileObjects encapsulatedImage(int rows, int columns, byte[] fragment) {
         element(0x0028, 0x0002, "US", us(1));
         element(0x0028, 0x0004, "CS", "MONOCHROME2 ".getBytes(StandardCharsets.US_ASCII));
         element(0x0028, 0x0010, "US", us(rows));
@@ -65,10 +72,8 @@ public final class HostileObjects {
         element(0x0028, 0x0103, "US", us(0));
         header(0x7FE0, 0x0010, "OB", 0xFFFFFFFFL);
         raw(0xFFFE, 0xE000, 0); // empty basic offset table
-        byte[] rle = new byte[64]; // an RLE header: one segment at offset 64, and nothing after it
-        ByteBuffer.wrap(rle).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(64);
-        raw(0xFFFE, 0xE000, rle.length);
-        out.writeBytes(rle);
+        raw(0xFFFE, 0xE000, fragment.length);
+        out.writeBytes(fragment);
         raw(0xFFFE, 0xE0DD, 0);
         return this;
     }
