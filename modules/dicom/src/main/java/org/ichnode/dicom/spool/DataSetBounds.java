@@ -19,6 +19,8 @@ import java.util.Locale;
 public final class DataSetBounds {
     /** CT headers nest 3 or 4 deep (Enhanced CT functional groups); 64 leaves room for any real object. */
     public static final int MAX_DEPTH = 64;
+    /** Largest element other than Pixel Data (and a sequence as a whole): vendors' private blobs are kilobytes to a few MB. */
+    public static final long MAX_ELEMENT_BYTES = 16L << 20;
 
     private static final int ITEM = 0xFFFEE000, ITEM_END = 0xFFFEE00D, SEQUENCE_END = 0xFFFEE0DD, PIXEL_DATA = 0x7FE00010;
     private static final long UNDEFINED = 0xFFFFFFFFL;
@@ -191,6 +193,11 @@ public final class DataSetBounds {
                 // the prefix of a data set may stop inside Pixel Data (the last element the node reads)
                 if (prefixOnly && tag == PIXEL_DATA && end == b.limit()) return end;
                 throw tooLong(tag, len, end - value);
+            }
+            if (len != UNDEFINED && len > MAX_ELEMENT_BYTES && tag != PIXEL_DATA && !(explicitVr && vr.equals("SQ"))) {
+                // the header parser holds every element before Pixel Data in memory: three 1 GB private elements ended the JVM
+                throw new IOException(String.format(Locale.ROOT, "element (%04X,%04X) of %d MB: more than the %d MB allowed outside Pixel Data",
+                        tag >>> 16, tag & 0xFFFF, len >> 20, MAX_ELEMENT_BYTES >> 20));
             }
             if (depth == 0) topLevel(tag, value, len);
             if (explicitVr && vr.equals("SQ") || !explicitVr && len > 0 && looksLikeSequence(value)) {

@@ -159,6 +159,35 @@ class PreallocatedSpoolTest {
         }
     }
 
+    /**
+     * One 200 MB instance made the pool follow it: 8.4 GB of zero-filled files written in 30 s. The pool's files stay
+     * at most {@code MAX_FILE_BYTES}; a larger instance takes the ordinary path.
+     */
+    @Test
+    void oneHugeObjectDoesNotSteerThePool() throws Exception {
+        List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
+        Path slots = tmp.resolve("storage/spool/slots");
+        start(tmp.resolve("storage"), 16);
+        primePool(files, slots, 8);
+        Path huge = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.21")
+                .element(0x7FE0, 0x0010, "OW", new byte[40 << 20]).writePart10(tmp.resolve("huge/huge.dcm"), "1.2.826.0.1.3680043.8.498.21");
+        assertEquals(0, storescu(List.of(huge)).exitCode());
+        Thread.sleep(1500); // time for the pool to act on the size
+        long largest = 0, total = 0;
+        try (Stream<Path> s = Files.list(slots)) {
+            for (Path p : s.toList()) {
+                largest = Math.max(largest, Files.size(p));
+                total += Files.size(p);
+            }
+        }
+        assertTrue(largest <= 8L << 20, "preallocated files stay at most 8 MB: " + largest);
+        assertTrue(total <= 16L * (8L << 20), "the pool stays small: " + total);
+        Tools.Result r = storescu(files.subList(1, files.size()));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(waitFor(spool::finalised, 30));
+        assertEquals(files.size() + 1, rows.size(), "every slice and the huge object stored");
+    }
+
     @Test
     void resentInstanceFromPreallocatedFilesKeepsOneCopy() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
