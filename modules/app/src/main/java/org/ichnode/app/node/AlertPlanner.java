@@ -39,15 +39,8 @@ final class AlertPlanner {
 
     boolean anyConfigured() { return !hl7Destination.isEmpty() || !webhookUrl.isEmpty(); }
 
-    /** Whether a result summary is a positive call. */
-    static boolean positive(String summaryJson) {
-        ResultSummary s = ResultSummary.of(summaryJson);
-        return s != null && s.positive();
-    }
-
     /** The alerts of a positive result (none for a negative one or when no channel is configured). */
-    List<AlertRequest> plan(long resultId, String summaryJson, StoreQueries.SeriesIdentity id, Instant resultAt) throws IOException {
-        ResultSummary s = ResultSummary.of(summaryJson);
+    List<AlertRequest> plan(long resultId, ResultSummary s, StoreQueries.SeriesIdentity id, Instant resultAt) throws IOException {
         if (!anyConfigured() || s == null || !s.positive()) return List.of();
         HemorrhageAlert a = new HemorrhageAlert(resultId, id.studyInstanceUid(), id.accessionNumber(), id.patientId(),
                 id.seriesInstanceUid(), s.call(), s.probability(), s.operatingPoint(), s.volumeMl(), s.lesions(), s.algorithm(), resultAt,

@@ -104,7 +104,9 @@ public final class IchNode implements AutoCloseable {
     }
 
     public IchNode start() throws IOException {
-        httpAuthRequired(); // a configuration that cannot serve safely stops here, before anything listens
+        // read once; a configuration that cannot serve safely stops here, before anything listens
+        HttpUsers httpUsers = settings.getInt(Keys.HTTP_PORT) > 0 ? HttpUsers.load(settings.getPath(Keys.HTTP_USERS_FILE)) : null;
+        boolean httpAuth = httpAuthRequired(httpUsers == null || httpUsers.isEmpty());
         Path storage = settings.getPath(Keys.STORAGE_DIR).toAbsolutePath();
         Files.createDirectories(storage);
         audit = new AuditLog(storage, nodeId);
@@ -145,7 +147,8 @@ public final class IchNode implements AutoCloseable {
         if (settings.getInt(Keys.WORKER_THREADS) > 0) warmUp = warmUp(segmenter);
         SeriesPipeline pipeline = new SeriesPipeline(segmenter,
                 new ResultObjects.Options(settings.getBoolean(Keys.RESULTS_OVERLAY), settings.getBoolean(Keys.RESULTS_ALL_FRAMES), nodeId));
-        DeliveryTargets targets = new DeliveryTargets(Peers.parse(settings.get(Keys.DICOM_PEERS)), settings.get(Keys.DELIVERY_DESTINATIONS));
+        var peers = Peers.parse(settings.get(Keys.DICOM_PEERS));
+        DeliveryTargets targets = new DeliveryTargets(peers, settings.get(Keys.DELIVERY_DESTINATIONS));
         if (targets.problem() != null) log.warn("results cannot be delivered: {}", targets.problem());
         AlertQueue alertQueue = new AlertQueue(db);
         metrics = new NodeMetrics(new StoreQueries(db), deliveryQueue, alertQueue, new TrainingRuns(db), activeModel, serving,
@@ -169,7 +172,7 @@ public final class IchNode implements AutoCloseable {
         if (resumed > 0) log.info("{} delivery(ies) interrupted by the previous run of {} resume now", resumed, nodeId);
         deliveries = new DeliveryWorkers(deliveryQueue, settings.get(Keys.DICOM_AET),
                 Duration.ofSeconds(settings.getLong(Keys.DELIVERY_BACKOFF_SECONDS)), nodeId, settings.getInt(Keys.DELIVERY_THREADS), audit,
-                Peers.parse(settings.get(Keys.DICOM_PEERS)), clientTlsContext());
+                peers, clientTlsContext());
         deliveries.start();
 
         ReportStore reports = new ReportStore(db);
@@ -213,8 +216,7 @@ public final class IchNode implements AutoCloseable {
             Dashboard dashboard = new Dashboard(new Dashboard.Parts(nodeId, new org.ichnode.store.Overview(db), deliveryQueue, alertQueue,
                     registry, new TrainingRuns(db), activeModel, reports, health::check, settings.get(Keys.HTTP_VIEWER_URL), audit));
             InetAddress httpBind = InetAddress.getByName(settings.get(Keys.HTTP_BIND));
-            HttpAuth auth = new HttpAuth(httpAuthRequired(), HttpUsers.load(settings.getPath(Keys.HTTP_USERS_FILE)),
-                    settings.get(Keys.HTTP_API_TOKEN), audit);
+            HttpAuth auth = new HttpAuth(httpAuth, httpUsers, settings.get(Keys.HTTP_API_TOKEN), audit);
             http = new NodeHttpServer(httpBind, settings.getInt(Keys.HTTP_PORT), settings.getBoolean(Keys.HTTP_TLS) ? tlsContext() : null,
                     new NodeHttpServer.Parts(nodeId, new StoreQueries(db), deliveryQueue, alertQueue, fhir, new TrainingRuns(db),
                             activeModel, retrainScheduler, health, metrics, dashboard, audit, auth));
@@ -228,12 +230,12 @@ public final class IchNode implements AutoCloseable {
      * Whether HTTP logins are on (http.auth, or auto: unless http.bind is loopback).
      * @throws org.ichnode.app.config.ConfigException when they are needed and there is no user and no token
      */
-    private boolean httpAuthRequired() throws IOException {
+    private boolean httpAuthRequired(boolean noUsers) throws IOException {
         if (settings.getInt(Keys.HTTP_PORT) == 0) return false;
         InetAddress bind = InetAddress.getByName(settings.get(Keys.HTTP_BIND));
         String mode = settings.get(Keys.HTTP_AUTH);
         boolean required = mode.equals("on") || (mode.equals("auto") && !bind.isLoopbackAddress());
-        if (required && HttpUsers.load(settings.getPath(Keys.HTTP_USERS_FILE)).isEmpty() && settings.get(Keys.HTTP_API_TOKEN).isEmpty()) {
+        if (required && noUsers && settings.get(Keys.HTTP_API_TOKEN).isEmpty()) {
             throw new org.ichnode.app.config.ConfigException(Keys.HTTP_AUTH, "logins are required (http.bind " + bind.getHostAddress()
                     + (mode.equals("on") ? ", http.auth=on" : " is not a loopback address") + ") but " + settings.get(Keys.HTTP_USERS_FILE)
                     + " holds no user and http.apiToken is empty: ./ichnode users add NAME --role operator");
@@ -246,8 +248,17 @@ public final class IchNode implements AutoCloseable {
     /** Runs one retention pass as of {@code now} (tests and operators; the node runs one every retention.intervalMinutes). */
     public int retentionPass(java.time.Instant now) { return retention.sweep(now); }
 
+    /** The TLS contexts, each made once: the key store is read and its password checked once, not per listener. */
+    private javax.net.ssl.SSLContext serverTls, clientTls;
+    private boolean clientTlsMade;
+
     /** The node's TLS context from tls.keyStore (and tls.trustStore when client certificates are checked). */
     private javax.net.ssl.SSLContext tlsContext() throws IOException {
+        if (serverTls == null) serverTls = makeTlsContext();
+        return serverTls;
+    }
+
+    private javax.net.ssl.SSLContext makeTlsContext() throws IOException {
         String keyStore = settings.get(Keys.TLS_KEY_STORE);
         if (keyStore.isBlank()) throw new org.ichnode.app.config.ConfigException(Keys.TLS_KEY_STORE, "TLS is on but no key store is configured");
         String trust = settings.get(Keys.TLS_TRUST_STORE);
@@ -260,6 +271,14 @@ public final class IchNode implements AutoCloseable {
 
     /** For deliveries to peers marked /tls: our certificate when tls.keyStore is set, trust from tls.trustStore (else the JDK's CAs). */
     private javax.net.ssl.SSLContext clientTlsContext() throws IOException {
+        if (!clientTlsMade) {
+            clientTls = makeClientTlsContext();
+            clientTlsMade = true;
+        }
+        return clientTls;
+    }
+
+    private javax.net.ssl.SSLContext makeClientTlsContext() throws IOException {
         String keyStore = settings.get(Keys.TLS_KEY_STORE), trust = settings.get(Keys.TLS_TRUST_STORE);
         if (keyStore.isBlank() && trust.isBlank()) return null;
         return Tls.context(keyStore.isBlank() ? null : Path.of(keyStore), settings.get(Keys.TLS_KEY_STORE_PASSWORD).toCharArray(),

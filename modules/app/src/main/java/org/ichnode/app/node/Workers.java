@@ -147,13 +147,14 @@ final class Workers implements AutoCloseable {
 
     /** The alerts of a positive result, recorded (idempotent) and handed to the alert threads at once. */
     private void raiseAlerts(long resultId, long seriesId, String summaryJson, java.time.Instant resultAt) throws IOException {
-        if (!AlertPlanner.positive(summaryJson)) return;
+        ResultSummary summary = ResultSummary.of(summaryJson); // parsed once for the check and the plan
+        if (summary == null || !summary.positive()) return;
         if (!alertPlanner.anyConfigured()) {
             log.warn("result {}: positive call, but no alert channel is configured (alert.hl7.destination, alert.webhook.url)", resultId);
             return;
         }
         var identity = queries.identityOfSeries(seriesId).orElseThrow(() -> new IOException("series " + seriesId + " is gone"));
-        if (alerts.record(resultId, alertPlanner.plan(resultId, summaryJson, identity, resultAt)) > 0) onAlertRecorded.run();
+        if (alerts.record(resultId, alertPlanner.plan(resultId, summary, identity, resultAt)) > 0) onAlertRecorded.run();
     }
 
     private List<DeliveryRequest> requests(DeliveryTargets.Resolved to, List<ResultObjects.Written> objects) {
