@@ -94,6 +94,34 @@ class MllpReportListenerTest {
         }
     }
 
+    /**
+     * Found by {@code ./ichnode fuzz hl7}: HAPI's parse errors end with the first 50 characters of the message, which
+     * carry PID-3, and its MSH-18 detection logged a stack trace per unparsable frame and killed the connection's thread
+     * on frames of 1 to 3 bytes. Now one line without message text, and the connection answers.
+     */
+    @Test
+    void unparsableMessagesLogNoMessageTextAndNoStackTrace() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        root.addAppender(seen);
+        try {
+            // MSH-2 broken so HAPI cannot tell the encoding; PID-3 right behind it
+            String ack = sendRaw("MSH|^~\\&BRIS|CITYHOSP|ICHNODE|NEURO|20250301103000||ORU^R01|MSG77|P|2.5\rPID|1||SECRET4711^^^CITYHOSP^MR\r");
+            assertTrue(ack.contains("MSA|AE"), ack);
+            assertTrue(sendRaw("S").contains("MSA|AE"), "a one-byte frame is answered, its thread lives on");
+        } finally {
+            root.detachAppender(seen);
+        }
+        for (ch.qos.logback.classic.spi.ILoggingEvent e : seen.list) {
+            assertFalse(e.getFormattedMessage().contains("SECRET4711"), "no message text in the log: " + e.getFormattedMessage());
+            assertNull(e.getThrowableProxy(), "no stack trace: " + e.getLoggerName() + " " + e.getFormattedMessage());
+        }
+        assertEquals("message could not be parsed: Determine encoding for message.",
+                "message could not be parsed: " + MllpReportListener.withoutExcerpt("Determine encoding for message. The following is the first 50 "
+                        + "chars of the message for reference, although this may not be where the issue is: MSH|^~"));
+    }
+
     private static String msa(Message ack, int field) throws Exception {
         return new Terser(ack).get("MSA-" + field);
     }
