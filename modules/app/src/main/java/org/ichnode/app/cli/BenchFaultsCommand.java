@@ -276,7 +276,7 @@ public final class BenchFaultsCommand {
                         left = stillLeft;
                         if (!left.isEmpty()) Thread.sleep(500);
                     }
-                    Thread.sleep(random.nextInt(6000));
+                    Thread.sleep(random.nextInt(10_000)); // series arrive spread over the kills
                 }
                 finished.set(!stop.get());
             } catch (Exception e) {
