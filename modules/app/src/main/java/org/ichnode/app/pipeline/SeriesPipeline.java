@@ -10,15 +10,18 @@ import org.ichnode.dicom.read.SeriesVolumeLoader;
 import org.ichnode.dicom.results.ResultObjects;
 import org.ichnode.dicom.results.SourceImages;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -33,6 +36,7 @@ import java.util.zip.GZIPOutputStream;
  * Each step's time is part of the outcome (for the status page and the e2e benchmark).
  */
 public final class SeriesPipeline {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * @param objects the SEG (when found) and SR; {@link #writeOverlay} writes the overlay afterwards, so the
@@ -71,14 +75,17 @@ public final class SeriesPipeline {
         keepMaskAndFindings(segmentation, volume, resultFolder);
         millis.put("encode", elapsed(t));
 
-        String json = "{\"volume\":" + assembled.toJson()
-                + ",\"hu\":" + HuStatistics.of(volume).toJson()
-                + ",\"segmentation\":" + segmentationJson(segmentation)
-                + ",\"objects\":" + objects.stream().map(o -> "{\"kind\":\"" + o.kind() + "\",\"sopInstanceUid\":\"" + o.sopInstanceUid()
-                        + "\",\"file\":\"" + o.file().getFileName() + "\"}").collect(Collectors.joining(",", "[", "]"))
-                + ",\"millis\":" + millis.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue())
-                        .collect(Collectors.joining(",", "{", "}"))
-                + "}";
+        ObjectNode root = JSON.createObjectNode();
+        root.set("volume", tree(assembled.toJson()));
+        root.set("hu", tree(HuStatistics.of(volume).toJson()));
+        root.set("segmentation", segmentationJson(segmentation));
+        ArrayNode written = root.putArray("objects");
+        for (ResultObjects.Written o : objects) {
+            written.addObject().put("kind", String.valueOf(o.kind())).put("sopInstanceUid", o.sopInstanceUid()).put("file", o.file().getFileName().toString());
+        }
+        ObjectNode times = root.putObject("millis");
+        millis.forEach(times::put);
+        String json = root.toString();
         return new Outcome(true, null, json, objects, segmentation, millis, volume, sources);
     }
 
@@ -93,29 +100,39 @@ public final class SeriesPipeline {
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(folder.resolve("mask.u8.gz")))) {
             out.write(s.mask());
         }
-        Files.writeString(folder.resolve("segmentation.json"), "{\"columns\":" + v.columns() + ",\"rows\":" + v.rows()
-                + ",\"slices\":" + v.slices() + ",\"segmentation\":" + segmentationJson(s) + "}");
+        ObjectNode kept = JSON.createObjectNode().put("columns", v.columns()).put("rows", v.rows()).put("slices", v.slices());
+        kept.set("segmentation", segmentationJson(s));
+        Files.writeString(folder.resolve("segmentation.json"), kept.toString());
     }
 
-    static String segmentationJson(Segmentation s) {
-        return "{\"algorithm\":\"" + s.algorithmName() + "\",\"version\":\"" + s.algorithmVersion() + "\""
-                + ",\"hemorrhage\":" + s.hemorrhageFound()
-                + ",\"studyProbability\":" + num(s.studyProbability())
-                + ",\"operatingPoint\":" + num(s.operatingPoint())
-                + ",\"totalVolumeMl\":" + num(s.totalVolumeMl())
-                + ",\"findings\":" + s.findings().stream().map(SeriesPipeline::findingJson).collect(Collectors.joining(",", "[", "]"))
-                + "}";
+    static ObjectNode segmentationJson(Segmentation s) {
+        ObjectNode n = JSON.createObjectNode().put("algorithm", s.algorithmName()).put("version", s.algorithmVersion())
+                .put("hemorrhage", s.hemorrhageFound());
+        num(n, "studyProbability", s.studyProbability());
+        num(n, "operatingPoint", s.operatingPoint());
+        num(n, "totalVolumeMl", s.totalVolumeMl());
+        ArrayNode findings = n.putArray("findings");
+        for (Finding f : s.findings()) {
+            ObjectNode o = findings.addObject().put("label", f.label()).put("voxels", f.voxelCount());
+            num(o, "volumeMl", f.volumeMl());
+            num(o, "longestAxialDiameterMm", f.longestAxialDiameterMm());
+            num(o, "meanHu", f.meanHu());
+            o.put("laterality", String.valueOf(f.laterality()));
+            o.putArray("slices").add(f.firstSlice()).add(f.lastSlice());
+            num(o, "probability", f.probability());
+        }
+        return n;
     }
 
-    private static String findingJson(Finding f) {
-        return "{\"label\":" + f.label() + ",\"voxels\":" + f.voxelCount() + ",\"volumeMl\":" + num(f.volumeMl())
-                + ",\"longestAxialDiameterMm\":" + num(f.longestAxialDiameterMm()) + ",\"meanHu\":" + num(f.meanHu())
-                + ",\"laterality\":\"" + f.laterality() + "\",\"slices\":[" + f.firstSlice() + "," + f.lastSlice() + "]"
-                + ",\"probability\":" + num(f.probability()) + "}";
+    /** Four decimals are plenty for probabilities, mL, mm and HU; not-a-number is written as null. */
+    private static void num(ObjectNode n, String field, double d) {
+        if (Double.isFinite(d)) n.put(field, Math.round(d * 1e4) / 1e4);
+        else n.putNull(field);
     }
 
-    private static String num(double d) {
-        return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : "null";
+    /** The JSON the framework-free core writes, as a tree to embed. */
+    private static JsonNode tree(String json) throws IOException {
+        return JSON.readTree(json);
     }
 
     private static long elapsed(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
