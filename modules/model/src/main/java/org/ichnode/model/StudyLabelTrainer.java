@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * the loss asks for at least one confidently positive slice in a positive study and none in a negative one. Loss =
  * mean over the studies of BCE(score, label). Negative studies are pooled the same way rather than scored slice by
  * slice: against single negative slices the maximum of a bag wins on whatever varies most between slices (overall
- * brightness on the blob test set), and the classifier learned that instead of the lesion (held-out slice AUC 0.5).
+ * brightness on the blob test set), and the classifier learned that instead of the lesion (it ranked held-out slices
+ * no better than chance).
  * Augmentation as in {@link ClassifierTrainer}.
  */
 public final class StudyLabelTrainer {

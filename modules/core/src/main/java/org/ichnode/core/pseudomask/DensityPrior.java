@@ -16,8 +16,8 @@ package org.ichnode.core.pseudomask;
  * <p>With {@code grow}, a kept component then grows ({@link #grow}): through connected intracranial pixels of at
  * least {@code minHu} whatever their HU above (a core denser than {@code maxHu}; the candidate window cuts such a
  * lesion into a ring of fragments), then by one pixel into pixels of at least {@code rimHu} (its partial-volume rim).
- * On the phantom that took the negative-contrast pseudo masks from Dice 0.72 to 0.90 (small) and 0.66 to 0.70
- * (full size; docs/model.md). Only kept components grow, so brain is never reached from a noise speck.
+ * Only kept components grow, so brain is never reached from a noise speck (what growing gained on the phantom: docs/model.md,
+ * "What it does").
  *
  * <p>No truth is read: the inputs are the image, the brain mask and the mask made from image-level labels.
  */

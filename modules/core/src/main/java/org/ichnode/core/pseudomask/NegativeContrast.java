@@ -17,13 +17,10 @@ import java.util.Random;
  *
  * <p>At most {@code maxPerStudy} of the neighbours come from any one study. Normal components cluster by study (scans
  * alike in slice thickness, noise and anatomy have alike skull bases); without the limit a skull-base component's
- * neighbours could be the skull base of two or three similar studies, all positive by chance, and it was kept. On
- * full-size phantoms with study labels that kept 847 components where slice labels kept 417, the extra ones on
- * lesion-free slices at the skull base (pseudo-mask Dice 0.79 against 0.93; with the limit 3: 380 kept, 0.93).
+ * neighbours could be the skull base of two or three similar studies, all positive by chance, and it was kept
+ * (the phantom measurements that showed it are in docs/model.md, "What it does").
  *
- * <p>On full-size phantoms with study labels only (seed 7) its kept pixels had precision 0.97 and recall 0.95 against
- * the true lesion pixels inside candidate components (docs/model.md), where every component of a positive study gave
- * precision 0.20. It needs negative images
+ * <p>It needs negative images
  * among the training data, and components of at least {@code minPixels} (single noise pixels carry no shape).
  *
  * @param neighbours    nearest components compared (k)
