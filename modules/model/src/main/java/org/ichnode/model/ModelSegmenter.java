@@ -70,7 +70,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
         double study = studyProbability(slices);
         // below the operating point the call is "no hemorrhage": nothing is drawn, the probabilities stay for review
         if (study < model.settings().callThreshold()) Arrays.fill(mask, (byte) 0);
-        LesionMeasurer.Result lesions = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX,
+        LesionMeasurer.Result lesions = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26,
                 model.settings().minLesionVolumeMl(), 3.0).measure(volume, mask, intracranial);
         return new Segmentation(lesions.mask(), probability, study, lesions.findingsWithProbability(probability), algorithmName(),
                 algorithmVersion(), model.settings().callThreshold());

@@ -1,5 +1,7 @@
 package org.ichnode.core.metrics;
 
+import org.ichnode.core.volume.ConnectedComponents;
+
 /**
  * Lesion-level localisation counts.
  *

@@ -1,5 +1,7 @@
 package org.ichnode.core.pseudomask;
 
+import org.ichnode.core.volume.ConnectedComponents;
+
 /**
  * ich-node's addition after the published pseudo-mask steps: the CAM-based mask says <em>where</em> the hemorrhage
  * is, the CT density says <em>which pixels</em> it is. Fresh blood (about 50 to 90 HU) is denser than brain (25 to 40
@@ -119,34 +121,7 @@ public record DensityPrior(double minHu, double maxHu, double calcificationHu, i
         int n = width * height;
         if (hu.length != n || intracranial.length != n) throw new IllegalArgumentException("image and brain mask must have " + n + " pixels");
         boolean[] candidate = candidates(width, height, hu, intracranial);
-        int[] component = new int[n];
-        int[] stack = new int[n];
-        int label = 0;
-        for (int start = 0; start < n; start++) {
-            if (!candidate[start] || component[start] != 0) continue;
-            label++;
-            int top = 0;
-            stack[top++] = start;
-            component[start] = label;
-            while (top > 0) {
-                int p = stack[--top];
-                int x = p % width, y = p / width;
-                for (int dy = -1; dy <= 1; dy++) {
-                    int yy = y + dy;
-                    if (yy < 0 || yy >= height) continue;
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int xx = x + dx;
-                        if ((dx == 0 && dy == 0) || xx < 0 || xx >= width) continue;
-                        int q = yy * width + xx;
-                        if (candidate[q] && component[q] == 0) {
-                            component[q] = label;
-                            stack[top++] = q;
-                        }
-                    }
-                }
-            }
-        }
-        return component;
+        return ConnectedComponents.label(candidate, width, height, 1, ConnectedComponents.Connectivity.SLICE_8).labels();
     }
 
     private boolean[] candidates(int width, int height, float[] hu, byte[] intracranial) {

@@ -99,7 +99,7 @@ public final class HuThresholdSegmenter implements Segmenter {
     private static final double BONE_HALO_HU = 120;
     /** Components smaller than this that hold a pixel at or above the calcification HU are dropped as calcifications. */
     private static final double SPOT_COMPONENT_MAX_ML = 0.3;
-    private static final LesionMeasurer ALL_COMPONENTS = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX, 0, 0);
+    private static final LesionMeasurer ALL_COMPONENTS = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26, 0, 0);
 
     private final Options options;
     private final BrainMask brainMask;
@@ -108,7 +108,7 @@ public final class HuThresholdSegmenter implements Segmenter {
     public HuThresholdSegmenter(Options options) {
         this.options = options;
         this.brainMask = new BrainMask(BrainMask.Options.defaults().withBoneHu(options.boneHu()).withErosionMm(options.brainErosionMm()));
-        this.measurer = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX, options.minLesionVolumeMl(), options.midlineToleranceMm());
+        this.measurer = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26, options.minLesionVolumeMl(), options.midlineToleranceMm());
     }
 
     public HuThresholdSegmenter() { this(Options.defaults()); }

@@ -1,5 +1,8 @@
 package org.ichnode.core.segmentation;
 
+import org.ichnode.core.volume.ConnectedComponents;
+import org.ichnode.core.volume.ConnectedComponents.Connectivity;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,8 +14,8 @@ import org.ichnode.core.volume.Volume;
  * Connected components of a binary mask and their measurements, for any segmenter (the HU baseline and model-based
  * ones alike).
  *
- * <p><b>Components</b> are found in voxel index space with {@link Connectivity#TWENTY_SIX} (default) or
- * {@link Connectivity#SIX} connectivity; components below the minimum volume are dropped; the rest are numbered
+ * <p><b>Components</b> are found in voxel index space with {@link Connectivity#VOLUME_26} (default) or
+ * {@link Connectivity#VOLUME_6} connectivity; components below the minimum volume are dropped; the rest are numbered
  * 1..n largest first (ties: more voxels, then lower first voxel index), so labels are deterministic.
  *
  * <p><b>Volume</b>: each voxel counts pixel area (row spacing x column spacing of its slice) times the slab
@@ -35,7 +38,6 @@ import org.ichnode.core.volume.Volume;
 public final class LesionMeasurer {
 
     /** 6: faces only; 26: faces, edges and corners (in voxel index space). */
-    public enum Connectivity { SIX, TWENTY_SIX }
 
     /** Fraction of the volume that must lie beyond the midline tolerance on each side for BILATERAL. */
     public static final double BILATERAL_FRACTION = 0.2;
@@ -84,7 +86,7 @@ public final class LesionMeasurer {
     }
 
     /** 26-connectivity, no minimum volume, midline tolerance 3 mm. */
-    public LesionMeasurer() { this(Connectivity.TWENTY_SIX, 0, 3.0); }
+    public LesionMeasurer() { this(Connectivity.VOLUME_26, 0, 3.0); }
 
     public Connectivity connectivity() { return connectivity; }
 
@@ -133,49 +135,17 @@ public final class LesionMeasurer {
         double[] vml = voxelVolumeMl(v);
 
         // ---- connected components (provisional labels in raster order of first voxel)
-        int[] lab = new int[mask.length];
-        int[] stack = new int[1024];
-        int count = 0;
-        long[] voxels = new long[64];
-        double[] vol = new double[64];
-        int[] firstIdx = new int[64];
-        for (int s = 0; s < mask.length; s++) {
-            if (mask[s] == 0 || lab[s] != 0) continue;
-            count++;
-            if (count >= voxels.length) {
-                voxels = Arrays.copyOf(voxels, voxels.length * 2);
-                vol = Arrays.copyOf(vol, vol.length * 2);
-                firstIdx = Arrays.copyOf(firstIdx, firstIdx.length * 2);
-            }
-            firstIdx[count] = s;
-            int sp = 0;
-            lab[s] = count;
-            stack[sp++] = s;
-            while (sp > 0) {
-                int i = stack[--sp];
-                int k = i / per, rem = i - k * per, r = rem / cols, c = rem - r * cols;
-                voxels[count]++;
-                vol[count] += vml[k];
-                for (int dk = -1; dk <= 1; dk++) {
-                    int kk = k + dk;
-                    if (kk < 0 || kk >= n) continue;
-                    for (int dr = -1; dr <= 1; dr++) {
-                        int rr = r + dr;
-                        if (rr < 0 || rr >= rows) continue;
-                        for (int dc = -1; dc <= 1; dc++) {
-                            int cc = c + dc;
-                            if (cc < 0 || cc >= cols) continue;
-                            int manhattan = Math.abs(dk) + Math.abs(dr) + Math.abs(dc);
-                            if (manhattan == 0 || (connectivity == Connectivity.SIX && manhattan > 1)) continue;
-                            int j = (kk * rows + rr) * cols + cc;
-                            if (mask[j] == 0 || lab[j] != 0) continue;
-                            lab[j] = count;
-                            if (sp == stack.length) stack = Arrays.copyOf(stack, stack.length * 2);
-                            stack[sp++] = j;
-                        }
-                    }
-                }
-            }
+        ConnectedComponents components = ConnectedComponents.label(mask, cols, rows, n, connectivity);
+        int[] lab = components.labels();
+        int count = components.count();
+        long[] voxels = new long[count + 1];
+        double[] vol = new double[count + 1];
+        int[] firstIdx = components.firstVoxels();
+        for (int i = 0; i < lab.length; i++) {
+            int l = lab[i];
+            if (l == 0) continue;
+            voxels[l]++;
+            vol[l] += vml[i / per];
         }
 
         // ---- keep and order

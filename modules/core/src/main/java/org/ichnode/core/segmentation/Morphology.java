@@ -1,5 +1,7 @@
 package org.ichnode.core.segmentation;
 
+import org.ichnode.core.volume.ConnectedComponents;
+
 import java.util.Arrays;
 
 /**
@@ -121,31 +123,9 @@ final class Morphology {
      * component's first pixel; returns the label image and fills {@code areas} (index = label) through the holder.
      */
     static int[] components2d(boolean[] fg, int columns, int rows, int[][] areasOut) {
-        int n = columns * rows;
-        int[] label = new int[n];
-        int[] stack = new int[n];
-        int count = 0;
-        int[] areas = new int[16];
-        for (int s = 0; s < n; s++) {
-            if (!fg[s] || label[s] != 0) continue;
-            count++;
-            if (count >= areas.length) areas = Arrays.copyOf(areas, areas.length * 2);
-            int sp = 0, area = 0;
-            label[s] = count;
-            stack[sp++] = s;
-            while (sp > 0) {
-                int i = stack[--sp];
-                area++;
-                int r = i / columns, c = i - r * columns;
-                if (c > 0 && fg[i - 1] && label[i - 1] == 0) { label[i - 1] = count; stack[sp++] = i - 1; }
-                if (c < columns - 1 && fg[i + 1] && label[i + 1] == 0) { label[i + 1] = count; stack[sp++] = i + 1; }
-                if (r > 0 && fg[i - columns] && label[i - columns] == 0) { label[i - columns] = count; stack[sp++] = i - columns; }
-                if (r < rows - 1 && fg[i + columns] && label[i + columns] == 0) { label[i + columns] = count; stack[sp++] = i + columns; }
-            }
-            areas[count] = area;
-        }
-        areasOut[0] = Arrays.copyOf(areas, count + 1);
-        return label;
+        ConnectedComponents c = ConnectedComponents.label(fg, columns, rows, 1, ConnectedComponents.Connectivity.SLICE_4);
+        areasOut[0] = c.sizes();
+        return c.labels();
     }
 
     /**

@@ -2,7 +2,8 @@ package org.ichnode.core.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.ichnode.core.metrics.ConnectedComponents.Connectivity;
+import org.ichnode.core.volume.ConnectedComponents;
+import org.ichnode.core.volume.ConnectedComponents.Connectivity;
 import org.junit.jupiter.api.Test;
 
 class LesionLocalizationTest {

@@ -57,15 +57,15 @@ class LesionMeasurerTest {
         m[(2 * n + 11) * n + 11] = 1;
         for (int r = 50; r < 52; r++) for (int c = 50; c < 52; c++) m[(1 * n + r) * n + c] = 1;
         m[(3 * n + 80) * n + 20] = 1;
-        LesionMeasurer.Result r26 = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX, 0, 3).measure(v, m, null);
-        LesionMeasurer.Result r6 = new LesionMeasurer(LesionMeasurer.Connectivity.SIX, 0, 3).measure(v, m, null);
+        LesionMeasurer.Result r26 = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26, 0, 3).measure(v, m, null);
+        LesionMeasurer.Result r6 = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_6, 0, 3).measure(v, m, null);
         assertEquals(3, r26.findings().size());
         assertEquals(4, r6.findings().size());
         assertEquals(List.of(4L, 2L, 1L), r26.findings().stream().map(Finding::voxelCount).toList(), "largest first");
         assertEquals(1, r26.labels()[(1 * n + 50) * n + 50]);
         assertEquals(2, r26.labels()[(2 * n + 11) * n + 11]);
         // minimum volume: a voxel is 1 x 1 x 2 mm = 0.002 mL
-        LesionMeasurer.Result big = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX, 0.005, 3).measure(v, m, null);
+        LesionMeasurer.Result big = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26, 0.005, 3).measure(v, m, null);
         assertEquals(1, big.findings().size());
         assertEquals(2, big.droppedComponents());
         assertEquals(0, big.mask()[(3 * n + 80) * n + 20]);

@@ -119,7 +119,7 @@ public final class SavedModelSegmenter implements Segmenter, AutoCloseable {
         checkOutput(signature);
         this.function = bundle.function(sidecar.signatureKey());
         this.preprocessor = new SlicePreprocessor(sidecar.preprocess());
-        this.measurer = new LesionMeasurer(LesionMeasurer.Connectivity.TWENTY_SIX, options.minLesionVolumeMl(), 3.0);
+        this.measurer = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26, options.minLesionVolumeMl(), 3.0);
     }
 
     public SavedModelSidecar sidecar() { return sidecar; }
