@@ -11,8 +11,7 @@ import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.model.IchModel;
 import org.ichnode.model.ModelSegmenter;
-import org.ichnode.model.tf.SavedModelSegmenter;
-import org.ichnode.model.tf.SavedModelSidecar;
+import org.ichnode.core.segmentation.SegmenterProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * Which segmenter the node runs, from {@code model.dir}: {@code baseline} (the HU threshold baseline), {@code default}
  * (the model shipped in {@code models/default} under the installation; the baseline when it is absent, with a
  * warning), or the path of a model folder: an ich-node artifact ({@value IchModel#DESCRIPTOR}) or an imported
- * TensorFlow SavedModel ({@value SavedModelSidecar#FILE_NAME} beside saved_model.pb). A configured folder that does
- * not load is an error at start-up: a node configured for a model must not silently fall back.
+ * TensorFlow SavedModel ({@value #SAVED_MODEL_SIDECAR} beside saved_model.pb), which a {@link SegmenterProvider} on the
+ * class path runs (modules/model-tf, built with {@code mvn -P tensorflow}). A configured folder that does not load is
+ * an error at start-up: a node configured for a model must not silently fall back.
  */
 public final class SegmenterChoice {
     private static final Logger log = LoggerFactory.getLogger(SegmenterChoice.class);
@@ -47,16 +47,24 @@ public final class SegmenterChoice {
         return loadAny(dir, settings.getInt(Keys.MODEL_THREADS));
     }
 
-    /** Loads an ich-node artifact or a SavedModel; anything else is a configuration error naming the key. */
+    /** The SavedModel sidecar's name (SavedModelSidecar.FILE_NAME in model-tf), to say what is missing without that module. */
+    static final String SAVED_MODEL_SIDECAR = "ichnode-savedmodel.properties";
+
+    /** Loads an ich-node artifact or a model a provider on the class path runs; anything else is a configuration error naming the key. */
     public static Segmenter loadAny(Path dir, int threads) {
-        if (Files.isRegularFile(dir.resolve(SavedModelSidecar.FILE_NAME))) {
+        for (SegmenterProvider p : java.util.ServiceLoader.load(SegmenterProvider.class)) {
+            if (!p.accepts(dir)) continue;
             try {
-                SavedModelSegmenter s = SavedModelSegmenter.load(dir, SavedModelSegmenter.Options.defaults().withThreads(threads));
-                log.info("segmenter: TensorFlow SavedModel {} {} from {}", s.algorithmName(), s.algorithmVersion(), dir);
+                Segmenter s = p.open(dir, threads);
+                log.info("segmenter: {} {} from {} ({})", s.algorithmName(), s.algorithmVersion(), dir, p.getClass().getSimpleName());
                 return s;
             } catch (RuntimeException e) {
-                throw new ConfigException(Keys.MODEL_DIR, "cannot load the SavedModel in " + dir + ": " + e.getMessage());
+                throw new ConfigException(Keys.MODEL_DIR, "cannot load the model in " + dir + ": " + e.getMessage());
             }
+        }
+        if (Files.isRegularFile(dir.resolve(SAVED_MODEL_SIDECAR))) {
+            throw new ConfigException(Keys.MODEL_DIR, dir + " is a TensorFlow SavedModel, and this installation has no TensorFlow: build it with "
+                    + "mvn -P tensorflow install (adds modules/model-tf and TensorFlow's native library to modules/app/target/lib)");
         }
         return load(dir, threads);
     }

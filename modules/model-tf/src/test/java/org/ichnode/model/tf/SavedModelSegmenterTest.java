@@ -63,6 +63,18 @@ class SavedModelSegmenterTest {
         return dir;
     }
 
+    /** The node finds this runner through ServiceLoader, with model-tf on its class path only where wanted. */
+    @Test void theProviderIsFoundAndRunsTheSavedModel() throws Exception {
+        Path dir = singleWindowModel(128);
+        org.ichnode.core.segmentation.SegmenterProvider found = null;
+        for (var p : java.util.ServiceLoader.load(org.ichnode.core.segmentation.SegmenterProvider.class)) if (p.accepts(dir)) found = p;
+        assertNotNull(found, "SavedModelProvider is registered in META-INF/services");
+        org.junit.jupiter.api.Assertions.assertFalse(found.accepts(tmp.resolve("empty")), "a folder without the sidecar is not a SavedModel");
+        org.ichnode.core.segmentation.Segmenter s = found.open(dir, THREADS);
+        assertEquals("tiny-sigmoid", s.algorithmName());
+        if (s instanceof AutoCloseable c) c.close();
+    }
+
     @Test void maskIsTheThresholdedWindowInsideTheBrain() throws IOException {
         Volume v = study.volume();
         assertEquals(128, v.columns());
