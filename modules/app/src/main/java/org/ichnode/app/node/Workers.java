@@ -137,6 +137,10 @@ final class Workers implements AutoCloseable {
                     seg.hemorrhageFound() ? String.format(java.util.Locale.ROOT, "hemorrhage %.2f mL in %d lesion(s)",
                             seg.totalVolumeMl(), seg.findings().size()) : "no hemorrhage",
                     objects, to.destinations().size());
+        } catch (org.ichnode.dicom.results.ResultBuildException e) {
+            // the input cannot make valid objects: segmenting it again gives the same refusal (refused, not retried)
+            queue.fail(job.jobId(), workerId, "result objects refused: " + e.getMessage(), false, Duration.ZERO);
+            log.warn("job {} series {}: refused: result objects cannot be built: {}", job.jobId(), job.seriesUid(), e.getMessage());
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
             log.error("job {} series {}: failed", job.jobId(), job.seriesUid(), e);
             queue.fail(job.jobId(), workerId, e.toString(), true, Duration.ofSeconds(30L * job.attempt()));
