@@ -48,4 +48,10 @@ public final class Args {
     public void requireNoneLeft() {
         if (!remaining.isEmpty()) throw new IllegalArgumentException("unexpected argument(s): " + String.join(" ", remaining));
     }
+
+    /** The data set options {@code --data --seed --from --studies --patients} (docs: Main's help). */
+    public org.ichnode.app.data.DatasetOption dataset(String defaultData, int defaultFrom, int defaultStudies) {
+        return new org.ichnode.app.data.DatasetOption(option("--data", defaultData), Long.parseLong(option("--seed", "7")),
+                intOption("--from", defaultFrom), intOption("--studies", defaultStudies), option("--patients", null));
+    }
 }

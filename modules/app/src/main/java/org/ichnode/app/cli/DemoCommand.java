@@ -1,5 +1,6 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.data.*;
 import org.ichnode.app.config.Settings;
 import org.ichnode.app.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;

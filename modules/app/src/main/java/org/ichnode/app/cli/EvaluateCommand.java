@@ -1,5 +1,6 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.data.*;
 import java.nio.file.Path;
 import java.util.List;
 import org.ichnode.app.node.SegmenterChoice;
@@ -17,7 +18,7 @@ public final class EvaluateCommand {
     public int run(Args args) throws Exception {
         String model = args.option("--model", "default");
         Path out = Path.of(args.option("--out", "var/evaluation"));
-        DatasetOption data = DatasetOption.parse(args, "phantom:full", 1000, 20);
+        DatasetOption data = args.dataset("phantom:full", 1000, 20);
         int overlays = args.intOption("--overlays", 6);
         int threads = args.intOption("--threads", 2);
         args.requireNoneLeft();

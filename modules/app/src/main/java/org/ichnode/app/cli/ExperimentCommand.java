@@ -1,5 +1,7 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.data.*;
+import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.data.*;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ import org.ichnode.model.LabelledStudy;
 public final class ImportCommand {
 
     public int run(Args args) throws Exception {
-        DatasetOption data = DatasetOption.parse(args, null, 0, 1_000_000);
+        DatasetOption data = args.dataset(null, 0, 1_000_000);
         String to = args.option("--to-dicom", null);
         args.requireNoneLeft();
         if (data.data() == null || to == null) throw new IllegalArgumentException("import needs --data SET and --to-dicom DIR");

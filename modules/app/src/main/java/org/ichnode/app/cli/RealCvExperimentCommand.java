@@ -1,5 +1,7 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.data.*;
+import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +53,7 @@ public final class RealCvExperimentCommand {
             new Figure("classifier_slice_auc", "classifier slice AUC", RealEvaluation.Report::classifierSliceAuc));
 
     public int run(Args args) throws Exception {
-        DatasetOption data = DatasetOption.parse(args, null, 0, 1_000_000);
+        DatasetOption data = args.dataset(null, 0, 1_000_000);
         if (data.data() == null) throw new IllegalArgumentException("experiment real needs --data DIR (e.g. ../shared/data/ct-ich)");
         int folds = args.intOption("--folds", 5);
         int onlyFolds = args.intOption("--run-folds", folds);

@@ -1,5 +1,7 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.data.*;
+import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -23,7 +25,7 @@ public final class TrainCommand {
         String outOpt = args.option("--out");
         if (outOpt == null) throw new IllegalArgumentException("train needs --out DIR (the model artifact folder to write)");
         Path out = Path.of(outOpt);
-        DatasetOption data = DatasetOption.parse(args, "phantom:full", 0, 40);
+        DatasetOption data = args.dataset("phantom:full", 0, 40);
         int size = args.intOption("--size", 256);
         String windows = args.option("--windows", "hemorrhage");
         String labels = args.option("--labels", "slice");

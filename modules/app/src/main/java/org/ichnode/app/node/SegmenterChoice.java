@@ -3,7 +3,7 @@ package org.ichnode.app.node;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.ichnode.app.cli.ModelRuntime;
+import org.ichnode.model.ModelRuntime;
 import org.ichnode.app.config.ConfigException;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Settings;

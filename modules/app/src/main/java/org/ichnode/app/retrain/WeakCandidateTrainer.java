@@ -1,5 +1,6 @@
 package org.ichnode.app.retrain;
 
+import org.ichnode.app.data.*;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.ichnode.app.cli.DatasetOption;
 import org.ichnode.app.config.Keys;
 import org.ichnode.app.config.Settings;
 import org.ichnode.core.segmentation.HuThresholdSegmenter;

@@ -1,5 +1,6 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.data.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

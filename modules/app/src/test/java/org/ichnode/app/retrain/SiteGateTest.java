@@ -1,5 +1,6 @@
 package org.ichnode.app.retrain;
 
+import org.ichnode.app.data.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.ichnode.app.cli.DatasetOption;
 import org.ichnode.core.geometry.Vec3;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;

@@ -1,4 +1,4 @@
-package org.ichnode.app.cli;
+package org.ichnode.app.data;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -14,11 +14,8 @@ import org.ichnode.model.LabelledStudy;
  */
 public record DatasetOption(String data, long seed, int from, int studies, String patients) {
 
-    public static DatasetOption parse(Args args, String defaultData, int defaultFrom, int defaultStudies) {
-        DatasetOption d = new DatasetOption(args.option("--data", defaultData), Long.parseLong(args.option("--seed", "7")),
-                args.intOption("--from", defaultFrom), args.intOption("--studies", defaultStudies), args.option("--patients", null));
-        if (d.studies < 1 || d.from < 0) throw new IllegalArgumentException("--studies must be >= 1 and --from >= 0");
-        return d;
+    public DatasetOption {
+        if (studies < 1 || from < 0) throw new IllegalArgumentException("--studies must be >= 1 and --from >= 0");
     }
 
     public boolean isPhantom() { return data.startsWith("phantom:"); }
@@ -106,7 +103,7 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
     public record Streamed(int count, Iterable<LabelledStudy> studies) {}
 
     /** "49,50,60-70" as patient numbers. */
-    static List<Integer> patientList(String spec) {
+    public static List<Integer> patientList(String spec) {
         List<Integer> out = new java.util.ArrayList<>();
         for (String part : spec.split(",")) {
             String p = part.trim();
@@ -124,7 +121,7 @@ public record DatasetOption(String data, long seed, int from, int studies, Strin
     }
 
     /** Phantom studies right after the training range (disjoint patients), for held-out metrics. */
-    DatasetOption heldOut(int count) { return new DatasetOption(data, seed, from + studies, count, null); }
+    public DatasetOption heldOut(int count) { return new DatasetOption(data, seed, from + studies, count, null); }
 
     public String describe() { return isPhantom() ? data + " seed " + seed + " studies " + from + ".." + (from + studies - 1) : data; }
 }

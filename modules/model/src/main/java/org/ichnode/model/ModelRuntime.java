@@ -1,4 +1,4 @@
-package org.ichnode.app.cli;
+package org.ichnode.model;
 
 /**
  * Settings DJL reads once, when the engine first loads: never download anything (the native library comes from the

@@ -1,4 +1,4 @@
-package org.ichnode.app.cli;
+package org.ichnode.app.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

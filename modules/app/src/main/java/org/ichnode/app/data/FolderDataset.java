@@ -1,4 +1,4 @@
-package org.ichnode.app.cli;
+package org.ichnode.app.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +27,10 @@ import org.ichnode.model.LabelledStudy;
  * Slices are matched to slice labels by SOP Instance UID, never by file name or slice_index. A study whose series
  * does not assemble is skipped with the reason (the import goes on).
  */
-final class FolderDataset {
+public final class FolderDataset {
     private FolderDataset() {}
 
-    static List<LabelledStudy> load(Path dir, boolean studyLabelsOnly) throws IOException {
+    public static List<LabelledStudy> load(Path dir, boolean studyLabelsOnly) throws IOException {
         Path studyCsv = dir.resolve("labels-study.csv");
         if (!Files.isRegularFile(studyCsv)) throw new IllegalArgumentException("no labels-study.csv in " + dir);
         Map<String, Map<String, Boolean>> sliceLabels = new HashMap<>();

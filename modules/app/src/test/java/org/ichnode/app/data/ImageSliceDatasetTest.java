@@ -1,4 +1,4 @@
-package org.ichnode.app.cli;
+package org.ichnode.app.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.ichnode.app.cli;
+package org.ichnode.app.data;
 
 import org.ichnode.core.volume.HuWindow;
 

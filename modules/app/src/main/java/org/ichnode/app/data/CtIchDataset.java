@@ -1,4 +1,4 @@
-package org.ichnode.app.cli;
+package org.ichnode.app.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,19 +32,19 @@ import org.ichnode.model.Resample;
  * grid of the dataset's own HU release, so its masks map one to one after a quarter turn). The JPGs carry no
  * geometry: pixel spacing and slice thickness are assumptions, given by the caller and said in the output.
  */
-final class CtIchDataset {
+public final class CtIchDataset {
     static final int GRID = 512;
     static final HuWindow BRAIN = new HuWindow(40, 120);
     static final HuWindow BONE = new HuWindow(700, 3200);
     static final String[] SUBTYPES = {"intraventricular", "intraparenchymal", "subarachnoid", "epidural", "subdural"};
 
     /** Assumed geometry (the JPGs have none). */
-    record Geometry(double pixelSpacingMm, double sliceThicknessMm) {
-        Geometry {
+    public record Geometry(double pixelSpacingMm, double sliceThicknessMm) {
+        public Geometry {
             if (!(pixelSpacingMm > 0) || !(sliceThicknessMm > 0)) throw new IllegalArgumentException("spacing and thickness must be > 0");
         }
         /** About 0.33 mm per JPG pixel (heads measure about 480 of 650 pixels), 5 mm slices (the dataset's own). */
-        static Geometry assumed() { return new Geometry(0.42, 5.0); }
+        public static Geometry assumed() { return new Geometry(0.42, 5.0); }
     }
 
     private CtIchDataset() {}
@@ -62,7 +62,7 @@ final class CtIchDataset {
      * Patients {@code from .. from+count-1} (by patient order) as studies, each with slice labels (unless
      * {@code studyLabelsOnly}), subtypes and the hand-drawn masks of its HU slices.
      */
-    static List<LabelledStudy> load(Path dir, int from, int count, boolean studyLabelsOnly, Geometry geometry, Consumer<String> progress)
+    public static List<LabelledStudy> load(Path dir, int from, int count, boolean studyLabelsOnly, Geometry geometry, Consumer<String> progress)
             throws IOException {
         List<Integer> all = patients(dir);
         if (from >= all.size()) throw new IllegalArgumentException("--from " + from + ": the set has " + all.size() + " patients");
@@ -70,7 +70,7 @@ final class CtIchDataset {
         return loadPatients(dir, chosen, studyLabelsOnly, geometry, progress);
     }
 
-    static List<LabelledStudy> loadPatients(Path dir, List<Integer> patients, boolean studyLabelsOnly, Geometry geometry,
+    public static List<LabelledStudy> loadPatients(Path dir, List<Integer> patients, boolean studyLabelsOnly, Geometry geometry,
                                             Consumer<String> progress) throws IOException {
         Map<Integer, TreeMap<Integer, String[]>> rows = slicesByPatient(dir);
         Map<Integer, Map<Integer, Path>> masks = maskFiles(dir);
