@@ -1,8 +1,6 @@
 package org.ichnode.app.cli;
 
 import org.ichnode.app.tools.LocalOrthanc;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.dicom.phantom.PhantomExporter;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.store.Database;
@@ -55,14 +53,7 @@ public final class BenchFaultsCommand {
         if (slices < 16) throw new IllegalArgumentException("--slices must be at least 16: shorter series are ignored by the node (selection.minSlices)");
         Path work = Files.createTempDirectory("ichnode-faults-");
         Random random = new Random(seed);
-        List<List<Path>> series = new ArrayList<>();
-        for (int i = 0; i < seriesCount; i++) {
-            PhantomExporter.ExportedStudy s = PhantomExporter.export(work.resolve("series-" + i), 7000 + i, 1,
-                    PhantomOptions.defaults().withMatrix(256, 256).withPixelSpacing(0.9, 1.0).withSlices(slices, slices).withTilt(0, 0)).get(0);
-            try (Stream<Path> f = Files.list(s.directory().resolve("dicom"))) {
-                series.add(f.sorted().toList());
-            }
-        }
+        List<List<Path>> series = org.ichnode.app.data.PhantomStudies.dicomSeries(work, seriesCount, 7000, slices);
         System.out.printf("bench faults: %d kills, %d series of %d slices, in %s%n", kills, seriesCount, slices, work);
         Path pacsDir = Files.createDirectories(work.resolve("pacs"));
         int pacsPort = LocalOrthanc.freePort();

@@ -3,8 +3,6 @@ package org.ichnode.app.cli;
 import org.ichnode.app.config.Settings;
 import org.ichnode.app.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.dicom.phantom.PhantomExporter;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
 
@@ -22,7 +20,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code ./ichnode bench load [--associations 50] [--max-associations 8] [--slices 16]}: that many DCMTK storescu
@@ -42,14 +39,7 @@ public final class BenchLoadCommand {
         int slices = args.intOption("--slices", 16);
         args.requireNoneLeft();
         Path work = Files.createTempDirectory("ichnode-load-");
-        List<List<Path>> series = new ArrayList<>();
-        for (int i = 0; i < associations; i++) {
-            PhantomExporter.ExportedStudy s = PhantomExporter.export(work.resolve("series-" + i), 5000 + i, 1,
-                    PhantomOptions.defaults().withMatrix(256, 256).withPixelSpacing(0.9, 1.0).withSlices(slices, slices).withTilt(0, 0)).get(0);
-            try (Stream<Path> f = Files.list(s.directory().resolve("dicom"))) {
-                series.add(f.sorted().toList());
-            }
-        }
+        List<List<Path>> series = org.ichnode.app.data.PhantomStudies.dicomSeries(work, associations, 5000, slices);
         System.out.printf("bench load: %d associations at once, %d slices 256x256 each, node limit %d, in %s%n", associations, slices, max, work);
         int port = LocalOrthanc.freePort();
         try (IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + work.resolve("node/storage"),

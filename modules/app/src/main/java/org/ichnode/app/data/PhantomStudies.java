@@ -33,4 +33,20 @@ public final class PhantomStudies {
         }
         return out;
     }
+
+    /**
+     * {@code count} phantom series of {@code slices} 256 x 256 slices written as DICOM under {@code dir} (seeds
+     * {@code firstSeed}, {@code firstSeed + 1}, ...), each as its files in slice order: what the benchmarks send.
+     */
+    public static List<List<java.nio.file.Path>> dicomSeries(java.nio.file.Path dir, int count, long firstSeed, int slices) throws java.io.IOException {
+        List<List<java.nio.file.Path>> series = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            org.ichnode.dicom.phantom.PhantomExporter.ExportedStudy s = org.ichnode.dicom.phantom.PhantomExporter.export(dir.resolve("series-" + i),
+                    firstSeed + i, 1, PhantomOptions.defaults().withMatrix(256, 256).withPixelSpacing(0.9, 1.0).withSlices(slices, slices).withTilt(0, 0)).get(0);
+            try (java.util.stream.Stream<java.nio.file.Path> f = java.nio.file.Files.list(s.directory().resolve("dicom"))) {
+                series.add(f.sorted().toList());
+            }
+        }
+        return series;
+    }
 }
