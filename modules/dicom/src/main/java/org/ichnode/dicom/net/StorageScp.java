@@ -1,5 +1,6 @@
 package org.ichnode.dicom.net;
 
+import org.ichnode.core.net.ConnectionSlots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,12 +10,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,15 +26,13 @@ public final class StorageScp implements AutoCloseable {
     private final ScpSettings settings;
     private final InstanceSink sink;
     private final ServerSocket serverSocket;
-    private final ExecutorService associations;
+    private final ConnectionSlots associations;
     private final ExecutorService rejections = Executors.newSingleThreadExecutor(daemon("dicom-reject"));
     /** Closes sockets whose negotiation (or rejection) outlives the ARTIM timeout. */
     private final java.util.concurrent.ScheduledExecutorService artim = Executors.newSingleThreadScheduledExecutor(daemon("dicom-artim"));
     /** Connections above the limit waiting for their A-ASSOCIATE-RJ; beyond {@link #MAX_PENDING_REJECTIONS} they are just closed. */
     private final java.util.concurrent.atomic.AtomicInteger pendingRejections = new java.util.concurrent.atomic.AtomicInteger();
     static final int MAX_PENDING_REJECTIONS = 32;
-    private final Semaphore slots;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private final Thread acceptor;
     private volatile boolean closing;
@@ -51,23 +46,21 @@ public final class StorageScp implements AutoCloseable {
     public StorageScp(ScpSettings settings, InstanceSink sink, Tls.Server tls) throws IOException {
         this.settings = settings;
         this.sink = sink;
-        this.slots = new Semaphore(settings.maxAssociations());
-        this.associations = Executors.newFixedThreadPool(settings.maxAssociations(), daemon("dicom-assoc"));
+        this.associations = new ConnectionSlots(settings.maxAssociations(), "dicom-assoc");
         this.serverSocket = tls == null ? new ServerSocket() : Tls.serverSocket(tls);
         serverSocket.setReuseAddress(true);
         serverSocket.setReceiveBufferSize(1 << 20); // inherited by accepted sockets: room for whole PDUs in flight
         try {
             serverSocket.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 64);
         } catch (IOException e) {
-            associations.shutdownNow();
+            associations.close();
             rejections.shutdownNow();
             artim.shutdownNow();
             throw new IOException("cannot listen on " + settings.bindAddress().getHostAddress() + ":" + settings.port()
                     + ": " + e.getMessage(), e);
         }
-        this.acceptor = new Thread(this::acceptLoop, "dicom-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.acceptor = ConnectionSlots.acceptLoop(serverSocket, "dicom-accept", () -> closing, this::accepted,
+                e -> log.error("accept failed: {}", e.toString()));
         log.info("DICOM SCP {} listening on {}:{}{} (callers: {}, max {} associations)", settings.aeTitle(),
                 settings.bindAddress().getHostAddress(), port(), tls == null ? "" : tls.requireClientCertificate() ? " over TLS, client certificates required" : " over TLS",
                 settings.allowedCallers(), settings.maxAssociations());
@@ -79,52 +72,39 @@ public final class StorageScp implements AutoCloseable {
     public boolean isListening() { return !closing && !serverSocket.isClosed() && acceptor.isAlive(); }
 
     /** Associations open now. */
-    public int openAssociations() { return open.size(); }
+    public int openAssociations() { return associations.open().size(); }
 
     public ScpCounters counters() { return counters; }
 
-    private void acceptLoop() {
-        while (!closing) {
-            Socket s;
-            try {
-                s = serverSocket.accept();
-            } catch (IOException e) {
-                if (!closing) log.error("accept failed: {}", e.toString());
-                continue;
+    private void accepted(Socket s) {
+        long id = ids.incrementAndGet();
+        if (!associations.tryAcquire()) {
+            counters.associationsRejectedBusy.incrementAndGet();
+            if (pendingRejections.incrementAndGet() > MAX_PENDING_REJECTIONS) {
+                pendingRejections.decrementAndGet();
+                closeQuietly(s); // a flood: no orderly answer, no thread, no queue
+                return;
             }
-            long id = ids.incrementAndGet();
-            if (!slots.tryAcquire()) {
-                if (pendingRejections.incrementAndGet() > MAX_PENDING_REJECTIONS) {
-                    pendingRejections.decrementAndGet();
-                    closeQuietly(s); // a flood: no orderly answer, no thread, no queue
-                    counters.associationsRejectedBusy.incrementAndGet();
-                    continue;
-                }
-                counters.associationsRejectedBusy.incrementAndGet();
-                var deadline = artim.schedule(() -> closeQuietly(s), settings.artimTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                rejections.execute(() -> {
-                    try {
-                        rejectBusy(s, id);
-                    } finally {
-                        deadline.cancel(false);
-                        pendingRejections.decrementAndGet();
-                    }
-                });
-                continue;
-            }
-            open.add(s);
-            counters.associations.incrementAndGet();
             var deadline = artim.schedule(() -> closeQuietly(s), settings.artimTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            associations.execute(() -> {
+            rejections.execute(() -> {
                 try {
-                    new AssociationHandler(s, settings, sink, id, () -> deadline.cancel(false), counters).run();
+                    rejectBusy(s, id);
                 } finally {
                     deadline.cancel(false);
-                    open.remove(s);
-                    slots.release();
+                    pendingRejections.decrementAndGet();
                 }
             });
+            return;
         }
+        counters.associations.incrementAndGet();
+        var deadline = artim.schedule(() -> closeQuietly(s), settings.artimTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        associations.serve(s, () -> {
+            try {
+                new AssociationHandler(s, settings, sink, id, () -> deadline.cancel(false), counters).run();
+            } finally {
+                deadline.cancel(false);
+            }
+        });
     }
 
     /** Reads the request (so the peer sees an orderly answer) and rejects it: transient, local limit exceeded. */
@@ -153,22 +133,12 @@ public final class StorageScp implements AutoCloseable {
     public void close() {
         closing = true;
         try { serverSocket.close(); } catch (IOException ignored) { /* closing anyway */ }
-        for (Socket s : open) {
-            try { s.close(); } catch (SocketException ignored) { /* already closed */ } catch (IOException ignored) { /* closing anyway */ }
-        }
-        associations.shutdown();
         rejections.shutdownNow();
         artim.shutdownNow();
-        try {
-            associations.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        associations.close();
     }
 
-    private static void closeQuietly(Socket s) {
-        try { s.close(); } catch (IOException ignored) { /* closing anyway */ }
-    }
+    private static void closeQuietly(Socket s) { ConnectionSlots.closeQuietly(s); }
 
     private static java.util.concurrent.ThreadFactory daemon(String prefix) {
         AtomicLong n = new AtomicLong();

@@ -29,13 +29,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.ichnode.core.net.ConnectionSlots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,8 +114,6 @@ public final class MllpReportListener implements AutoCloseable {
     private final HapiContext hapi;
     private final PipeParser parser;
     private final OruReportExtractor extractor;
-    private final Semaphore slots;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     /** When each open connection last delivered a message (or connected): the longest idle one makes room. */
     private final Map<Socket, Long> lastActive = new ConcurrentHashMap<>();
     /** A connection idle this long is closed when a new one finds every slot taken. */
@@ -127,7 +121,7 @@ public final class MllpReportListener implements AutoCloseable {
     private final AtomicLong ackIds = new AtomicLong();
     private final String ackIdPrefix = Long.toString(System.currentTimeMillis(), 36).toUpperCase();
     private ServerSocket server;
-    private ExecutorService connections;
+    private ConnectionSlots connections;
     private Thread acceptor;
     private volatile boolean closed;
 
@@ -135,7 +129,6 @@ public final class MllpReportListener implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.extractor = new OruReportExtractor(settings.accessionFields());
-        this.slots = new Semaphore(settings.maxConnections());
         // v2.3 .. v2.5.1 messages into v2.5 structures; no HAPI validation rules: the extractor checks what we use and
         // a sloppy field we do not use must not cost a report.
         hapi = new DefaultHapiContext(new CanonicalModelClassFactory("2.5"));
@@ -159,14 +152,9 @@ public final class MllpReportListener implements AutoCloseable {
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 50);
         server = ss;
-        connections = Executors.newFixedThreadPool(settings.maxConnections(), r -> {
-            Thread t = new Thread(r, "mllp-conn");
-            t.setDaemon(true);
-            return t;
-        });
-        acceptor = new Thread(this::acceptLoop, "mllp-accept-" + port());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        connections = new ConnectionSlots(settings.maxConnections(), "mllp-conn");
+        acceptor = ConnectionSlots.acceptLoop(ss, "mllp-accept-" + port(), () -> closed, this::accepted,
+                e -> log.error("MLLP accept failed: {}", e.toString()));
         log.info("HL7 MLLP listener on {}:{} (at most {} connections)", settings.bindAddress().getHostAddress(), port(), settings.maxConnections());
         return this;
     }
@@ -180,42 +168,21 @@ public final class MllpReportListener implements AutoCloseable {
         return server.getInetAddress();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                if (!closed) log.error("MLLP accept failed", e);
-                if (server.isClosed()) return;
-                continue;
-            }
-            if (!slots.tryAcquire() && !(evictLongestIdle() && acquireSoon())) {
-                log.warn("MLLP connection from {} refused: {} connections open already, none idle for {} s", s.getRemoteSocketAddress(),
-                        settings.maxConnections(), EVICT_IDLE_AFTER.toSeconds());
-                closeQuietly(s);
-                continue;
-            }
-            open.add(s);
-            lastActive.put(s, System.nanoTime());
-            try {
-                connections.execute(() -> {
-                    try {
-                        serve(s);
-                    } finally {
-                        open.remove(s);
-                        lastActive.remove(s);
-                        closeQuietly(s);
-                        slots.release();
-                    }
-                });
-            } catch (RuntimeException e) { // pool shut down
-                open.remove(s);
-                lastActive.remove(s);
-                closeQuietly(s);
-                slots.release();
-            }
+    private void accepted(Socket s) {
+        if (!connections.tryAcquire() && !(evictLongestIdle() && connections.tryAcquire(java.time.Duration.ofSeconds(2)))) {
+            log.warn("MLLP connection from {} refused: {} connections open already, none idle for {} s", s.getRemoteSocketAddress(),
+                    settings.maxConnections(), EVICT_IDLE_AFTER.toSeconds());
+            closeQuietly(s);
+            return;
         }
+        lastActive.put(s, System.nanoTime());
+        connections.serve(s, () -> {
+            try {
+                serve(s);
+            } finally {
+                lastActive.remove(s);
+            }
+        });
     }
 
     /**
@@ -231,15 +198,6 @@ public final class MllpReportListener implements AutoCloseable {
                 (now - oldest.getValue()) / 1_000_000_000L);
         closeQuietly(oldest.getKey());
         return true;
-    }
-
-    private boolean acquireSoon() {
-        try {
-            return slots.tryAcquire(2, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     private void serve(Socket s) {
@@ -448,15 +406,7 @@ public final class MllpReportListener implements AutoCloseable {
                 log.debug("closing server socket: {}", e.toString());
             }
         }
-        open.forEach(MllpReportListener::closeQuietly);
-        if (connections != null) {
-            connections.shutdown();
-            try {
-                if (!connections.awaitTermination(5, TimeUnit.SECONDS)) connections.shutdownNow();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        if (connections != null) connections.close();
         if (acceptor != null) {
             try {
                 acceptor.join(2000);
