@@ -63,8 +63,22 @@ final class DeliveryWorkers implements AutoCloseable {
         List<Path> files = batch.items().stream().map(i -> Path.of(i.filePath())).toList();
         long t0 = System.nanoTime();
         List<StoreOutcome> outcomes;
+        java.util.Map<Path, Long> idOfFile = new java.util.HashMap<>();
+        for (DeliveryBatch.Item item : batch.items()) idOfFile.put(Path.of(item.filePath()), item.deliveryId());
+        java.util.Set<Long> recorded = new java.util.HashSet<>();
         try {
-            outcomes = scu.send(d, callingAe, files);
+            // each success is recorded as its response arrives: a kill in the middle of the association re-sends only the rest
+            outcomes = scu.send(d, callingAe, files, o -> {
+                Long id = idOfFile.get(o.file());
+                if (o.isDelivered() && id != null) {
+                    try {
+                        queue.markDelivered(List.of(id), workerId);
+                        recorded.add(id);
+                    } catch (RuntimeException e) { // the database is away: recorded with the rest after the association
+                        log.warn("delivery {}: could not be recorded at once: {}", id, e.toString());
+                    }
+                }
+            });
         } catch (AssociationException e) {
             for (DeliveryBatch.Item item : batch.items()) {
                 queue.markFailedAttempt(item.deliveryId(), workerId, e.getMessage(), backoff(item.attempt()), true);
@@ -87,7 +101,8 @@ final class DeliveryWorkers implements AutoCloseable {
                         item.maxAttempts(), o.reason());
             }
         }
-        if (!delivered.isEmpty()) queue.markDelivered(delivered, workerId);
+        List<Long> notYetRecorded = delivered.stream().filter(id -> !recorded.contains(id)).toList();
+        if (!notYetRecorded.isEmpty()) queue.markDelivered(notYetRecorded, workerId);
         audit.record("results.sent", callingAe, java.util.Map.of("destination", d.toString(), "delivered", delivered.size(), "failed", failed,
                 "results", batch.items().stream().map(DeliveryBatch.Item::resultId).distinct().toList()));
         log.info("delivery to {}: {} delivered, {} failed in {} ms", d, delivered.size(), failed, (System.nanoTime() - t0) / 1_000_000);

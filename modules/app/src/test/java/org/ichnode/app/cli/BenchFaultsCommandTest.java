@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * {@code bench faults} in small: a real node process killed with SIGKILL three times while DCMTK sends, the node segments
- * and delivers to DCMTK storescp; nothing acknowledged lost, each series processed once, each result object delivered
- * once (the 100-kill run is the command, figures in docs/operations.md).
+ * and delivers to DCMTK storescp; nothing acknowledged lost, each series processed once, each result object delivered,
+ * at most the object in flight at a kill twice (the 100-kill run is the command, figures in docs/operations.md).
  */
 class BenchFaultsCommandTest {
     @Test
@@ -30,8 +30,17 @@ class BenchFaultsCommandTest {
         System.out.print(out);
         List<String> lines = out.lines().toList();
         String last = lines.get(lines.size() - 1);
-        assertTrue(last.startsWith("faults_kills=3 lost_acknowledged=0 duplicate_deliveries=0 acknowledged=32 series_not_processed_once=0 "
-                + "deliveries_not_delivered=0 result_objects_missing_at_pacs=0"), out);
+        java.util.Map<String, Integer> v = new java.util.HashMap<>();
+        for (String kv : last.split(" ")) v.put(kv.substring(0, kv.indexOf('=')), Integer.parseInt(kv.substring(kv.indexOf('=') + 1)));
+        assertEquals(3, v.get("faults_kills"), out);
+        assertEquals(0, v.get("lost_acknowledged"), out);
+        assertEquals(32, v.get("acknowledged"), out);
+        assertEquals(0, v.get("series_not_processed_once"), out);
+        assertEquals(0, v.get("deliveries_not_delivered"), out);
+        assertEquals(0, v.get("result_objects_missing_at_pacs"), out);
+        // at most the one object in flight per kill is sent again, never an object a third time
+        assertTrue(v.get("duplicate_deliveries") <= 3, out);
+        assertTrue(v.get("max_copies_of_one_object") <= 2, out);
         assertEquals(0, code, out);
     }
 }

@@ -94,6 +94,16 @@ public final class StorageScu {
      * @throws AssociationException when no association could be established (nothing was sent)
      */
     public List<StoreOutcome> send(Destination destination, String callingAe, List<Path> files) throws AssociationException {
+        return send(destination, callingAe, files, o -> { });
+    }
+
+    /**
+     * As {@link #send(Destination, String, List)}, telling {@code onResponse} of each C-STORE response as it arrives, so
+     * that a caller can record a delivery before the next object goes: a process killed in the middle of a long
+     * association then sends again only what it had not recorded.
+     */
+    public List<StoreOutcome> send(Destination destination, String callingAe, List<Path> files, java.util.function.Consumer<StoreOutcome> onResponse)
+            throws AssociationException {
         Pdus.aeTitle(callingAe); // validates
         StoreOutcome[] outcomes = new StoreOutcome[files.size()];
         Part10File[] parsed = new Part10File[files.size()];
@@ -144,7 +154,7 @@ public final class StorageScu {
             var watch = WATCHDOG.scheduleWithFixedDelay(a::closeIfStalled, checkMillis, checkMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             try {
                 AssociateAccept ac = a.negotiate(callingAe, proposed);
-                if (a.transfer(ac, files, parsed, contextIds, outcomes)) a.release();
+                if (a.transfer(ac, files, parsed, contextIds, outcomes, onResponse)) a.release();
             } finally {
                 watch.cancel(false);
             }
@@ -257,7 +267,7 @@ public final class StorageScu {
 
         /** Sends every sendable file; false when the association broke (then it is not released). */
         boolean transfer(AssociateAccept ac, List<Path> files, Part10File[] parsed, Map<String, Integer> contextIds,
-                         StoreOutcome[] outcomes) {
+                         StoreOutcome[] outcomes, java.util.function.Consumer<StoreOutcome> onResponse) {
             long peerMax = ac.maxPduLength();
             if (peerMax == 0 || peerMax > MAX_PDU_WE_SEND) peerMax = MAX_PDU_WE_SEND;
             int maxValue = (int) peerMax - 6; // PDV item length (4) + context id + message control header
@@ -294,6 +304,7 @@ public final class StorageScu {
                 }
                 try {
                     outcomes[i] = store(f, ctxId, maxValue, buffer);
+                    onResponse.accept(outcomes[i]);
                 } catch (SocketTimeoutException e) {
                     broken = stalled ? destination + " stopped reading the data set for " + responseTimeout.toSeconds() + " s"
                             : "no C-STORE response from " + destination + " within " + responseTimeout.toSeconds() + " s";
