@@ -1,5 +1,7 @@
 package org.ichnode.core.volume;
 
+import org.ichnode.core.json.Json;
+
 import java.util.List;
 import org.ichnode.core.geometry.Vec3;
 

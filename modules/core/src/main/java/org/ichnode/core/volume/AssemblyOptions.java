@@ -1,5 +1,7 @@
 package org.ichnode.core.volume;
 
+import org.ichnode.core.json.Json;
+
 /**
  * Parameters of {@link VolumeAssembler}.
  *

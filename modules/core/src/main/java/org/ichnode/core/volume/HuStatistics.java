@@ -1,5 +1,7 @@
 package org.ichnode.core.volume;
 
+import org.ichnode.core.json.Json;
+
 /**
  * Summary of the HU values of a volume: min, max, mean, standard deviation, percentiles 1/50/99 (nearest rank),
  * fraction of voxels in the brain window 0..80 HU (inclusive) and above 700 HU (bone), voxel count.
