@@ -199,27 +199,11 @@ public final class MeasurementReportWriter {
         LocalDateTime now = LocalDateTime.now();
         String sopInstanceUid = UidGenerator.newUid();
         String seriesUid = UidGenerator.newUid();
-        sources.copyPatientAndStudy(list);
-        Dcm.put(list, TagFromName.SOPClassUID, COMPREHENSIVE_SR);
-        Dcm.put(list, TagFromName.SOPInstanceUID, sopInstanceUid);
-        Dcm.put(list, TagFromName.InstanceCreationDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.InstanceCreationTime, Dcm.time(now));
-        Dcm.put(list, TagFromName.Modality, "SR");
-        Dcm.put(list, TagFromName.SeriesInstanceUID, seriesUid);
-        Dcm.put(list, TagFromName.SeriesNumber, Integer.toString(options.seriesNumber()));
-        Dcm.put(list, TagFromName.SeriesDescription, options.seriesDescription());
-        Dcm.put(list, TagFromName.SeriesDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.SeriesTime, Dcm.time(now));
+        new ResultHeader(COMPREHENSIVE_SR, sopInstanceUid, "SR", seriesUid, options.seriesNumber(), options.seriesDescription(), 1, now)
+                .writeTo(list, sources, device);
         Dcm.sequence(list, TagFromName.ReferencedPerformedProcedureStepSequence); // Type 2 in SR Document Series
-        Dcm.put(list, TagFromName.Manufacturer, device.manufacturer());
-        Dcm.put(list, TagFromName.ManufacturerModelName, device.algorithmName());
-        Dcm.put(list, TagFromName.DeviceSerialNumber, device.serialNumber());
-        Dcm.put(list, TagFromName.SoftwareVersions, device.algorithmVersion());
-        Dcm.put(list, TagFromName.InstanceNumber, "1");
         Dcm.put(list, TagFromName.CompletionFlag, "COMPLETE");
         Dcm.put(list, TagFromName.VerificationFlag, "UNVERIFIED");
-        Dcm.put(list, TagFromName.ContentDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.ContentTime, Dcm.time(now));
         Dcm.sequence(list, TagFromName.PerformedProcedureCodeSequence); // Type 2
 
         AttributeList evidence = Dcm.item(list, TagFromName.CurrentRequestedProcedureEvidenceSequence);

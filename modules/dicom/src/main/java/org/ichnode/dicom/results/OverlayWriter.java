@@ -205,25 +205,10 @@ public final class OverlayWriter {
                                         Options options, String seriesUid, int instanceNumber, LocalDateTime now) {
         AttributeList list = new AttributeList();
         String sop = UidGenerator.newUid();
-        sources.copyPatientAndStudy(list);
-        Dcm.put(list, TagFromName.SOPClassUID, SECONDARY_CAPTURE);
-        Dcm.put(list, TagFromName.SOPInstanceUID, sop);
-        Dcm.put(list, TagFromName.InstanceCreationDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.InstanceCreationTime, Dcm.time(now));
-        Dcm.put(list, TagFromName.Modality, "OT");
-        Dcm.put(list, TagFromName.SeriesInstanceUID, seriesUid);
-        Dcm.put(list, TagFromName.SeriesNumber, Integer.toString(options.seriesNumber()));
-        Dcm.put(list, TagFromName.SeriesDescription, options.seriesDescription());
+        new ResultHeader(SECONDARY_CAPTURE, sop, "OT", seriesUid, options.seriesNumber(), options.seriesDescription(), instanceNumber, now)
+                .writeTo(list, sources, device);
         Dcm.put(list, TagFromName.BodyPartExamined, "HEAD"); // unpaired: no (Type 2C) Laterality needed
-        Dcm.put(list, TagFromName.SeriesDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.SeriesTime, Dcm.time(now));
-        Dcm.put(list, TagFromName.Manufacturer, device.manufacturer());
-        Dcm.put(list, TagFromName.ManufacturerModelName, device.algorithmName());
-        Dcm.put(list, TagFromName.SoftwareVersions, device.algorithmVersion());
         Dcm.put(list, TagFromName.ConversionType, "WSD");
-        Dcm.put(list, TagFromName.InstanceNumber, Integer.toString(instanceNumber));
-        Dcm.put(list, TagFromName.ContentDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.ContentTime, Dcm.time(now));
         Dcm.put(list, TagFromName.DateOfSecondaryCapture, Dcm.date(now));
         Dcm.put(list, TagFromName.TimeOfSecondaryCapture, Dcm.time(now));
         Dcm.put(list, TagFromName.PatientOrientation, new String[0]);

@@ -52,7 +52,7 @@ public final class SegmentationObjectWriter {
     public record Options(int seriesNumber, String seriesDescription, boolean allFrames, String contentCreatorName) {
         public Options {
             if (seriesNumber < 0) throw new ResultBuildException("seriesNumber must be >= 0");
-            if (seriesDescription == null || seriesDescription.isBlank()) throw new ResultBuildException("seriesDescription is missing");
+            if (seriesDescription == null || seriesDescription.isBlank() || seriesDescription.length() > 64) throw new ResultBuildException("seriesDescription must be 1..64 characters");
             if (seriesDescription.length() > 64) throw new ResultBuildException("seriesDescription longer than 64 characters");
             if (contentCreatorName == null || contentCreatorName.isBlank()) throw new ResultBuildException("contentCreatorName is missing");
         }
@@ -120,31 +120,14 @@ public final class SegmentationObjectWriter {
         String sopInstanceUid = UidGenerator.newUid();
         String seriesUid = UidGenerator.newUid();
         AttributeList list = new AttributeList();
-        sources.copyPatientAndStudy(list);
-
-        // SOP Common, General Series, Segmentation Series, Frame of Reference, equipment
-        Dcm.put(list, TagFromName.SOPClassUID, SEGMENTATION_STORAGE);
-        Dcm.put(list, TagFromName.SOPInstanceUID, sopInstanceUid);
-        Dcm.put(list, TagFromName.InstanceCreationDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.InstanceCreationTime, Dcm.time(now));
-        Dcm.put(list, TagFromName.Modality, "SEG");
-        Dcm.put(list, TagFromName.SeriesInstanceUID, seriesUid);
-        Dcm.put(list, TagFromName.SeriesNumber, Integer.toString(options.seriesNumber()));
-        Dcm.put(list, TagFromName.SeriesDescription, options.seriesDescription());
-        Dcm.put(list, TagFromName.SeriesDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.SeriesTime, Dcm.time(now));
+        // patient, study, SOP Common, General Series, equipment; then Segmentation Series, Frame of Reference
+        new ResultHeader(SEGMENTATION_STORAGE, sopInstanceUid, "SEG", seriesUid, options.seriesNumber(), options.seriesDescription(), 1, now)
+                .writeTo(list, sources, device);
         Dcm.put(list, TagFromName.FrameOfReferenceUID, sources.frameOfReferenceUid());
         Dcm.copy(sources.header(0), list, TagFromName.PositionReferenceIndicator, true);
-        Dcm.put(list, TagFromName.Manufacturer, device.manufacturer());
-        Dcm.put(list, TagFromName.ManufacturerModelName, device.algorithmName());
-        Dcm.put(list, TagFromName.DeviceSerialNumber, device.serialNumber());
-        Dcm.put(list, TagFromName.SoftwareVersions, device.algorithmVersion());
 
         // Segmentation Image, Image Pixel, Multi-frame Functional Groups
         Dcm.put(list, TagFromName.ImageType, "DERIVED", "PRIMARY");
-        Dcm.put(list, TagFromName.InstanceNumber, "1");
-        Dcm.put(list, TagFromName.ContentDate, Dcm.date(now));
-        Dcm.put(list, TagFromName.ContentTime, Dcm.time(now));
         Dcm.put(list, TagFromName.ContentLabel, "HEMORRHAGE");
         Dcm.put(list, TagFromName.ContentDescription, contentDescription(device.algorithmName(), device.algorithmVersion()));
         Dcm.put(list, TagFromName.ContentCreatorName, options.contentCreatorName());
