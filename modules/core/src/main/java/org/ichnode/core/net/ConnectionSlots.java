@@ -29,7 +29,7 @@ public final class ConnectionSlots implements AutoCloseable {
     public ConnectionSlots(int max, String threadPrefix) {
         if (max < 1) throw new IllegalArgumentException("at least one connection");
         this.slots = new Semaphore(max);
-        this.pool = Executors.newFixedThreadPool(max, daemon(threadPrefix));
+        this.pool = Executors.newFixedThreadPool(max, daemonThreads(threadPrefix));
     }
 
     /** Takes a slot if one is free now. */
@@ -110,7 +110,8 @@ public final class ConnectionSlots implements AutoCloseable {
         try { s.close(); } catch (IOException ignored) { /* closing anyway */ }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    /** Daemon threads named {@code prefix-1}, {@code prefix-2}, ... (a listener's threads must not keep the JVM up). */
+    public static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
         AtomicLong n = new AtomicLong();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());

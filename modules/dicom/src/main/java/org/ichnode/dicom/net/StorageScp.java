@@ -1,6 +1,8 @@
 package org.ichnode.dicom.net;
 
 import org.ichnode.core.net.ConnectionSlots;
+
+import static org.ichnode.core.net.ConnectionSlots.closeQuietly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +29,9 @@ public final class StorageScp implements AutoCloseable {
     private final InstanceSink sink;
     private final ServerSocket serverSocket;
     private final ConnectionSlots associations;
-    private final ExecutorService rejections = Executors.newSingleThreadExecutor(daemon("dicom-reject"));
+    private final ExecutorService rejections = Executors.newSingleThreadExecutor(ConnectionSlots.daemonThreads("dicom-reject"));
     /** Closes sockets whose negotiation (or rejection) outlives the ARTIM timeout. */
-    private final java.util.concurrent.ScheduledExecutorService artim = Executors.newSingleThreadScheduledExecutor(daemon("dicom-artim"));
+    private final java.util.concurrent.ScheduledExecutorService artim = Executors.newSingleThreadScheduledExecutor(ConnectionSlots.daemonThreads("dicom-artim"));
     /** Connections above the limit waiting for their A-ASSOCIATE-RJ; beyond {@link #MAX_PENDING_REJECTIONS} they are just closed. */
     private final java.util.concurrent.atomic.AtomicInteger pendingRejections = new java.util.concurrent.atomic.AtomicInteger();
     static final int MAX_PENDING_REJECTIONS = 32;
@@ -136,16 +138,5 @@ public final class StorageScp implements AutoCloseable {
         rejections.shutdownNow();
         artim.shutdownNow();
         associations.close();
-    }
-
-    private static void closeQuietly(Socket s) { ConnectionSlots.closeQuietly(s); }
-
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
-        AtomicLong n = new AtomicLong();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
