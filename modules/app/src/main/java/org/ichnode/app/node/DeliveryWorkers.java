@@ -65,18 +65,17 @@ final class DeliveryWorkers implements AutoCloseable {
         List<StoreOutcome> outcomes;
         java.util.Map<Path, Long> idOfFile = new java.util.HashMap<>();
         for (DeliveryBatch.Item item : batch.items()) idOfFile.put(Path.of(item.filePath()), item.deliveryId());
-        java.util.Set<Long> recorded = new java.util.HashSet<>();
+        List<Long> recordLater = new ArrayList<>();
         try {
             // each success is recorded as its response arrives: a kill in the middle of the association re-sends only the rest
             outcomes = scu.send(d, callingAe, files, o -> {
                 Long id = idOfFile.get(o.file());
-                if (o.isDelivered() && id != null) {
-                    try {
-                        queue.markDelivered(List.of(id), workerId);
-                        recorded.add(id);
-                    } catch (RuntimeException e) { // the database is away: recorded with the rest after the association
-                        log.warn("delivery {}: could not be recorded at once: {}", id, e.toString());
-                    }
+                if (!o.isDelivered() || id == null) return;
+                try {
+                    queue.markDelivered(List.of(id), workerId);
+                } catch (RuntimeException e) { // the database is away: tried again after the association
+                    log.warn("delivery {}: could not be recorded at once: {}", id, e.toString());
+                    recordLater.add(id);
                 }
             });
         } catch (AssociationException e) {
@@ -86,13 +85,12 @@ final class DeliveryWorkers implements AutoCloseable {
             log.warn("delivery to {}: {} object(s) not sent ({}); next try after backoff", d, batch.items().size(), e.getMessage());
             return;
         }
-        List<Long> delivered = new ArrayList<>();
-        int failed = 0;
+        int delivered = 0, failed = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             StoreOutcome o = outcomes.get(i);
             DeliveryBatch.Item item = batch.items().get(i);
             if (o.isDelivered()) {
-                delivered.add(item.deliveryId());
+                delivered++;
             } else {
                 failed++;
                 boolean retryable = o.result() != StoreOutcome.Result.REFUSED || !PERMANENT.contains(o.status());
@@ -101,11 +99,10 @@ final class DeliveryWorkers implements AutoCloseable {
                         item.maxAttempts(), o.reason());
             }
         }
-        List<Long> notYetRecorded = delivered.stream().filter(id -> !recorded.contains(id)).toList();
-        if (!notYetRecorded.isEmpty()) queue.markDelivered(notYetRecorded, workerId);
-        audit.record("results.sent", callingAe, java.util.Map.of("destination", d.toString(), "delivered", delivered.size(), "failed", failed,
+        if (!recordLater.isEmpty()) queue.markDelivered(recordLater, workerId);
+        audit.record("results.sent", callingAe, java.util.Map.of("destination", d.toString(), "delivered", delivered, "failed", failed,
                 "results", batch.items().stream().map(DeliveryBatch.Item::resultId).distinct().toList()));
-        log.info("delivery to {}: {} delivered, {} failed in {} ms", d, delivered.size(), failed, (System.nanoTime() - t0) / 1_000_000);
+        log.info("delivery to {}: {} delivered, {} failed in {} ms", d, delivered, failed, (System.nanoTime() - t0) / 1_000_000);
     }
 
     private Duration backoff(int attempt) {
