@@ -102,7 +102,11 @@ class MllpReportListenerTest {
     @Test
     void unparsableMessagesLogNoMessageTextAndNoStackTrace() throws Exception {
         ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        // the listener's threads log while the test reads: a thread-safe list, not logback's ListAppender (an ArrayList)
+        List<ch.qos.logback.classic.spi.ILoggingEvent> events = new CopyOnWriteArrayList<>();
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.AppenderBase<>() {
+            @Override protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) { events.add(e); }
+        };
         seen.start();
         root.addAppender(seen);
         try {
@@ -113,7 +117,7 @@ class MllpReportListenerTest {
         } finally {
             root.detachAppender(seen);
         }
-        for (ch.qos.logback.classic.spi.ILoggingEvent e : seen.list) {
+        for (ch.qos.logback.classic.spi.ILoggingEvent e : events) {
             assertFalse(e.getFormattedMessage().contains("SECRET4711"), "no message text in the log: " + e.getFormattedMessage());
             assertNull(e.getThrowableProxy(), "no stack trace: " + e.getLoggerName() + " " + e.getFormattedMessage());
         }
