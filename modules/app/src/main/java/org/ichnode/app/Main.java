@@ -7,10 +7,10 @@ import org.ichnode.app.cli.DemoCommand;
 import org.ichnode.app.cli.ModelsCommand;
 import org.ichnode.app.cli.RetrainCommand;
 import org.ichnode.app.cli.PhantomCommand;
-import org.ichnode.app.config.ConfigException;
-import org.ichnode.app.config.Settings;
-import org.ichnode.app.node.IchNode;
-import org.ichnode.app.retrain.CandidateTrainer;
+import org.ichnode.node.config.ConfigException;
+import org.ichnode.node.config.Settings;
+import org.ichnode.node.IchNode;
+import org.ichnode.node.retrain.CandidateTrainer;
 
 import java.nio.file.Path;
 import java.util.Arrays;

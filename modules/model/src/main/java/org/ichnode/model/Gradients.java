@@ -6,7 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 
 /** Gradient bookkeeping that DJL leaves to the caller. */
-final class Gradients {
+public final class Gradients {
     private Gradients() {}
 
     /**
@@ -14,7 +14,7 @@ final class Gradients {
      * DJL's {@code GradientCollector.zeroGradients} only walks arrays of the system manager, so without this every
      * step would add its gradient to all earlier ones.
      */
-    static void zero(Block block) {
+    public static void zero(Block block) {
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter param = p.getValue();
             if (!param.isInitialized()) continue;

@@ -1,5 +1,7 @@
 package org.ichnode.model;
 
+import org.ichnode.core.preprocess.PreprocessOptions;
+
 import org.ichnode.core.volume.HuWindow;
 
 import java.io.IOException;
@@ -27,6 +29,8 @@ import java.util.Properties;
  */
 public final class IchModel implements AutoCloseable {
     public static final String DESCRIPTOR = "ichnode-model.properties";
+    /** The loss curves training leaves beside the model (written by the trainer, drawn by the dashboard). */
+    public static final String TRAINING_CURVES = "training-curves.json";
 
     /**
      * @param name             e.g. "ich-node weak U-Net"

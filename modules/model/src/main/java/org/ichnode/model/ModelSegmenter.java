@@ -1,5 +1,8 @@
 package org.ichnode.model;
 
+import org.ichnode.core.preprocess.SlicePreprocessor;
+import org.ichnode.core.preprocess.PreparedSlice;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -85,7 +88,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
     }
 
     /** The raw study score: the highest slice logit of the two classifiers' mean. */
-    double studyLogit(List<PreparedSlice> slices) {
+    public double studyLogit(List<PreparedSlice> slices) {
         double best = Double.NEGATIVE_INFINITY;
         for (double z : sliceLogits(slices)) best = Math.max(best, z);
         return best;

@@ -1,6 +1,7 @@
 package org.ichnode.model;
 
-import ai.djl.MalformedModelException;
+import org.ichnode.core.preprocess.PreparedSlice;
+
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -33,18 +34,15 @@ import java.util.List;
  * layout of {@link PreparedSlice}. {@link #forwardWithTaps} exposes the layer1, layer2 and last-stage feature maps with gradient
  * probes for CAMs.
  */
-public final class ResNetClassifier implements AutoCloseable {
+public final class ResNetClassifier extends Network<ResNetConfig> {
     private static final String CONFIG_FILE = "resnet-config.properties";
 
-    private final ResNetConfig config;
-    private final Model model;
     private final SequentialBlock net;
     /** The top-level children of {@link #net}, in order: stem, layer1..layerN, head. */
     private final List<Block> parts;
 
     private ResNetClassifier(ResNetConfig config, Model model, SequentialBlock net, List<Block> parts) {
-        this.config = config;
-        this.model = model;
+        super(config, model, net);
         this.net = net;
         this.parts = parts;
     }
@@ -59,14 +57,7 @@ public final class ResNetClassifier implements AutoCloseable {
     /** Loads weights written by {@link #save}: the block is rebuilt from the stored config, then the parameters read. */
     public static ResNetClassifier load(Path dir) throws IOException {
         ResNetConfig config = ResNetConfig.read(dir.resolve(CONFIG_FILE));
-        ResNetClassifier c = build(config);
-        try {
-            c.model.load(dir, config.name());
-        } catch (MalformedModelException e) {
-            c.close();
-            throw new IOException("cannot load " + config.name() + " from " + dir + ": " + e.getMessage(), e);
-        }
-        return c;
+        return loadWeights(build(config), dir, config.name());
     }
 
     /** Writes the config and the parameters ({@code <name>-0000.params}) into {@code dir}. */
@@ -124,23 +115,6 @@ public final class ResNetClassifier implements AutoCloseable {
         return new ParallelBlock(
                 list -> new NDList(Activation.relu(list.get(0).singletonOrThrow().add(list.get(1).singletonOrThrow()))),
                 Arrays.asList(main, shortcut));
-    }
-
-    public ResNetConfig config() { return config; }
-    public Model model() { return model; }
-    public Block block() { return net; }
-    public NDManager manager() { return model.getNDManager(); }
-
-    public Shape inputShape(int batch) {
-        return new Shape(batch, config.inputChannels(), config.inputSize(), config.inputSize());
-    }
-
-    /** Number of trainable values. */
-    public long parameterCount() { return NetworkArrays.parameterCount(net); }
-
-    /** Stacks prepared slices into an {@code (N, C, S, S)} array in {@code manager}. */
-    public NDArray toBatch(NDManager manager, List<PreparedSlice> slices) {
-        return NetworkArrays.stack(manager, slices, config.inputChannels(), config.inputSize());
     }
 
     /** Plain forward pass: {@code (N, C, S, S) -> (N, 1)} logits. */
@@ -207,5 +181,4 @@ public final class ResNetClassifier implements AutoCloseable {
     /** Zeroes the gradients held by the weights (see {@link Gradients#zero}); before each training step and after CAMs. */
     public void zeroGradients() { Gradients.zero(net); }
 
-    @Override public void close() { model.close(); }
 }

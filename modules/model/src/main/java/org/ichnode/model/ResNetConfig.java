@@ -1,10 +1,6 @@
 package org.ichnode.model;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Properties;
@@ -20,7 +16,7 @@ import java.util.Properties;
  * @param inputChannels  channels of the input (1 for a single window, 3 for multi-window)
  * @param inputSize      side of the square input the model is built and trained for
  */
-public record ResNetConfig(String name, int[] blocksPerStage, int baseWidth, int inputChannels, int inputSize) {
+public record ResNetConfig(String name, int[] blocksPerStage, int baseWidth, int inputChannels, int inputSize) implements Network.Config {
 
     public ResNetConfig {
         blocksPerStage = blocksPerStage.clone();
@@ -69,12 +65,11 @@ public record ResNetConfig(String name, int[] blocksPerStage, int baseWidth, int
         p.setProperty("baseWidth", Integer.toString(baseWidth));
         p.setProperty("inputChannels", Integer.toString(inputChannels));
         p.setProperty("inputSize", Integer.toString(inputSize));
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) { p.store(w, "ich-node ResNetClassifier"); }
+        Network.writeProperties(file, p, "ich-node ResNetClassifier");
     }
 
     static ResNetConfig read(Path file) throws IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) { p.load(r); }
+        Properties p = Network.readProperties(file);
         int[] blocks = Arrays.stream(p.getProperty("blocksPerStage").split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
         return new ResNetConfig(p.getProperty("name"), blocks, Integer.parseInt(p.getProperty("baseWidth")),
                 Integer.parseInt(p.getProperty("inputChannels")), Integer.parseInt(p.getProperty("inputSize")));

@@ -1,6 +1,7 @@
 package org.ichnode.model;
 
-import ai.djl.MalformedModelException;
+import org.ichnode.core.preprocess.PreparedSlice;
+
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -34,19 +35,20 @@ import java.util.SplittableRandom;
  *
  * <p>Owns a DJL {@link Model} (native memory): close it.
  */
-public final class UNet implements AutoCloseable {
+public final class UNet extends Network<UNetConfig> {
     private static final String CONFIG_FILE = "unet-config.properties";
     private static final String NAME = "unet";
 
-    private final UNetConfig config;
-    private final Model model;
     private final Net net;
 
-    private UNet(UNetConfig config) {
-        this.config = config;
-        this.net = new Net(config);
-        this.model = Model.newInstance(NAME);
+    private UNet(UNetConfig config, Net net) {
+        super(config, Model.newInstance(NAME), net);
+        this.net = net;
         model.setBlock(net);
+    }
+
+    private UNet(UNetConfig config) {
+        this(config, new Net(config));
     }
 
     /**
@@ -63,36 +65,13 @@ public final class UNet implements AutoCloseable {
 
     /** Loads what {@link #save} wrote. */
     public static UNet load(Path dir) throws IOException {
-        UNet u = new UNet(UNetConfig.read(dir.resolve(CONFIG_FILE)));
-        try {
-            u.model.load(dir, NAME);
-        } catch (MalformedModelException e) {
-            u.close();
-            throw new IOException("cannot load the U-Net from " + dir + ": " + e.getMessage(), e);
-        }
-        return u;
+        return loadWeights(new UNet(UNetConfig.read(dir.resolve(CONFIG_FILE))), dir, NAME);
     }
 
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         config.write(dir.resolve(CONFIG_FILE));
         model.save(dir, NAME);
-    }
-
-    public UNetConfig config() { return config; }
-    public Model model() { return model; }
-    public Block block() { return net; }
-    public NDManager manager() { return model.getNDManager(); }
-
-    public Shape inputShape(int batch) {
-        return new Shape(batch, config.inputChannels(), config.inputSize(), config.inputSize());
-    }
-
-    public long parameterCount() { return NetworkArrays.parameterCount(net); }
-
-    /** Stacks prepared slices into {@code (N, C, S, S)}. */
-    public NDArray toBatch(NDManager manager, List<PreparedSlice> slices) {
-        return NetworkArrays.stack(manager, slices, config.inputChannels(), config.inputSize());
     }
 
     /**
@@ -119,18 +98,16 @@ public final class UNet implements AutoCloseable {
     }
 
     /** Copies of every parameter's values (for keeping the best weights during early stopping). */
-    List<float[]> snapshotParameters() {
+    public List<float[]> snapshotParameters() {
         List<float[]> s = new ArrayList<>();
         for (Pair<String, Parameter> p : net.getParameters()) s.add(p.getValue().getArray().toFloatArray());
         return s;
     }
 
-    void restoreParameters(List<float[]> snapshot) {
+    public void restoreParameters(List<float[]> snapshot) {
         int i = 0;
         for (Pair<String, Parameter> p : net.getParameters()) p.getValue().getArray().set(snapshot.get(i++));
     }
-
-    @Override public void close() { model.close(); }
 
     /**
      * DJL's default weight initialisation (Xavier, Gaussian, fan-in, magnitude 2: He-normal, standard deviation

@@ -1,10 +1,6 @@
 package org.ichnode.model;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 
@@ -19,7 +15,7 @@ import java.util.Properties;
  * @param inputChannels channels of the input (one per HU window)
  * @param inputSize     side of the square input the network is trained for
  */
-public record UNetConfig(int baseWidth, int levels, int inputChannels, int inputSize) {
+public record UNetConfig(int baseWidth, int levels, int inputChannels, int inputSize) implements Network.Config {
 
     public UNetConfig {
         if (baseWidth < 2 || levels < 1 || levels > 6 || inputChannels < 1) throw new IllegalArgumentException("bad U-Net config");
@@ -40,12 +36,11 @@ public record UNetConfig(int baseWidth, int levels, int inputChannels, int input
         p.setProperty("levels", Integer.toString(levels));
         p.setProperty("inputChannels", Integer.toString(inputChannels));
         p.setProperty("inputSize", Integer.toString(inputSize));
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) { p.store(w, "ich-node U-Net"); }
+        Network.writeProperties(file, p, "ich-node U-Net");
     }
 
     static UNetConfig read(Path file) throws IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) { p.load(r); }
+        Properties p = Network.readProperties(file);
         return new UNetConfig(Integer.parseInt(p.getProperty("baseWidth")), Integer.parseInt(p.getProperty("levels")),
                 Integer.parseInt(p.getProperty("inputChannels")), Integer.parseInt(p.getProperty("inputSize")));
     }

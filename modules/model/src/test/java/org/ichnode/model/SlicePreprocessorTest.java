@@ -1,5 +1,10 @@
 package org.ichnode.model;
 
+import org.ichnode.core.preprocess.SlicePreprocessor;
+import org.ichnode.core.preprocess.PreprocessOptions;
+import org.ichnode.core.preprocess.SliceMapping;
+import org.ichnode.core.preprocess.PreparedSlice;
+
 import org.ichnode.core.volume.HuWindow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.ichnode.core.geometry.Vec3;
-import org.ichnode.core.phantom.PhantomGenerator;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.core.phantom.PhantomStudy;
+import org.ichnode.testkit.phantom.PhantomGenerator;
+import org.ichnode.testkit.phantom.PhantomOptions;
+import org.ichnode.testkit.phantom.PhantomStudy;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
 import org.junit.jupiter.api.Test;

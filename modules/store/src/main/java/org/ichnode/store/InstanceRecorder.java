@@ -82,7 +82,7 @@ public final class InstanceRecorder {
             if (n.expectedCount() == null) st.setNull(1, Types.INTEGER);
             else st.setInt(1, n.expectedCount());
             st.setString(2, n.seriesUid());
-            st.setString(3, SeriesState.RECEIVING.db());
+            st.setString(3, SeriesState.RECEIVING.dbValue());
             try (ResultSet rs = st.executeQuery()) {
                 if (!rs.next()) return null; // new series, or no longer receiving
                 seriesId = rs.getLong(1);
@@ -143,7 +143,7 @@ public final class InstanceRecorder {
                     first_received_at, last_received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)""",
                 n.seriesUid(), studyId, n.modality(), n.bodyPart(), n.seriesDescription(), n.sliceThickness(),
-                n.imageOrientation(), n.imageType(), SeriesState.RECEIVING.db(), n.expectedCount(), now, now);
+                n.imageOrientation(), n.imageType(), SeriesState.RECEIVING.dbValue(), n.expectedCount(), now, now);
         // Lock the series row: serializes instance_count updates and state changes with SeriesCompletion.
         Series series = s.createQuery("FROM Series WHERE seriesInstanceUid = :uid", Series.class)
                 .setParameter("uid", n.seriesUid()).setLockMode(LockModeType.PESSIMISTIC_WRITE).getSingleResult();
@@ -237,7 +237,7 @@ public final class InstanceRecorder {
         if (was == SeriesState.RECEIVING) {
             return false;
         }
-        series.setState(SeriesState.RECEIVING, "reopened by a late instance (was " + was.db() + ")");
+        series.setState(SeriesState.RECEIVING, "reopened by a late instance (was " + was.dbValue() + ")");
         series.setCompletedAt(null);
         List<Job> active = s.createQuery("FROM Job WHERE seriesId = :sid AND state IN (:states)", Job.class)
                 .setParameter("sid", series.getId())

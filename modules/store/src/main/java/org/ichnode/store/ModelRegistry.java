@@ -181,17 +181,9 @@ public final class ModelRegistry {
     }
 
     private static void endRun(Connection c, Instant now, long runId, RunState state, String reason) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(
-                "UPDATE training_run SET state = ?, reason = ?, ended_at = ?, updated_at = ? WHERE id = ? AND state = 'running'")) {
-            st.setString(1, state.dbValue());
-            st.setString(2, reason);
-            st.setObject(3, ts(now));
-            st.setObject(4, ts(now));
-            st.setLong(5, runId);
-            if (st.executeUpdate() != 1) {
-                throw new IllegalStateException("training run " + runId + " is not running any more (marked by another node?): not "
-                        + state.dbValue());
-            }
+        if (!TrainingRuns.end(c, now, runId, state, reason)) {
+            throw new IllegalStateException("training run " + runId + " is not running any more (marked by another node?): not "
+                    + state.dbValue());
         }
     }
 

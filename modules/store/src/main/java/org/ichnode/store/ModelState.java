@@ -1,9 +1,7 @@
 package org.ichnode.store;
 
-import java.util.Locale;
-
 /** State of a model version; stored lower-case in model_version.state. */
-public enum ModelState {
+public enum ModelState implements StoredState {
     /** Trained and evaluated, never active (refused by the gate, or not yet decided). */
     CANDIDATE,
     /** The one model serving uses. */
@@ -11,11 +9,7 @@ public enum ModelState {
     /** Was active, replaced by another version; can be activated again (rollback). */
     RETIRED;
 
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
     public static ModelState fromDb(String v) {
-        return valueOf(v.toUpperCase(Locale.ROOT));
+        return StoredState.fromDb(ModelState.class, v);
     }
 }

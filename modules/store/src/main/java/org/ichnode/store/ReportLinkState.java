@@ -1,9 +1,7 @@
 package org.ichnode.store;
 
-import java.util.Locale;
-
 /** Whether a report is linked to a study; stored lower-case in report.link_state. */
-public enum ReportLinkState {
+public enum ReportLinkState implements StoredState {
     /** No study with its accession number / Study Instance UID yet (images not received, or never sent to the node). */
     PENDING,
     /** Linked to report.study_id. */
@@ -11,11 +9,7 @@ public enum ReportLinkState {
     /** A study matches its identifiers but must not be linked (patient ID mismatch, conflicting UIDs): see link_note. */
     REJECTED;
 
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
     public static ReportLinkState fromDb(String v) {
-        return valueOf(v.toUpperCase(Locale.ROOT));
+        return StoredState.fromDb(ReportLinkState.class, v);
     }
 }

@@ -6,7 +6,7 @@ import java.util.Locale;
  * Normalised state of a report version; stored lower-case in report.state. The raw status (HL7 OBR-25, FHIR
  * DiagnosticReport.status) is kept as received in report.report_status.
  */
-public enum ReportState {
+public enum ReportState implements StoredState {
     /** Preliminary or partial results (HL7 P, R, A, I, S, O; FHIR preliminary, partial, registered): never used for training. */
     PRELIMINARY(1),
     /** Final (HL7 F; FHIR final). */
@@ -32,12 +32,8 @@ public enum ReportState {
         return this == FINAL || this == CORRECTED;
     }
 
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
     public static ReportState fromDb(String v) {
-        return valueOf(v.toUpperCase(Locale.ROOT));
+        return StoredState.fromDb(ReportState.class, v);
     }
 
     /**

@@ -1,9 +1,7 @@
 package org.ichnode.store;
 
-import java.util.Locale;
-
 /** State of a retraining run; stored lower-case in training_run.state. Every state but RUNNING is final. */
-public enum RunState {
+public enum RunState implements StoredState {
     RUNNING,
     /** Its candidate became the active model. */
     PROMOTED,
@@ -16,11 +14,7 @@ public enum RunState {
     /** Its node died or restarted while it ran; marked by the next run or by the node at start-up. */
     INTERRUPTED;
 
-    public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
     public static RunState fromDb(String v) {
-        return valueOf(v.toUpperCase(Locale.ROOT));
+        return StoredState.fromDb(RunState.class, v);
     }
 }

@@ -109,7 +109,7 @@ public final class SeriesCompletion {
                     r = new CompletionResult(id, series.getSeriesInstanceUid(), SeriesState.QUEUED, null, job.getId());
                 }
                 log.info("series {} complete with {} instances: {}{}", series.getSeriesInstanceUid(),
-                        series.getInstanceCount(), r.state().db(), r.reason() == null ? "" : " (" + r.reason() + ")");
+                        series.getInstanceCount(), r.state().dbValue(), r.reason() == null ? "" : " (" + r.reason() + ")");
                 return r;
             });
             if (done != null) {

@@ -94,17 +94,20 @@ public final class TrainingRuns {
     }
 
     private boolean end(long runId, RunState state, String reason) {
-        return db.inTransaction(s -> work(s, (c, now) -> {
-            try (PreparedStatement st = c.prepareStatement(
-                    "UPDATE training_run SET state = ?, reason = ?, ended_at = ?, updated_at = ? WHERE id = ? AND state = 'running'")) {
-                st.setString(1, state.dbValue());
-                st.setString(2, reason);
-                st.setObject(3, ts(now));
-                st.setObject(4, ts(now));
-                st.setLong(5, runId);
-                return st.executeUpdate() == 1;
-            }
-        }));
+        return db.inTransaction(s -> work(s, (c, now) -> end(c, now, runId, state, reason)));
+    }
+
+    /** Ends a running run in the caller's transaction (the registry's decisions end theirs with the model's change). */
+    static boolean end(Connection c, Instant now, long runId, RunState state, String reason) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "UPDATE training_run SET state = ?, reason = ?, ended_at = ?, updated_at = ? WHERE id = ? AND state = 'running'")) {
+            st.setString(1, state.dbValue());
+            st.setString(2, reason);
+            st.setObject(3, ts(now));
+            st.setObject(4, ts(now));
+            st.setLong(5, runId);
+            return st.executeUpdate() == 1;
+        }
     }
 
     /**

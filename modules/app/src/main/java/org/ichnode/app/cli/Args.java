@@ -50,8 +50,8 @@ public final class Args {
     }
 
     /** The data set options {@code --data --seed --from --studies --patients} (docs: Main's help). */
-    public org.ichnode.app.data.DatasetOption dataset(String defaultData, int defaultFrom, int defaultStudies) {
-        return new org.ichnode.app.data.DatasetOption(option("--data", defaultData), Long.parseLong(option("--seed", "7")),
+    public org.ichnode.training.data.DatasetOption dataset(String defaultData, int defaultFrom, int defaultStudies) {
+        return new org.ichnode.training.data.DatasetOption(option("--data", defaultData), Long.parseLong(option("--seed", "7")),
                 intOption("--from", defaultFrom), intOption("--studies", defaultStudies), option("--patients", null));
     }
 }

@@ -1,10 +1,10 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.config.Settings;
-import org.ichnode.app.node.IchNode;
+import org.ichnode.node.config.Settings;
+import org.ichnode.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.dicom.phantom.PhantomExporter;
+import org.ichnode.testkit.phantom.PhantomOptions;
+import org.ichnode.testkit.phantom.PhantomExporter;
 import org.ichnode.store.Job;
 import org.ichnode.store.StoreQueries;
 

@@ -55,7 +55,7 @@ public final class BenchFaultsCommand {
         if (slices < 16) throw new IllegalArgumentException("--slices must be at least 16: shorter series are ignored by the node (selection.minSlices)");
         Path work = Files.createTempDirectory("ichnode-faults-");
         Random random = new Random(seed);
-        List<List<Path>> series = org.ichnode.app.data.PhantomStudies.dicomSeries(work, seriesCount, 7000, slices);
+        List<List<Path>> series = org.ichnode.training.data.PhantomStudies.dicomSeries(work, seriesCount, 7000, slices);
         System.out.printf("bench faults: %d kills, %d series of %d slices, in %s%n", kills, seriesCount, slices, work);
         Path pacsDir = Files.createDirectories(work.resolve("pacs"));
         int pacsPort = LocalOrthanc.freePort();

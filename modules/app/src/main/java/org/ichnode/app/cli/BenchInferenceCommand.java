@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.ichnode.app.node.SegmenterChoice;
-import org.ichnode.core.phantom.PhantomGenerator;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.core.phantom.PhantomStudy;
+import org.ichnode.node.SegmenterChoice;
+import org.ichnode.testkit.phantom.PhantomGenerator;
+import org.ichnode.testkit.phantom.PhantomOptions;
+import org.ichnode.testkit.phantom.PhantomStudy;
 import org.ichnode.core.segmentation.Segmentation;
 import org.ichnode.model.ModelSegmenter;
 

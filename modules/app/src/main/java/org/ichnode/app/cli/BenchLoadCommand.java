@@ -1,7 +1,7 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.config.Settings;
-import org.ichnode.app.node.IchNode;
+import org.ichnode.node.config.Settings;
+import org.ichnode.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
@@ -39,7 +39,7 @@ public final class BenchLoadCommand {
         int slices = args.intOption("--slices", 16);
         args.requireNoneLeft();
         Path work = Files.createTempDirectory("ichnode-load-");
-        List<List<Path>> series = org.ichnode.app.data.PhantomStudies.dicomSeries(work, associations, 5000, slices);
+        List<List<Path>> series = org.ichnode.training.data.PhantomStudies.dicomSeries(work, associations, 5000, slices);
         System.out.printf("bench load: %d associations at once, %d slices 256x256 each, node limit %d, in %s%n", associations, slices, max, work);
         int port = LocalOrthanc.freePort();
         try (IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + work.resolve("node/storage"),

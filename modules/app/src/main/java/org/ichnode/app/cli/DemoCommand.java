@@ -1,21 +1,21 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
-import org.ichnode.app.config.Settings;
-import org.ichnode.app.node.IchNode;
+import org.ichnode.training.data.*;
+import org.ichnode.node.config.Settings;
+import org.ichnode.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;
-import org.ichnode.core.phantom.Lesion;
-import org.ichnode.core.phantom.PhantomGenerator;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.core.phantom.PhantomStudy;
+import org.ichnode.testkit.phantom.Lesion;
+import org.ichnode.testkit.phantom.PhantomGenerator;
+import org.ichnode.testkit.phantom.PhantomOptions;
+import org.ichnode.testkit.phantom.PhantomStudy;
 import org.ichnode.dicom.net.CallerAllowlist;
 import org.ichnode.dicom.net.ScpSettings;
 import org.ichnode.dicom.net.StorageScp;
-import org.ichnode.dicom.phantom.PhantomExporter;
+import org.ichnode.testkit.phantom.PhantomExporter;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.store.Job;
 import org.ichnode.store.StoreQueries;
-import org.ichnode.model.LabelledStudy;
+import org.ichnode.training.LabelledStudy;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -213,7 +213,7 @@ public final class DemoCommand {
         if (chosen == null) throw new IllegalArgumentException(data + ": no study with hemorrhage and masks; name one with --patients");
         Path out = dir.resolve("real");
         ImportCommand.Written w = ImportCommand.writeStudy(chosen, data, out);
-        double trueMl = chosen.fullyMasked() ? org.ichnode.model.Evaluation.volumeMl(chosen.volume(), chosen.trueMask()) : Double.NaN;
+        double trueMl = chosen.fullyMasked() ? org.ichnode.training.Evaluation.volumeMl(chosen.volume(), chosen.trueMask()) : Double.NaN;
         int positiveSlices = 0;
         if (chosen.sliceLabels() != null) for (boolean b : chosen.sliceLabels()) if (b) positiveSlices++;
         System.out.printf(Locale.ROOT, "demo: real study %s from %s, %d slices %dx%d, %s (%d slices labelled hemorrhage) -> %s%n",
@@ -231,7 +231,7 @@ public final class DemoCommand {
 
     private static boolean largestIsIntraparenchymal(PhantomStudy s) {
         return s.hemorrhage() && s.lesions().stream().max(java.util.Comparator.comparingDouble(Lesion::volumeMl))
-                .map(l -> l.type() == org.ichnode.core.phantom.LesionType.INTRAPARENCHYMAL).orElse(false);
+                .map(l -> l.type() == org.ichnode.testkit.phantom.LesionType.INTRAPARENCHYMAL).orElse(false);
     }
 
     /** Dice of the node's mask against the true mask, slices matched by SOP Instance UID, on the masked slices only. */

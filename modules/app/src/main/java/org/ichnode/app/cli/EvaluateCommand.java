@@ -1,12 +1,12 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import java.nio.file.Path;
 import java.util.List;
-import org.ichnode.app.node.SegmenterChoice;
+import org.ichnode.node.SegmenterChoice;
 import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmenter;
-import org.ichnode.model.LabelledStudy;
+import org.ichnode.training.LabelledStudy;
 
 /**
  * {@code ./ichnode evaluate --model DIR|default|baseline [--data ...] [--out DIR]}: a model (ich-node artifact or SavedModel, or the HU baseline)

@@ -11,9 +11,9 @@ import javax.imageio.ImageIO;
 import org.ichnode.core.segmentation.Segmentation;
 import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.core.volume.Volume;
-import org.ichnode.model.Evaluation;
-import org.ichnode.model.LabelledStudy;
-import org.ichnode.model.RealEvaluation;
+import org.ichnode.training.Evaluation;
+import org.ichnode.training.LabelledStudy;
+import org.ichnode.training.RealEvaluation;
 
 /** Runs a segmenter over studies with true masks and writes report.json, report.md and PNG overlays. */
 final class EvaluationRun {

@@ -1,14 +1,14 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.model.AblationExperiment;
-import org.ichnode.model.LabelledStudy;
-import org.ichnode.model.WeakSupervision;
+import org.ichnode.testkit.phantom.PhantomOptions;
+import org.ichnode.training.AblationExperiment;
+import org.ichnode.training.LabelledStudy;
+import org.ichnode.training.WeakSupervision;
 
 /**
  * {@code ./ichnode experiment ablation [...]}: the paper's ablation table and the TH sweep on phantom studies (held-out

@@ -1,6 +1,6 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +11,7 @@ import java.util.Locale;
 import org.ichnode.core.volume.Volume;
 import org.ichnode.dicom.UidGenerator;
 import org.ichnode.dicom.write.CtSeriesWriter;
-import org.ichnode.model.LabelledStudy;
+import org.ichnode.training.LabelledStudy;
 
 /**
  * {@code ./ichnode import --data SET --to-dicom DIR}: any data set the model commands read (the CT-ICH folder as

@@ -1,6 +1,6 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.config.Settings;
+import org.ichnode.node.config.Settings;
 import org.ichnode.store.Database;
 import org.ichnode.store.ModelRegistry;
 import org.ichnode.store.ModelVersion;
@@ -57,7 +57,7 @@ public final class ModelsCommand {
                     ModelVersion v = new ModelRegistry(db).activate(version, why,
                             System.getProperty("user.name", "unknown") + " (command line)");
                     String actor = System.getProperty("user.name", "unknown") + " (command line)";
-                    try (var audit = new org.ichnode.app.node.AuditLog(settings.getPath(org.ichnode.app.config.Keys.STORAGE_DIR).toAbsolutePath(),
+                    try (var audit = new org.ichnode.node.AuditLog(settings.getPath(org.ichnode.node.config.Keys.STORAGE_DIR).toAbsolutePath(),
                             "cli-" + java.net.InetAddress.getLocalHost().getHostName())) {
                         audit.record("model.activated", actor, java.util.Map.of("version", v.version(), "why", why));
                     } catch (java.io.IOException e) {

@@ -1,7 +1,7 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.config.Keys;
-import org.ichnode.app.config.Settings;
+import org.ichnode.node.config.Keys;
+import org.ichnode.node.config.Settings;
 import org.ichnode.store.Database;
 
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.dicom.phantom.PhantomExporter;
+import org.ichnode.testkit.phantom.PhantomOptions;
+import org.ichnode.testkit.phantom.PhantomExporter;
 
 import java.nio.file.Path;
 import java.util.List;

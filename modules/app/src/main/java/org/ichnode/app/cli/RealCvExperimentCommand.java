@@ -1,6 +1,6 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,15 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
-import org.ichnode.app.node.SegmenterChoice;
+import org.ichnode.node.SegmenterChoice;
 import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmenter;
-import org.ichnode.model.LabelledStudy;
+import org.ichnode.training.LabelledStudy;
 import org.ichnode.model.ModelSegmenter;
-import org.ichnode.model.OperatingPoint;
-import org.ichnode.model.PatientSplit;
-import org.ichnode.model.RealEvaluation;
-import org.ichnode.model.WeakSupervision;
+import org.ichnode.training.OperatingPoint;
+import org.ichnode.training.PatientSplit;
+import org.ichnode.training.RealEvaluation;
+import org.ichnode.training.WeakSupervision;
 
 /**
  * {@code ./ichnode experiment real --data DIR --folds 5}: patient-wise k-fold cross-validation on a real dataset.
@@ -110,7 +110,7 @@ public final class RealCvExperimentCommand {
                         boolean studyOnly = rowName.contains("study labels");
                         ModelRuntime.seed(7);
                         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                                .withPreprocess(org.ichnode.model.PreprocessOptions.named(windows, size))
+                                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size))
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
                         if (classifierWidth > 0) plan = plan.withClassifierWidth(classifierWidth);
                         if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
@@ -183,12 +183,12 @@ public final class RealCvExperimentCommand {
     private static List<RealEvaluation.StudyOutcome> pseudoMaskOutcomes(List<LabelledStudy> train, boolean studyOnly, int size) {
         WeakSupervision.Plan plan = WeakSupervision.Plan.quick(size).withStudyLabelsOnly(studyOnly);
         WeakSupervision weak = new WeakSupervision(plan, m -> System.err.println("ichnode: pseudo masks: " + m));
-        List<org.ichnode.model.PreparedStudy> prepared = weak.prepare(studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train, "training");
-        Map<org.ichnode.model.PreparedStudy, byte[][]> masks = WeakSupervision.negativeContrastMasks(prepared, plan.densityPrior(),
-                org.ichnode.core.pseudomask.NegativeContrast.defaults(), !studyOnly, m -> System.err.println("ichnode: pseudo masks: " + m));
+        List<org.ichnode.training.PreparedStudy> prepared = weak.prepare(studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train, "training");
+        Map<org.ichnode.training.PreparedStudy, byte[][]> masks = WeakSupervision.negativeContrastMasks(prepared, plan.densityPrior(),
+                org.ichnode.training.pseudomask.NegativeContrast.defaults(), !studyOnly, m -> System.err.println("ichnode: pseudo masks: " + m));
         List<RealEvaluation.StudyOutcome> o = new ArrayList<>();
-        for (org.ichnode.model.PreparedStudy p : prepared) {
-            byte[] mask = org.ichnode.model.Evaluation.toSource(p, masks.get(p));
+        for (org.ichnode.training.PreparedStudy p : prepared) {
+            byte[] mask = org.ichnode.training.Evaluation.toSource(p, masks.get(p));
             o.add(RealEvaluation.evaluate(p.study(), new org.ichnode.core.segmentation.Segmentation(mask, null, p.study().positive() ? 1 : 0,
                     List.of(), "pseudo masks", "0")));
         }

@@ -1,7 +1,7 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.config.Settings;
-import org.ichnode.app.retrain.RetrainScheduler;
+import org.ichnode.node.config.Settings;
+import org.ichnode.node.retrain.RetrainScheduler;
 import org.ichnode.store.Database;
 import org.ichnode.store.RunState;
 import org.ichnode.store.TrainingRun;

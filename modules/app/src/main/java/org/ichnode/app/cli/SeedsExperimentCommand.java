@@ -1,6 +1,6 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.model.AblationExperiment;
-import org.ichnode.model.LabelledStudy;
-import org.ichnode.model.WeakSupervision;
+import org.ichnode.testkit.phantom.PhantomOptions;
+import org.ichnode.training.AblationExperiment;
+import org.ichnode.training.LabelledStudy;
+import org.ichnode.training.WeakSupervision;
 
 /**
  * {@code ./ichnode experiment seeds}: the ablation's goal rows ({@link AblationExperiment#runGoalRows}) for several seeds, each seed its own training and test studies and its own

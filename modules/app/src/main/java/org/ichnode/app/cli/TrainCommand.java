@@ -1,16 +1,16 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
-import org.ichnode.model.DensityGate;
-import org.ichnode.model.LabelledStudy;
+import org.ichnode.training.DensityGate;
+import org.ichnode.training.LabelledStudy;
 import org.ichnode.model.ModelSegmenter;
-import org.ichnode.model.WeakSupervision;
+import org.ichnode.training.WeakSupervision;
 
 /**
  * {@code ./ichnode train --out DIR [...]}: the weak learning loop from image-level labels (slice labels, or
@@ -48,7 +48,7 @@ public final class TrainCommand {
         ModelRuntime.seed(7);
         boolean studyOnly = labels.equals("study");
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                .withPreprocess(org.ichnode.model.PreprocessOptions.named(windows, size))
+                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
         if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
         if (pseudoMasks.equals("density-cam")) plan = plan.withDensityGate(DensityGate.CAM);
@@ -72,7 +72,7 @@ public final class TrainCommand {
                 metrics = "{" + throughput + "}";
             }
             r.model().save(out, r.trainingDataJson(), metrics + "\n");
-            org.ichnode.model.TrainingCurves.write(out, r);
+            org.ichnode.training.TrainingCurves.write(out, r);
         }
         System.out.printf(Locale.ROOT, "model %s written to %s in %.0f s (%d training studies, %d validation, %d pseudo-masked slices)%n",
                 version, out, (System.nanoTime() - t0) / 1e9, r.trainStudies(), r.validationStudies(), r.pseudoMaskSlices());

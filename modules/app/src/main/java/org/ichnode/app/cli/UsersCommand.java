@@ -1,7 +1,7 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.config.Keys;
-import org.ichnode.app.node.HttpUsers;
+import org.ichnode.node.config.Keys;
+import org.ichnode.node.HttpUsers;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -3,13 +3,13 @@ package org.ichnode.app.fuzz;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
-import org.ichnode.app.config.Settings;
-import org.ichnode.app.node.IchNode;
-import org.ichnode.core.phantom.PhantomOptions;
+import org.ichnode.node.config.Settings;
+import org.ichnode.node.IchNode;
+import org.ichnode.testkit.phantom.PhantomOptions;
 import org.ichnode.dicom.net.Destination;
 import org.ichnode.dicom.net.StorageScu;
 import org.ichnode.dicom.net.StoreOutcome;
-import org.ichnode.dicom.phantom.PhantomExporter;
+import org.ichnode.testkit.phantom.PhantomExporter;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.slf4j.LoggerFactory;
 

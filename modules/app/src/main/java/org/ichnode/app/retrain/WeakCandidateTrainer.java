@@ -1,6 +1,6 @@
 package org.ichnode.app.retrain;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,20 +10,22 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.ichnode.app.config.Keys;
-import org.ichnode.app.config.Settings;
+import org.ichnode.node.config.Keys;
+import org.ichnode.node.config.Settings;
+import org.ichnode.node.retrain.CandidateTrainer;
+import org.ichnode.node.retrain.TrainingBudget;
 import org.ichnode.core.segmentation.HuThresholdSegmenter;
 import org.ichnode.core.segmentation.Segmentation;
 import org.ichnode.core.segmentation.Segmenter;
 import org.ichnode.core.volume.AssemblyResult;
 import org.ichnode.dicom.read.SeriesVolumeLoader;
-import org.ichnode.model.Evaluation;
-import org.ichnode.model.LabelledStudy;
+import org.ichnode.training.Evaluation;
+import org.ichnode.training.LabelledStudy;
 import org.ichnode.model.ModelSegmenter;
-import org.ichnode.model.PatientSplit;
-import org.ichnode.model.RealEvaluation;
+import org.ichnode.training.PatientSplit;
+import org.ichnode.training.RealEvaluation;
 import org.ichnode.model.TorchThreads;
-import org.ichnode.model.WeakSupervision;
+import org.ichnode.training.WeakSupervision;
 import org.ichnode.store.DatasetSnapshot;
 
 /**
@@ -104,7 +106,7 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
             String metrics = String.format(Locale.ROOT, "{\"validation\":%s,\"validationData\":\"%s\",\"snapshot\":%d%s}",
                     e.toJson(), validation.describe(), snapshot.id(), siteReport == null ? "" : ",\"site\":" + siteReport.toJson());
             r.model().save(artifactDir, r.trainingDataJson(), metrics + "\n");
-            org.ichnode.model.TrainingCurves.write(artifactDir, r);
+            org.ichnode.training.TrainingCurves.write(artifactDir, r);
             return new Candidate(artifactDir, metrics(e, siteReport));
         }
     }
@@ -208,5 +210,11 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
         }
         progress.accept("loaded " + out.size() + " series of snapshot " + snapshot.id() + (skipped > 0 ? " (" + skipped + " did not assemble)" : ""));
         return out;
+    }
+
+    /** The trainer a node started by this launcher retrains with (META-INF/services). */
+    public static final class Provider implements CandidateTrainer.Provider {
+        @Override
+        public CandidateTrainer create(Settings settings) { return new WeakCandidateTrainer(settings); }
     }
 }

@@ -1,6 +1,6 @@
 package org.ichnode.app.cli;
 
-import org.ichnode.app.data.*;
+import org.ichnode.training.data.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.ichnode.dicom.testing.Tools;
-import org.ichnode.model.LabelledStudy;
+import org.ichnode.training.LabelledStudy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package org.ichnode.app.docs;
 
-import org.ichnode.app.config.Keys;
+import org.ichnode.node.config.Keys;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package org.ichnode.app.fuzz;
 
-import org.ichnode.app.node.NodeProcess;
+import org.ichnode.node.NodeProcess;
 import org.ichnode.dicom.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -12,14 +12,8 @@ record AssociateAccept(Map<Integer, Pdus.ContextResult> contexts, long maxPduLen
         ByteBuffer b = ByteBuffer.wrap(pdu, 0, length);
         b.position(68); // version, reserved, called/calling AE echoed, reserved
         Map<Integer, Pdus.ContextResult> contexts = new HashMap<>();
-        long maxPdu = 0;
-        String implClass = null;
-        while (b.remaining() >= 4) {
-            int type = b.get() & 0xFF;
-            b.get();
-            int len = b.getShort() & 0xFFFF;
-            if (len > b.remaining()) throw new ProtocolException("item 0x" + Integer.toHexString(type) + " overruns A-ASSOCIATE-AC");
-            int end = b.position() + len;
+        PduItems.UserInformation[] user = {new PduItems.UserInformation(0, null)};
+        PduItems.forEachItem(b, length, "A-ASSOCIATE-AC", (type, len, end) -> {
             switch (type) {
                 case 0x21 -> {
                     if (len < 4) throw new ProtocolException("presentation context item too short");
@@ -27,27 +21,17 @@ record AssociateAccept(Map<Integer, Pdus.ContextResult> contexts, long maxPduLen
                     b.get();
                     int result = b.get() & 0xFF;
                     b.get();
-                    String ts = null;
-                    while (b.position() + 4 <= end) {
-                        int sub = b.get() & 0xFF;
-                        b.get();
-                        int subLen = b.getShort() & 0xFFFF;
-                        if (b.position() + subLen > end) throw new ProtocolException("transfer syntax sub-item overruns item");
-                        String v = PduItems.ascii(b, subLen);
-                        if (sub == 0x40) ts = v;
-                    }
-                    contexts.put(id, new Pdus.ContextResult(id, result, ts));
+                    String[] ts = {null};
+                    PduItems.forEachItem(b, end, "presentation context item", (sub, subLen, subEnd) -> {
+                        if (sub == 0x40) ts[0] = PduItems.ascii(b, subLen);
+                    });
+                    contexts.put(id, new Pdus.ContextResult(id, result, ts[0]));
                 }
-                case 0x50 -> {
-                    PduItems.UserInformation user = PduItems.userInformation(b, end);
-                    maxPdu = user.maxPduLength();
-                    implClass = user.implementationClassUid();
-                }
+                case 0x50 -> user[0] = PduItems.userInformation(b, end);
                 default -> { /* application context (0x10) and anything else: not needed */ }
             }
-            b.position(end);
-        }
-        return new AssociateAccept(contexts, maxPdu, implClass);
+        });
+        return new AssociateAccept(contexts, user[0].maxPduLength(), user[0].implementationClassUid());
     }
 
 }

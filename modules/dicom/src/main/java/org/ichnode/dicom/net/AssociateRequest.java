@@ -22,47 +22,33 @@ record AssociateRequest(int protocolVersion, String calledAeTitle, String callin
         String called = aeTitle(aeBlock, 0);
         String calling = aeTitle(aeBlock, 16);
         b.position(b.position() + 32);
-        String appContext = null;
+        String[] appContext = {null};
         List<ProposedContext> contexts = new ArrayList<>();
-        long maxPdu = 0;
-        String implClass = null;
-        while (b.remaining() >= 4) {
-            int type = b.get() & 0xFF;
-            b.get();
-            int len = b.getShort() & 0xFFFF;
-            if (len > b.remaining()) throw new ProtocolException("item 0x" + Integer.toHexString(type) + " overruns PDU");
-            int end = b.position() + len;
+        PduItems.UserInformation[] user = {new PduItems.UserInformation(0, null)};
+        PduItems.forEachItem(b, length, "A-ASSOCIATE-RQ", (type, len, end) -> {
             switch (type) {
-                case 0x10 -> appContext = PduItems.ascii(b, len);
+                case 0x10 -> appContext[0] = PduItems.ascii(b, len);
                 case 0x20 -> contexts.add(parseContext(b, end));
-                case 0x50 -> {
-                    PduItems.UserInformation user = PduItems.userInformation(b, end);
-                    maxPdu = user.maxPduLength();
-                    implClass = user.implementationClassUid();
-                }
+                case 0x50 -> user[0] = PduItems.userInformation(b, end);
                 default -> { /* other items (role selection, extended negotiation) are not used */ }
             }
-            b.position(end);
-        }
+        });
         if (b.hasRemaining()) throw new ProtocolException("trailing bytes in A-ASSOCIATE-RQ");
-        return new AssociateRequest(version, called, calling, appContext, contexts, maxPdu, implClass, aeBlock);
+        return new AssociateRequest(version, called, calling, appContext[0], contexts, user[0].maxPduLength(),
+                user[0].implementationClassUid(), aeBlock);
     }
 
     private static ProposedContext parseContext(ByteBuffer b, int end) {
         int id = b.get() & 0xFF;
         b.get(); b.get(); b.get();
-        String abstractSyntax = null;
+        String[] abstractSyntax = {null};
         List<String> ts = new ArrayList<>();
-        while (b.position() + 4 <= end) {
-            int sub = b.get() & 0xFF;
-            b.get();
-            int len = b.getShort() & 0xFFFF;
-            if (b.position() + len > end) throw new ProtocolException("presentation context sub-item overruns item");
+        PduItems.forEachItem(b, end, "presentation context item", (sub, len, subEnd) -> {
             String v = PduItems.ascii(b, len);
-            if (sub == 0x30) abstractSyntax = v;
+            if (sub == 0x30) abstractSyntax[0] = v;
             else if (sub == 0x40) ts.add(v);
-        }
-        return new ProposedContext(id, abstractSyntax, ts);
+        });
+        return new ProposedContext(id, abstractSyntax[0], ts);
     }
 
 

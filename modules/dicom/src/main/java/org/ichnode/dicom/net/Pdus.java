@@ -37,20 +37,8 @@ final class Pdus {
             item(ctx, 0x40, ascii(r.transferSyntax() == null ? Uids.IMPLICIT_VR_LE : r.transferSyntax()));
             item(items, 0x21, ctx.toByteArray());
         }
-        ByteArrayOutputStream user = new ByteArrayOutputStream();
-        item(user, 0x51, ByteBuffer.allocate(4).putInt(maxPduWeReceive).array());
-        item(user, 0x52, ascii(Uids.IMPLEMENTATION_CLASS));
-        item(user, 0x55, ascii(Uids.IMPLEMENTATION_VERSION));
-        item(items, 0x50, user.toByteArray());
-
-        byte[] variable = items.toByteArray();
-        ByteBuffer b = ByteBuffer.allocate(6 + 68 + variable.length);
-        b.put((byte) ASSOCIATE_AC).put((byte) 0).putInt(68 + variable.length);
-        b.putShort((short) 1).putShort((short) 0);
-        b.put(rq.calledAndCallingRaw()); // echoed as received (PS3.8 9.3.3.2)
-        b.put(new byte[32]);
-        b.put(variable);
-        return b.array();
+        // the called and calling AE titles are echoed as received (PS3.8 9.3.3.2)
+        return associatePdu(ASSOCIATE_AC, rq.calledAndCallingRaw(), items, maxPduWeReceive);
     }
 
     /** result 1 permanent / 2 transient; source 1 service user, 2 ACSE provider, 3 presentation provider. */
@@ -94,6 +82,16 @@ final class Pdus {
             for (String ts : pc.transferSyntaxes()) item(ctx, 0x40, ascii(ts));
             item(items, 0x20, ctx.toByteArray());
         }
+        byte[] calledAndCalling = ByteBuffer.allocate(32).put(aeTitle(calledAe)).put(aeTitle(callingAe)).array();
+        return associatePdu(ASSOCIATE_RQ, calledAndCalling, items, maxPduWeReceive);
+    }
+
+    /**
+     * An A-ASSOCIATE-RQ or -AC: protocol version 1, the AE titles (32 bytes), 32 reserved bytes, the application
+     * context and presentation context items already in {@code items}, then our user information (maximum length,
+     * implementation class and version).
+     */
+    private static byte[] associatePdu(int type, byte[] calledAndCalling, ByteArrayOutputStream items, int maxPduWeReceive) {
         ByteArrayOutputStream user = new ByteArrayOutputStream();
         item(user, 0x51, ByteBuffer.allocate(4).putInt(maxPduWeReceive).array());
         item(user, 0x52, ascii(Uids.IMPLEMENTATION_CLASS));
@@ -102,9 +100,9 @@ final class Pdus {
 
         byte[] variable = items.toByteArray();
         ByteBuffer b = ByteBuffer.allocate(6 + 68 + variable.length);
-        b.put((byte) ASSOCIATE_RQ).put((byte) 0).putInt(68 + variable.length);
+        b.put((byte) type).put((byte) 0).putInt(68 + variable.length);
         b.putShort((short) 1).putShort((short) 0);
-        b.put(aeTitle(calledAe)).put(aeTitle(callingAe));
+        b.put(calledAndCalling);
         b.put(new byte[32]);
         b.put(variable);
         return b.array();

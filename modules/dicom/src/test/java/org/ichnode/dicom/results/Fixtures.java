@@ -1,16 +1,14 @@
 package org.ichnode.dicom.results;
 
 import org.ichnode.core.geometry.Vec3;
-import org.ichnode.core.phantom.PhantomGenerator;
-import org.ichnode.core.phantom.PhantomOptions;
-import org.ichnode.core.phantom.PhantomStudy;
 import org.ichnode.core.segmentation.Finding;
 import org.ichnode.core.segmentation.Segmentation;
+import org.ichnode.core.volume.EllipseHead;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
-import org.ichnode.dicom.phantom.PhantomDicomWriter;
 import org.ichnode.dicom.read.SeriesVolumeLoader;
 import org.ichnode.dicom.testing.Tools;
+import org.ichnode.dicom.write.CtSeriesWriter;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,10 +28,12 @@ final class Fixtures {
 
     /** 99 x 121 pixels (11979 per frame, not a multiple of 8), 7 slices, gantry tilt 12 degrees. */
     static Case synthetic(Path dir, List<Blob> blobs) throws IOException {
-        PhantomOptions o = PhantomOptions.small().withMatrix(99, 121).withSlices(7, 7).withTilt(1.0, 12).withNegativeFraction(0)
-                .withNoise(0, 0);
-        PhantomStudy study = new PhantomGenerator(o).generate(42, 1);
-        List<Path> files = PhantomDicomWriter.writeSeries(study, dir);
+        Volume head = EllipseHead.volume(99, 121, 7, 2.0, 5.0, 12, "2.25.81230917.1.1");
+        CtSeriesWriter.Series series = new CtSeriesWriter.Series("Test^Fixture", "FIX-0001", "19600101", "O", false,
+                "2.25.81230917.1", "2.25.81230917.1.1", "1", "ACC0001", "20261201", "101500",
+                "CT HEAD (TEST FIXTURE)", "Head 5mm", "ich-node tests", "ich-node tests", "TEST", "Ellipse head", "1",
+                5.0, 12, List.of());
+        List<Path> files = CtSeriesWriter.write(series, head, dir);
         Volume v = new SeriesVolumeLoader().load(files).volumeOrThrow();
         return new Case(files, v, segmentation(v, blobs));
     }

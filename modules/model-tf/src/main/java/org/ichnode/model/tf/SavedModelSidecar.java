@@ -12,7 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import org.ichnode.core.volume.HuWindow;
-import org.ichnode.model.PreprocessOptions;
+import org.ichnode.core.preprocess.PreprocessOptions;
 
 /**
  * The file {@value #FILE_NAME} next to {@code saved_model.pb}: how ich-node prepares slices for the model and reads

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The alert ORU^R01 sent by HAPI's client to HAPI's own MLLP server over a real socket. */
 class MllpAlertSenderTest {
     private final HapiContext receiverContext = new DefaultHapiContext();
+    { receiverContext.getParserConfiguration().setIdGenerator(new ca.uhn.hl7v2.util.idgenerator.InMemoryIDGenerator()); }
     private HL7Service receiver;
     private final List<Message> received = new CopyOnWriteArrayList<>();
 

@@ -58,6 +58,7 @@ class MllpReportListenerTest {
         };
         listener = new MllpReportListener(MllpReportListener.Settings.of(InetAddress.getLoopbackAddress(), 0), sink).start();
         client = new DefaultHapiContext(new CanonicalModelClassFactory("2.5"));
+        client.getParserConfiguration().setIdGenerator(new ca.uhn.hl7v2.util.idgenerator.InMemoryIDGenerator()); // no id_file in the working folder
         client.setValidationContext(ValidationContextFactory.noValidation());
         connection = client.newClient("127.0.0.1", listener.port(), false);
     }
