@@ -48,10 +48,18 @@ public final class AlertQueue {
         });
     }
 
+    /** A transaction whose commit is in the file when it returns: what must survive a crash (recorded, delivered). */
+    private <T> T durableTx(Work<T> work) {
+        return db.inDurableTransactionRetrying(5, s -> {
+            Instant now = Database.now(s);
+            return s.doReturningWork(c -> work.run(c, now));
+        });
+    }
+
     /** Records the alerts of a result, due now; one already recorded for the same channel and destination is kept. */
     public int record(long resultId, List<AlertRequest> alerts) {
         if (alerts.isEmpty()) return 0;
-        return tx((c, now) -> {
+        return durableTx((c, now) -> {
             int added = 0;
             for (AlertRequest a : alerts) {
                 try (PreparedStatement st = c.prepareStatement(
@@ -119,7 +127,7 @@ public final class AlertQueue {
 
     /** The receiver acknowledged the alert: final. Holds even when the lease ran out meanwhile (a success is a fact). */
     public boolean markDelivered(long alertId) {
-        return tx((c, now) -> {
+        return durableTx((c, now) -> {
             try (PreparedStatement st = c.prepareStatement("UPDATE alert SET state = 'delivered', delivered_at = ?, lease_owner = NULL,"
                     + " lease_until = NULL, last_error = NULL WHERE id = ? AND state IN ('pending', 'failed')")) {
                 st.setObject(1, ts(now));

@@ -77,7 +77,7 @@ public final class DeliveryQueue {
      * of a higher priority are claimed first (a positive call's SEG and SR before a backlog of negatives).
      */
     public long recordResult(long jobId, long seriesId, String folder, String summaryJson, int priority, List<DeliveryRequest> deliveries) {
-        return db.inTransactionRetrying(5, s -> jdbc(s, (c, now) -> {
+        return db.inDurableTransactionRetrying(5, s -> jdbc(s, (c, now) -> {
             try (PreparedStatement st = c.prepareStatement("SELECT id FROM result WHERE job_id = ?")) {
                 st.setLong(1, jobId);
                 try (ResultSet rs = st.executeQuery()) {
@@ -115,7 +115,7 @@ public final class DeliveryQueue {
 
     /** As {@link #addDeliveries(long, List)} with a priority (higher is claimed first). */
     public int addDeliveries(long resultId, int priority, List<DeliveryRequest> deliveries) {
-        return db.inTransactionRetrying(5, s -> jdbc(s, (c, now) -> insertDeliveries(c, resultId, priority, deliveries, now)));
+        return db.inDurableTransactionRetrying(5, s -> jdbc(s, (c, now) -> insertDeliveries(c, resultId, priority, deliveries, now)));
     }
 
     private static int insertDeliveries(Connection c, long resultId, int priority, List<DeliveryRequest> deliveries, Instant now)
@@ -220,7 +220,7 @@ public final class DeliveryQueue {
      */
     public int markDelivered(Collection<Long> deliveryIds, String workerId) {
         if (deliveryIds.isEmpty()) return 0;
-        return tx((c, now) -> {
+        return db.inDurableTransaction(s -> jdbc(s, (c, now) -> {
             try (PreparedStatement st = c.prepareStatement("""
                     UPDATE delivery SET state = 'delivered', delivered_at = ?, lease_owner = NULL, lease_until = NULL, last_error = NULL
                     WHERE state IN ('pending', 'failed') AND id IN (""" + placeholders(deliveryIds.size()) + ")")) {
@@ -231,7 +231,7 @@ public final class DeliveryQueue {
                 log.debug("{} marked {} deliveries delivered", workerId, n);
                 return n;
             }
-        });
+        }));
     }
 
     /** A failed, retryable attempt: see {@link #markFailedAttempt(long, String, String, Duration, boolean)}. */

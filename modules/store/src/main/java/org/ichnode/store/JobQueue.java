@@ -94,7 +94,7 @@ public final class JobQueue {
      * no longer owns the job. A lease that ran out but that nobody took over still counts as owned.
      */
     public boolean complete(long jobId, String workerId, String resultJson) {
-        return db.inTransaction(s -> {
+        return db.inDurableTransaction(s -> {
             Owned o = lockOwned(s, jobId, workerId);
             if (o == null) {
                 return false;
@@ -111,7 +111,7 @@ public final class JobQueue {
      * Otherwise the job and its series are failed. False (and nothing changed) if the worker no longer owns it.
      */
     public boolean fail(long jobId, String workerId, String error, boolean retryable, Duration backoff) {
-        return db.inTransaction(s -> {
+        return db.inDurableTransaction(s -> {
             Owned o = lockOwned(s, jobId, workerId);
             if (o == null) {
                 return false;
