@@ -6,6 +6,8 @@ import org.ichnode.model.ResNetClassifier;
 import org.ichnode.model.ResNetConfig;
 import org.ichnode.model.UNet;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -154,7 +156,7 @@ public final class AblationExperiment {
             full.unet().close();
             rows.put(BASELINE_ROW, onTest(new HuThresholdSegmenter(), test));
         }
-        return new Outcome(markdown(rows), json(rows), rows);
+        return new Outcome(markdown(rows), json(rows).toString(), rows);
     }
 
     private Evaluation.Report pseudoQuality(List<PreparedStudy> studies, List<StudyCams> cams, PseudoMaskPipeline.Config config) {
@@ -245,9 +247,10 @@ public final class AblationExperiment {
         return b.toString();
     }
 
-    private static String json(Map<String, Evaluation.Report> rows) {
-        StringBuilder b = new StringBuilder("{");
-        rows.forEach((k, r) -> b.append(b.length() > 1 ? "," : "").append('"').append(k.replace("\"", "'")).append("\":").append(r.toJson()));
-        return b.append('}').toString();
+    /** The rows' reports as one JSON object, row name to report. */
+    public static ObjectNode json(Map<String, Evaluation.Report> rows) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        rows.forEach((k, r) -> o.set(k, r.toJsonNode()));
+        return o;
     }
 }

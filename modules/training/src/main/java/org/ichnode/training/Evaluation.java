@@ -1,5 +1,9 @@
 package org.ichnode.training;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,14 +32,22 @@ public final class Evaluation {
         public double pooledIou() { return pooled.iou(); }
         public double pooledMIou() { return pooled.meanIou(); }
 
-        public String toJson() {
-            return String.format(Locale.ROOT,
-                    "{\"studies\":%d,\"positiveStudies\":%d,\"dice\":%s,\"iou\":%s,\"mIoU\":%s,\"meanDicePositiveStudies\":%s,"
-                            + "\"CL\":%d,\"ML\":%d,\"FPL\":%d,\"trueLesions\":%d,\"meanAbsVolumeErrorMl\":%s,\"studyAuc\":%s,\"seconds\":%s}",
-                    studies, positiveStudies, num(pooledDice()), num(pooledIou()), num(pooledMIou()), num(meanDicePositive),
-                    lesions.correct(), lesions.missed(), lesions.falsePositive(), lesions.trueLesions(),
-                    num(meanAbsVolumeErrorMl), num(studyAuc), num(seconds));
+        public ObjectNode toJsonNode() {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("studies", studies).put("positiveStudies", positiveStudies);
+            putNumber(o, "dice", pooledDice());
+            putNumber(o, "iou", pooledIou());
+            putNumber(o, "mIoU", pooledMIou());
+            putNumber(o, "meanDicePositiveStudies", meanDicePositive);
+            o.put("CL", lesions.correct()).put("ML", lesions.missed()).put("FPL", lesions.falsePositive())
+                    .put("trueLesions", lesions.trueLesions());
+            putNumber(o, "meanAbsVolumeErrorMl", meanAbsVolumeErrorMl);
+            putNumber(o, "studyAuc", studyAuc);
+            putNumber(o, "seconds", seconds);
+            return o;
         }
+
+        public String toJson() { return toJsonNode().toString(); }
     }
 
     public static StudyResult evaluate(String id, Volume v, byte[] truth, byte[] predicted, boolean positive, double probability) {
@@ -92,4 +104,10 @@ public final class Evaluation {
     }
 
     static String num(double d) { return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : "null"; }
+
+    /** A figure in the reports' JSON: four decimals, null where it is not defined (NaN). */
+    static void putNumber(ObjectNode o, String key, double d) {
+        if (Double.isFinite(d)) o.put(key, BigDecimal.valueOf(d).setScale(4, RoundingMode.HALF_UP));
+        else o.putNull(key);
+    }
 }

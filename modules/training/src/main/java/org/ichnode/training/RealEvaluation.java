@@ -1,5 +1,7 @@
 package org.ichnode.training;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -65,31 +67,38 @@ public final class RealEvaluation {
         public double maskedIou() { return maskedSlices == 0 ? Double.NaN : maskedPooled.iou(); }
         public double maskedMIou() { return maskedSlices == 0 ? Double.NaN : maskedPooled.meanIou(); }
 
-        public String toJson() {
-            StringBuilder st = new StringBuilder("{");
-            for (Map.Entry<String, SubtypeRow> e : subtypes.entrySet()) {
-                if (st.length() > 1) st.append(',');
-                SubtypeRow r = e.getValue();
-                st.append(String.format(Locale.ROOT, "\"%s\":{\"slices\":%d,\"slicesFound\":%d,\"studies\":%d,\"studiesCalled\":%d}",
-                        e.getKey(), r.slices(), r.slicesFound(), r.studies(), r.studiesCalled()));
-            }
-            st.append('}');
-            return String.format(Locale.ROOT,
-                    "{\"studies\":%d,\"positiveStudies\":%d,\"studyAuc\":%s,\"sliceAuc\":%s,\"sensitivity\":%s,\"specificity\":%s,"
-                            + "\"truePositive\":%d,\"falseNegative\":%d,\"trueNegative\":%d,\"falsePositive\":%d,"
-                            + "\"normalMedianMl\":%s,\"normalP90Ml\":%s,\"normalMaxMl\":%s,\"subtypes\":%s,"
-                            + "\"maskedSlices\":%d,\"maskedDice\":%s,\"maskedIou\":%s,\"maskedMIoU\":%s,\"meanMaskedSliceDice\":%s,"
-                            + "\"maskedCL\":%d,\"maskedML\":%d,\"maskedFPL\":%d,\"maskedTrueLesions\":%d,\"seconds\":%s,"
-                            + "\"studyAucByVolume\":%s,\"studyAucByMapMax\":%s,\"studyAucTop2\":%s,\"studyAucTop3\":%s,"
-                            + "\"classifierSliceAuc\":%s}",
-                    studies, positiveStudies, Evaluation.num(studyAuc), Evaluation.num(sliceAuc), Evaluation.num(sensitivity()),
-                    Evaluation.num(specificity()), truePositive, falseNegative, trueNegative, falsePositive,
-                    Evaluation.num(normalMedianMl), Evaluation.num(normalP90Ml), Evaluation.num(normalMaxMl), st,
-                    maskedSlices, Evaluation.num(maskedDice()), Evaluation.num(maskedIou()), Evaluation.num(maskedMIou()),
-                    Evaluation.num(meanMaskedSliceDice), maskedLesions.correct(), maskedLesions.missed(), maskedLesions.falsePositive(),
-                    maskedLesions.trueLesions(), Evaluation.num(seconds), Evaluation.num(studyAucByVolume), Evaluation.num(studyAucByMapMax),
-                    Evaluation.num(studyAucTop2), Evaluation.num(studyAucTop3), Evaluation.num(classifierSliceAuc));
+        public ObjectNode toJsonNode() {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("studies", studies).put("positiveStudies", positiveStudies);
+            Evaluation.putNumber(o, "studyAuc", studyAuc);
+            Evaluation.putNumber(o, "sliceAuc", sliceAuc);
+            Evaluation.putNumber(o, "sensitivity", sensitivity());
+            Evaluation.putNumber(o, "specificity", specificity());
+            o.put("truePositive", truePositive).put("falseNegative", falseNegative).put("trueNegative", trueNegative)
+                    .put("falsePositive", falsePositive);
+            Evaluation.putNumber(o, "normalMedianMl", normalMedianMl);
+            Evaluation.putNumber(o, "normalP90Ml", normalP90Ml);
+            Evaluation.putNumber(o, "normalMaxMl", normalMaxMl);
+            ObjectNode st = o.putObject("subtypes");
+            subtypes.forEach((name, r) -> st.putObject(name).put("slices", r.slices()).put("slicesFound", r.slicesFound())
+                    .put("studies", r.studies()).put("studiesCalled", r.studiesCalled()));
+            o.put("maskedSlices", maskedSlices);
+            Evaluation.putNumber(o, "maskedDice", maskedDice());
+            Evaluation.putNumber(o, "maskedIou", maskedIou());
+            Evaluation.putNumber(o, "maskedMIoU", maskedMIou());
+            Evaluation.putNumber(o, "meanMaskedSliceDice", meanMaskedSliceDice);
+            o.put("maskedCL", maskedLesions.correct()).put("maskedML", maskedLesions.missed())
+                    .put("maskedFPL", maskedLesions.falsePositive()).put("maskedTrueLesions", maskedLesions.trueLesions());
+            Evaluation.putNumber(o, "seconds", seconds);
+            Evaluation.putNumber(o, "studyAucByVolume", studyAucByVolume);
+            Evaluation.putNumber(o, "studyAucByMapMax", studyAucByMapMax);
+            Evaluation.putNumber(o, "studyAucTop2", studyAucTop2);
+            Evaluation.putNumber(o, "studyAucTop3", studyAucTop3);
+            Evaluation.putNumber(o, "classifierSliceAuc", classifierSliceAuc);
+            return o;
         }
+
+        public String toJson() { return toJsonNode().toString(); }
     }
 
     public static StudyOutcome evaluate(LabelledStudy s, Segmentation seg) { return evaluate(s, seg, null); }

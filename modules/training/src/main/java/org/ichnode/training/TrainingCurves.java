@@ -2,13 +2,16 @@ package org.ichnode.training;
 
 import org.ichnode.model.IchModel;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.StringJoiner;
 
 /**
  * The loss curves of a weak training run, kept beside the model as {@value #FILE} so people can see how it trained:
@@ -26,19 +29,17 @@ public final class TrainingCurves {
         curves.put("classifierA", r.classifierA().losses());
         curves.put("classifierB", r.classifierB().losses());
         curves.put("unet", r.unet().losses());
-        StringJoiner j = new StringJoiner(",", "{", "}");
-        for (var e : curves.entrySet()) {
-            j.add("\"" + e.getKey() + "\":{\"steps\":" + e.getValue().length + ",\"loss\":" + windows(e.getValue()) + "}");
-        }
-        j.add(String.format(Locale.ROOT, "\"unetBestValidationDice\":%s,\"unetBestStep\":%d",
-                finite(r.unet().bestValidationDice()), r.unet().bestStep()));
-        Files.writeString(artifactDir.resolve(FILE), j + "\n");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        curves.forEach((name, losses) -> o.putObject(name).put("steps", losses.length).set("loss", windows(losses)));
+        putFinite(o, "unetBestValidationDice", r.unet().bestValidationDice());
+        o.put("unetBestStep", r.unet().bestStep());
+        Files.writeString(artifactDir.resolve(FILE), o + "\n");
     }
 
     /** Means over at most POINTS equal windows; non-finite losses (skipped steps) are left out of their window. */
-    static String windows(float[] losses) {
+    static ArrayNode windows(float[] losses) {
         int n = Math.min(POINTS, losses.length);
-        StringJoiner out = new StringJoiner(",", "[", "]");
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
         for (int w = 0; w < n; w++) {
             int from = (int) ((long) w * losses.length / n), to = (int) ((long) (w + 1) * losses.length / n);
             double s = 0;
@@ -49,12 +50,18 @@ public final class TrainingCurves {
                     k++;
                 }
             }
-            out.add(k == 0 ? "null" : finite(s / k));
+            if (k == 0) out.addNull();
+            else out.add(rounded(s / k));
         }
-        return out.toString();
+        return out;
     }
 
-    private static String finite(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.5f", v) : "null";
+    private static void putFinite(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) o.put(key, rounded(v));
+        else o.putNull(key);
+    }
+
+    private static BigDecimal rounded(double v) {
+        return BigDecimal.valueOf(v).setScale(5, RoundingMode.HALF_UP);
     }
 }

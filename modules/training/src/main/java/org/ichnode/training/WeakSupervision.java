@@ -1,5 +1,6 @@
 package org.ichnode.training;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.ichnode.model.IchModel;
 import org.ichnode.model.ModelSegmenter;
 import org.ichnode.core.preprocess.PreparedSlice;
@@ -466,10 +467,9 @@ public final class WeakSupervision {
             slices += s.volume().slices();
             crc.update((s.id() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        return String.format(Locale.ROOT,
-                "{\"studies\":%d,\"positiveStudies\":%d,\"slices\":%d,\"trainStudies\":%d,\"validationStudies\":%d,"
-                        + "\"labels\":\"%s\",\"studyIdsCrc32\":\"%08x\",\"inputSize\":%d}",
-                all.size(), pos, slices, split.train().size(), split.held().size(), sliceLabels ? "slice" : "study",
-                crc.getValue(), plan.preprocess().size());
+        return JsonNodeFactory.instance.objectNode().put("studies", all.size()).put("positiveStudies", pos).put("slices", slices)
+                .put("trainStudies", split.train().size()).put("validationStudies", split.held().size())
+                .put("labels", sliceLabels ? "slice" : "study").put("studyIdsCrc32", String.format(Locale.ROOT, "%08x", crc.getValue()))
+                .put("inputSize", plan.preprocess().size()).toString();
     }
 }

@@ -1,5 +1,7 @@
 package org.ichnode.app.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;
@@ -18,8 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -32,6 +32,7 @@ import java.util.stream.Stream;
  * StableAge before it forwards the series.
  */
 public final class BenchE2eCommand {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public int run(Args args) throws Exception {
         int slices = args.intOption("--slices", 64);
@@ -136,13 +137,10 @@ public final class BenchE2eCommand {
         }
     }
 
-    private static Map<String, Long> stepMillis(String resultJson) {
+    private static Map<String, Long> stepMillis(String resultJson) throws java.io.IOException {
         Map<String, Long> out = new java.util.HashMap<>();
-        Matcher m = Pattern.compile("\"millis\":\\{([^}]*)}").matcher(resultJson);
-        if (m.find()) {
-            Matcher kv = Pattern.compile("\"(\\w+)\":(\\d+)").matcher(m.group(1));
-            while (kv.find()) out.put(kv.group(1), Long.parseLong(kv.group(2)));
-        }
+        JsonNode millis = JSON.readTree(resultJson).findValue("millis");
+        if (millis != null) millis.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asLong()));
         return out;
     }
 

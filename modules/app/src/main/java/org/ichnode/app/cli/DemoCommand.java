@@ -1,5 +1,7 @@
 package org.ichnode.app.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.ichnode.training.data.*;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
@@ -30,8 +32,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -43,6 +43,7 @@ import java.util.zip.GZIPInputStream;
  * back, the volume found against the true volume, and where every file is.
  */
 public final class DemoCommand {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> RESULT_CLASSES = Set.of("1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.88.33",
             "1.2.840.10008.5.1.4.1.1.7");
 
@@ -146,21 +147,21 @@ public final class DemoCommand {
 
     private static void report(Path dir, Job job, DemoCase study, LocalOrthanc orthanc, ConcurrentLinkedQueue<String> received)
             throws Exception {
-        String json = job.getResultJson();
-        Matcher total = Pattern.compile("\"totalVolumeMl\":([0-9.]+)").matcher(json);
-        double foundMl = total.find() ? Double.parseDouble(total.group(1)) : 0;
+        JsonNode json = JSON.readTree(job.getResultJson());
+        JsonNode total = json.findValue("totalVolumeMl");
+        double foundMl = total == null ? 0 : total.asDouble();
         double trueMl = study.trueMl();
         Path folder = dir.resolve("node/storage/results").resolve(study.seriesInstanceUid()).resolve("job-" + job.getId());
         byte[] mask;
         try (InputStream in = new GZIPInputStream(Files.newInputStream(folder.resolve("mask.u8.gz")))) {
             mask = in.readAllBytes();
         }
-        Matcher algorithm = Pattern.compile("\"algorithm\":\"([^\"]*)\",\"version\":\"([^\"]*)\"").matcher(json);
-        String segmenter = algorithm.find() ? algorithm.group(1) + " " + algorithm.group(2) : "unknown";
-        Matcher call = Pattern.compile("\"hemorrhage\":(true|false),\"studyProbability\":([0-9.]+)").matcher(json);
-        if (call.find()) {
+        JsonNode algorithm = json.findParent("algorithm");
+        String segmenter = algorithm == null ? "unknown" : algorithm.path("algorithm").asText() + " " + algorithm.path("version").asText();
+        JsonNode call = json.findParent("studyProbability");
+        if (call != null && call.has("hemorrhage")) {
             System.out.printf(Locale.ROOT, "demo: the node's call: %s (study probability %.3f)%n",
-                    call.group(1).equals("true") ? "SUSPECTED HEMORRHAGE" : "no hemorrhage", Double.parseDouble(call.group(2)));
+                    call.path("hemorrhage").asBoolean() ? "SUSPECTED HEMORRHAGE" : "no hemorrhage", call.path("studyProbability").asDouble());
         }
         String truth = Double.isFinite(trueMl) ? String.format(Locale.ROOT, "true %.2f mL", trueMl)
                 : "true volume unknown: masks on " + masked(study) + " slices only";
@@ -254,10 +255,9 @@ public final class DemoCommand {
         return a + b == 0 ? 1.0 : 2.0 * inter / (a + b);
     }
 
-    private static List<String> sliceOrder(String json) {
+    private static List<String> sliceOrder(JsonNode json) {
         List<String> uids = new ArrayList<>();
-        Matcher m = Pattern.compile("\\{\"sopInstanceUid\":\"([0-9.]+)\",\"frameNumber\"").matcher(json);
-        while (m.find()) uids.add(m.group(1));
+        for (JsonNode frame : json.findParents("frameNumber")) uids.add(frame.path("sopInstanceUid").asText());
         return uids;
     }
 

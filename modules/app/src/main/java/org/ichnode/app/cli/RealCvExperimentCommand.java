@@ -1,5 +1,8 @@
 package org.ichnode.app.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import org.ichnode.training.data.*;
 import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
@@ -273,16 +276,14 @@ public final class RealCvExperimentCommand {
     }
 
     private static String json(Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes) {
-        StringBuilder b = new StringBuilder("{");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
         for (Map.Entry<String, List<List<RealEvaluation.StudyOutcome>>> e : outcomes.entrySet()) {
-            if (b.length() > 1) b.append(',');
-            b.append('"').append(e.getKey()).append("\":{\"folds\":[");
-            for (int i = 0; i < e.getValue().size(); i++) {
-                b.append(i == 0 ? "" : ",").append(RealEvaluation.summarize(e.getValue().get(i), 0).toJson());
-            }
-            b.append("],\"pooled\":").append(RealEvaluation.summarize(e.getValue().stream().flatMap(List::stream).toList(), 0).toJson()).append('}');
+            ObjectNode row = o.putObject(e.getKey());
+            ArrayNode folds = row.putArray("folds");
+            for (List<RealEvaluation.StudyOutcome> fold : e.getValue()) folds.add(RealEvaluation.summarize(fold, 0).toJsonNode());
+            row.set("pooled", RealEvaluation.summarize(e.getValue().stream().flatMap(List::stream).toList(), 0).toJsonNode());
         }
-        return b.append('}').toString();
+        return o.toString();
     }
 
     private static String slug(String row) {

@@ -1,5 +1,8 @@
 package org.ichnode.app.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import org.ichnode.training.data.*;
 import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
@@ -60,7 +63,8 @@ public final class SeedsExperimentCommand {
                         + "| density prior, no gate | fully supervised | HU baseline | ratio contrast / supervised "
                         + "| ratio not grown / supervised | ratio ungated / supervised |%n"
                         + "|---|---|---|---|---|---|---|---|---|%n", seeds, labels, train, test, classifierSteps, unetSteps));
-        StringBuilder json = new StringBuilder("{\"labels\":\"" + labels + "\",\"runs\":[");
+        ObjectNode json = JsonNodeFactory.instance.objectNode().put("labels", String.valueOf(labels));
+        ArrayNode runs = json.putArray("runs");
         long t0 = System.nanoTime();
         for (int i = 0; i < seeds.size(); i++) {
             long seed = seeds.get(i);
@@ -83,14 +87,13 @@ public final class SeedsExperimentCommand {
             row.append(" |\n");
             md.append(row);
             System.err.print("ichnode: seed " + seed + " done: " + row);
-            json.append(i > 0 ? "," : "").append("{\"seed\":").append(seed).append(",\"rows\":").append(o.json()).append('}');
+            runs.addObject().put("seed", seed).set("rows", AblationExperiment.json(o.rows()));
         }
         md.append("| mean ± sd");
         for (String k : ROWS.values()) md.append(" | ").append(meanSd(dice.get(k)));
         for (String k : RATIO_ROWS) md.append(" | ").append(meanSd(ratio.get(k)));
         md.append(" |\n");
         md.append(String.format(Locale.ROOT, "%nrun time %.0f s%n", (System.nanoTime() - t0) / 1e9));
-        json.append("]}");
         StringBuilder summary = new StringBuilder("seeds_summary labels=" + labels + " seeds=" + seeds.size());
         for (String k : ROWS.values()) summary.append(' ').append(k).append("_dice=").append(meanSd(dice.get(k)));
         for (String k : RATIO_ROWS) summary.append(' ').append(k).append("_ratio=").append(meanSd(ratio.get(k)));

@@ -1,5 +1,7 @@
 package org.ichnode.app.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.ichnode.training.data.*;
 import org.ichnode.model.ModelRuntime;
 import java.nio.file.Files;
@@ -58,19 +60,21 @@ public final class TrainCommand {
         WeakSupervision.Result r = new WeakSupervision(plan, m -> System.err.println("ichnode: " + m))
                 .train(studies, "ich-node weak U-Net", version);
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
-        String metrics;
+        ObjectNode metrics = JsonNodeFactory.instance.objectNode();
         try (ModelSegmenter seg = new ModelSegmenter(r.model(), ModelSegmenter.DEFAULT_CHUNK)) {
-            String throughput = String.format(Locale.ROOT,
-                    "\"trainingSeconds\":%.1f,\"classifierSlicesPerSecond\":[%.1f,%.1f],\"unetSlicesPerSecond\":%.1f,\"unetSteps\":%d,\"unetBestValidationDice\":%s",
-                    trainSeconds, r.classifierA().slicesPerSecond(), r.classifierB().slicesPerSecond(), r.unet().slicesPerSecond(),
-                    r.unet().steps(), Double.isFinite(r.unet().bestValidationDice()) ? String.format(Locale.ROOT, "%.4f", r.unet().bestValidationDice()) : "null");
             if (data.isPhantom() && heldOut > 0) {
                 System.err.println("ichnode: evaluating on " + heldOut + " held-out phantom studies");
                 EvaluationRun.Result e = EvaluationRun.run(seg, data.heldOut(heldOut).load(false), null, 0);
-                metrics = "{\"heldOut\":" + e.report().toJson() + "," + throughput + "}";
-            } else {
-                metrics = "{" + throughput + "}";
+                metrics.set("heldOut", e.report().toJsonNode());
             }
+            metrics.put("trainingSeconds", Math.round(trainSeconds * 10) / 10.0);
+            metrics.putArray("classifierSlicesPerSecond").add(Math.round(r.classifierA().slicesPerSecond() * 10) / 10.0)
+                    .add(Math.round(r.classifierB().slicesPerSecond() * 10) / 10.0);
+            metrics.put("unetSlicesPerSecond", Math.round(r.unet().slicesPerSecond() * 10) / 10.0);
+            metrics.put("unetSteps", r.unet().steps());
+            double best = r.unet().bestValidationDice();
+            if (Double.isFinite(best)) metrics.put("unetBestValidationDice", Math.round(best * 1e4) / 1e4);
+            else metrics.putNull("unetBestValidationDice");
             r.model().save(out, r.trainingDataJson(), metrics + "\n");
             org.ichnode.training.TrainingCurves.write(out, r);
         }

@@ -1,5 +1,7 @@
 package org.ichnode.app.retrain;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.ichnode.training.data.*;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -103,8 +105,10 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
             report.accept("evaluating on the validation set");
             Evaluation.Report e = evaluate(seg);
             RealEvaluation.Report siteReport = site.held().isEmpty() ? null : evaluateSite(seg, site.held());
-            String metrics = String.format(Locale.ROOT, "{\"validation\":%s,\"validationData\":\"%s\",\"snapshot\":%d%s}",
-                    e.toJson(), validation.describe(), snapshot.id(), siteReport == null ? "" : ",\"site\":" + siteReport.toJson());
+            ObjectNode metrics = JsonNodeFactory.instance.objectNode();
+            metrics.set("validation", e.toJsonNode());
+            metrics.put("validationData", validation.describe()).put("snapshot", snapshot.id());
+            if (siteReport != null) metrics.set("site", siteReport.toJsonNode());
             r.model().save(artifactDir, r.trainingDataJson(), metrics + "\n");
             org.ichnode.training.TrainingCurves.write(artifactDir, r);
             return new Candidate(artifactDir, metrics(e, siteReport));

@@ -1,5 +1,8 @@
 package org.ichnode.app.tools;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,8 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A real Orthanc (Debian package) on loopback as the PACS, for the demo, the e2e benchmark and the tests: its own
@@ -38,6 +39,7 @@ public final class LocalOrthanc implements AutoCloseable {
     private final Process process;
     private final int dicomPort;
     private final int httpPort;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private LocalOrthanc(Process process, int dicomPort, int httpPort) {
@@ -55,15 +57,14 @@ public final class LocalOrthanc implements AutoCloseable {
         Path lua = Files.copy(routingRule(), dir.resolve("route-head-ct.lua"));
         int dicomPort = freePort();
         int httpPort = freePort();
-        String config = """
-                {
-                  "Name": "PACS", "StorageDirectory": "%s", "IndexDirectory": "%s",
-                  "DicomAet": "%s", "DicomPort": %d, "HttpPort": %d, "RemoteAccessAllowed": false,
-                  "AuthenticationEnabled": false, "StableAge": %d, "DicomCheckCalledAet": true,
-                  "DicomModalities": { "ichnode": ["%s", "127.0.0.1", %d] },
-                  "LuaScripts": ["%s"], "Plugins": []
-                }""".formatted(dir.resolve("db"), dir.resolve("db"), AET, dicomPort, httpPort, stableAgeSeconds, nodeAet, nodePort, lua);
-        Path cfg = Files.writeString(dir.resolve("orthanc.json"), config);
+        ObjectNode config = JSON.createObjectNode().put("Name", "PACS").put("StorageDirectory", dir.resolve("db").toString())
+                .put("IndexDirectory", dir.resolve("db").toString()).put("DicomAet", AET).put("DicomPort", dicomPort)
+                .put("HttpPort", httpPort).put("RemoteAccessAllowed", false).put("AuthenticationEnabled", false)
+                .put("StableAge", stableAgeSeconds).put("DicomCheckCalledAet", true);
+        config.putObject("DicomModalities").putArray("ichnode").add(nodeAet).add("127.0.0.1").add(nodePort);
+        config.putArray("LuaScripts").add(lua.toString());
+        config.putArray("Plugins");
+        Path cfg = Files.writeString(dir.resolve("orthanc.json"), config.toPrettyString());
         ProcessBuilder pb = new ProcessBuilder(BINARY.toString(), cfg.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("orthanc.log").toFile());
         pb.environment().put("TCP_NODELAY", "1");
@@ -71,7 +72,7 @@ public final class LocalOrthanc implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             try {
-                if (o.get("/system").contains("\"DicomAet\"")) return o;
+                if (JSON.readTree(o.get("/system")).has("DicomAet")) return o;
             } catch (IOException e) {
                 Thread.sleep(200);
             }
@@ -104,21 +105,22 @@ public final class LocalOrthanc implements AutoCloseable {
 
     /** Orthanc series ids of a study, grouped by modality (empty when the study is not there). */
     public Map<String, List<String>> seriesByModality(String studyInstanceUid) throws IOException, InterruptedException {
-        String found = post("/tools/find", "{\"Level\":\"Study\",\"Query\":{\"StudyInstanceUID\":\"" + studyInstanceUid + "\"}}");
-        Matcher id = Pattern.compile("\"([0-9a-f-]{44})\"").matcher(found);
+        ObjectNode query = JSON.createObjectNode().put("Level", "Study");
+        query.putObject("Query").put("StudyInstanceUID", studyInstanceUid);
+        JsonNode found = JSON.readTree(post("/tools/find", query.toString()));
         Map<String, List<String>> out = new HashMap<>();
-        if (!id.find()) return out;
-        String series = get("/studies/" + id.group(1) + "/series");
-        Matcher m = Pattern.compile("\"ID\"\\s*:\\s*\"([0-9a-f-]+)\"[\\s\\S]*?\"Modality\"\\s*:\\s*\"([A-Z]+)\"").matcher(series);
-        while (m.find()) out.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(m.group(1));
+        if (found.isEmpty()) return out;
+        for (JsonNode series : JSON.readTree(get("/studies/" + found.get(0).asText() + "/series"))) {
+            out.computeIfAbsent(series.path("MainDicomTags").path("Modality").asText(), k -> new ArrayList<>()).add(series.path("ID").asText());
+        }
         return out;
     }
 
     /** The Part 10 bytes of the first instance of an Orthanc series. */
     public byte[] firstInstanceFile(String seriesId) throws IOException, InterruptedException {
-        Matcher m = Pattern.compile("\"ID\"\\s*:\\s*\"([0-9a-f-]+)\"").matcher(get("/series/" + seriesId + "/instances"));
-        if (!m.find()) throw new IOException("series " + seriesId + " has no instance");
-        return getBytes("/instances/" + m.group(1) + "/file");
+        JsonNode instances = JSON.readTree(get("/series/" + seriesId + "/instances"));
+        if (instances.isEmpty()) throw new IOException("series " + seriesId + " has no instance");
+        return getBytes("/instances/" + instances.get(0).path("ID").asText() + "/file");
     }
 
     /** Sends files to Orthanc with DCMTK storescu (TCP_NODELAY). Returns storescu's exit code. */

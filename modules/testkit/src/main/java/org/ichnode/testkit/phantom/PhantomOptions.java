@@ -50,52 +50,62 @@ public record PhantomOptions(int columns, int rows, int minSlices, int maxSlices
         return new PhantomOptions(128, 128, 12, 12, 5.0, 5.0, 1.80, 1.90, 0.3, 25.0, 0.35, 4.0, 8.0, 4, false);
     }
 
-    public PhantomOptions withMatrix(int newColumns, int newRows) {
-        return new PhantomOptions(newColumns, newRows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm,
-                minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu, maxLesions, skullRealism);
-    }
+    public PhantomOptions withMatrix(int newColumns, int newRows) { return with(b -> { b.columns = newColumns; b.rows = newRows; }); }
 
-    public PhantomOptions withSlices(int min, int max) {
-        return new PhantomOptions(columns, rows, min, max, minSliceThicknessMm, maxSliceThicknessMm,
-                minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu, maxLesions, skullRealism);
-    }
+    public PhantomOptions withSlices(int min, int max) { return with(b -> { b.minSlices = min; b.maxSlices = max; }); }
 
     public PhantomOptions withSliceThickness(double min, double max) {
-        return new PhantomOptions(columns, rows, minSlices, maxSlices, min, max,
-                minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu, maxLesions, skullRealism);
+        return with(b -> { b.minSliceThicknessMm = min; b.maxSliceThicknessMm = max; });
     }
 
     public PhantomOptions withPixelSpacing(double min, double max) {
-        return new PhantomOptions(columns, rows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm,
-                min, max, tiltProbability, maxTiltDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu, maxLesions, skullRealism);
+        return with(b -> { b.minPixelSpacingMm = min; b.maxPixelSpacingMm = max; });
     }
 
     /** Probability 1 with a fixed angle gives every study that tilt. */
     public PhantomOptions withTilt(double probability, double maxDegrees) {
-        return new PhantomOptions(columns, rows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm,
-                minPixelSpacingMm, maxPixelSpacingMm, probability, maxDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu, maxLesions, skullRealism);
+        return with(b -> { b.tiltProbability = probability; b.maxTiltDegrees = maxDegrees; });
     }
 
-    public PhantomOptions withNegativeFraction(double fraction) {
-        return new PhantomOptions(columns, rows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm,
-                minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees, fraction, minNoiseSigmaHu, maxNoiseSigmaHu, maxLesions, skullRealism);
-    }
+    public PhantomOptions withNegativeFraction(double fraction) { return with(b -> b.negativeFraction = fraction); }
 
     /** (0, 0) renders without noise: the exact partial-volume image. */
     public PhantomOptions withNoise(double minSigma, double maxSigma) {
-        return new PhantomOptions(columns, rows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm,
-                minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees, negativeFraction, minSigma, maxSigma, maxLesions, skullRealism);
+        return with(b -> { b.minNoiseSigmaHu = minSigma; b.maxNoiseSigmaHu = maxSigma; });
     }
 
-    public PhantomOptions withMaxLesions(int max) {
-        return new PhantomOptions(columns, rows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm,
-                minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu, max, skullRealism);
-    }
+    public PhantomOptions withMaxLesions(int max) { return with(b -> b.maxLesions = max); }
 
     /** The phantom with what real CT shows against the skull ({@code skullRealism}). */
-    public PhantomOptions withSkullRealism(boolean on) {
-        return new PhantomOptions(columns, rows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm,
-                minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu,
-                maxLesions, on);
+    public PhantomOptions withSkullRealism(boolean on) { return with(b -> b.skullRealism = on); }
+
+    /** These options with {@code change} applied to a copy of their values (checked again by the constructor). */
+    private PhantomOptions with(java.util.function.Consumer<Values> change) {
+        Values v = new Values(this);
+        change.accept(v);
+        return v.options();
+    }
+
+    /** The components, mutable, for the withers above. */
+    private static final class Values {
+        int columns, rows, minSlices, maxSlices, maxLesions;
+        double minSliceThicknessMm, maxSliceThicknessMm, minPixelSpacingMm, maxPixelSpacingMm, tiltProbability, maxTiltDegrees,
+                negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu;
+        boolean skullRealism;
+
+        Values(PhantomOptions o) {
+            columns = o.columns; rows = o.rows; minSlices = o.minSlices; maxSlices = o.maxSlices;
+            minSliceThicknessMm = o.minSliceThicknessMm; maxSliceThicknessMm = o.maxSliceThicknessMm;
+            minPixelSpacingMm = o.minPixelSpacingMm; maxPixelSpacingMm = o.maxPixelSpacingMm;
+            tiltProbability = o.tiltProbability; maxTiltDegrees = o.maxTiltDegrees; negativeFraction = o.negativeFraction;
+            minNoiseSigmaHu = o.minNoiseSigmaHu; maxNoiseSigmaHu = o.maxNoiseSigmaHu; maxLesions = o.maxLesions;
+            skullRealism = o.skullRealism;
+        }
+
+        PhantomOptions options() {
+            return new PhantomOptions(columns, rows, minSlices, maxSlices, minSliceThicknessMm, maxSliceThicknessMm, minPixelSpacingMm,
+                    maxPixelSpacingMm, tiltProbability, maxTiltDegrees, negativeFraction, minNoiseSigmaHu, maxNoiseSigmaHu, maxLesions,
+                    skullRealism);
+        }
     }
 }
