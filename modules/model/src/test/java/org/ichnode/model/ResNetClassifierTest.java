@@ -44,8 +44,12 @@ class ResNetClassifierTest {
         }
     }
 
-    /** The layer1 probe gradient is the true derivative: check one element against a finite difference. */
+    /**
+     * The layer1 probe gradient is the true derivative: check one element against a finite difference. Seeded, with a
+     * small step: unseeded weights and input with a step of 0.01 once straddled a ReLU kink and missed by 17%.
+     */
     @Test void probeGradientMatchesFiniteDifference() {
+        ModelRuntime.seed(11);
         try (ResNetClassifier c = ResNetClassifier.create(ResNetConfig.resnet10(4, 1, 32));
              NDManager sub = c.manager().newSubManager()) {
             ParameterStore ps = new ParameterStore(sub, false);
@@ -60,7 +64,7 @@ class ResNetClassifierTest {
             }
             c.zeroGradients();
             // re-run the tail from layer1 with a perturbed element, via the probe as an offset
-            float eps = 1e-2f;
+            float eps = 1e-3f;
             float[] delta = new float[(int) l1.size()];
             delta[5] = eps;
             float up = tailScore(c, ps, x, sub.create(delta, l1.getShape()));

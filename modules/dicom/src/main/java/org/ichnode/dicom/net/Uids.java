@@ -39,6 +39,11 @@ public final class Uids {
         }
     }
 
+    /** The CT image storage classes: an instance of one is an image and must carry Rows, Columns and Pixel Data. */
+    public static boolean isCtImage(String sopClassUid) {
+        return CT_IMAGE_STORAGE.equals(sopClassUid) || ENHANCED_CT_IMAGE_STORAGE.equals(sopClassUid);
+    }
+
     public static boolean isCompressed(String transferSyntax) {
         return RLE_LOSSLESS.equals(transferSyntax) || JPEG_LOSSLESS_SV1.equals(transferSyntax)
                 || JPEG_LOSSLESS.equals(transferSyntax);

@@ -92,6 +92,18 @@ public final class DataSetBounds {
      *         the header does not say; for a compressed object this is what decoding it would allocate
      */
     public static long checkFile(Path file) throws IOException {
+        return checkFile(file, false);
+    }
+
+    /**
+     * As {@link #checkFile(Path)}, for an image: Rows, Columns and Pixel Data must be there (a CT instance without
+     * them was stored as success before).
+     */
+    public static long checkImageFile(Path file) throws IOException {
+        return checkFile(file, true);
+    }
+
+    private static long checkFile(Path file, boolean image) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE) throw new IOException("object of " + size + " bytes: larger than 2 GB");
@@ -121,6 +133,7 @@ public final class DataSetBounds {
             if (ts.equals("1.2.840.10008.1.2.2") || ts.equals("1.2.840.10008.1.2.1.99")) return -1; // big endian, deflated: not walked
             DataSetBounds walk = new DataSetBounds(new FileSource(ch, pos, (int) size - pos), !ts.equals("1.2.840.10008.1.2"), false);
             walk.elements(0, (int) size - pos, 0, false);
+            if (image) walk.checkImagePresent();
             walk.checkPixelLength();
             long decoded = walk.decodedPixelBytes();
             if (decoded <= DicomSpool.MAX_DECODED_PIXEL_BYTES) { // larger ones are refused for their size, undecoded
@@ -228,6 +241,11 @@ public final class DataSetBounds {
             case PIXEL_DATA -> nativePixelBytes = len;
             default -> { }
         }
+    }
+
+    private void checkImagePresent() throws IOException {
+        if (rows <= 0 || columns <= 0) throw new IOException("image without Rows or Columns");
+        if (nativePixelBytes < 0 && fragmentItems.isEmpty()) throw new IOException("image without Pixel Data");
     }
 
     private long decodedPixelBytes() {

@@ -465,7 +465,8 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
             InstanceHeader header;
             try {
                 // every element within its bounds before anything parses it (and before it is acknowledged)
-                DataSetBounds.checkFile(written);
+                if (Uids.isCtImage(sopClassUid)) DataSetBounds.checkImageFile(written);
+                else DataSetBounds.checkFile(written);
                 header = written == tmp ? headerFromCapturedBytes() : null; // not decoded: the captured bytes are the file's
                 if (header == null) header = InstanceHeader.readChecked(written); // bounds checked just above
             } catch (IOException e) {

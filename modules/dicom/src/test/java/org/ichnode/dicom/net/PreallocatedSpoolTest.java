@@ -132,7 +132,7 @@ class PreallocatedSpoolTest {
         primePool(files, slots, 8);
         byte[] pixels = new byte[10_000];
         Path small = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.20")
-                .element(0x7FE0, 0x0010, "OW", pixels).writePart10(tmp.resolve("small/small.dcm"), "1.2.826.0.1.3680043.8.498.20");
+                .nativeImage(50, 100, pixels).writePart10(tmp.resolve("small/small.dcm"), "1.2.826.0.1.3680043.8.498.20");
         assertEquals(0, storescu(List.of(small)).exitCode());
         Thread.sleep(1500); // time for the pool to act on the small size
         Tools.Result r = storescu(files.subList(1, files.size()));
@@ -170,7 +170,7 @@ class PreallocatedSpoolTest {
         start(tmp.resolve("storage"), 16);
         primePool(files, slots, 8);
         Path huge = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.21")
-                .element(0x7FE0, 0x0010, "OW", new byte[40 << 20]).writePart10(tmp.resolve("huge/huge.dcm"), "1.2.826.0.1.3680043.8.498.21");
+                .nativeImage(4096, 5120, new byte[40 << 20]).writePart10(tmp.resolve("huge/huge.dcm"), "1.2.826.0.1.3680043.8.498.21");
         assertEquals(0, storescu(List.of(huge)).exitCode());
         Thread.sleep(1500); // time for the pool to act on the size
         long largest = 0, total = 0;

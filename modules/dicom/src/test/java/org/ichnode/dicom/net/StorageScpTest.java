@@ -121,6 +121,33 @@ class StorageScpTest {
         }
     }
 
+    /** A CT instance without Rows and Columns, or without Pixel Data, is not an image: refused, never stored as success. */
+    @Test
+    void aCtWithoutPixelsIsRefused() throws Exception {
+        DicomSpool spool = new DicomSpool(tmp.resolve("storage-nopixels"), collecting, 0, ScpSettings.CT_STORAGE, 0, "nopixels");
+        scp = new StorageScp(new ScpSettings("ICHNODE", InetAddress.getLoopbackAddress(), 0, CallerAllowlist.parse("*"), 4, 262144,
+                Duration.ofSeconds(5), ScpSettings.CT_STORAGE, ScpSettings.DEFAULT_TRANSFER_SYNTAXES), spool);
+        Path bare = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.40")
+                .writePart10(tmp.resolve("nopixels/bare.dcm"), "1.2.826.0.1.3680043.8.498.40");
+        Path noPixelData = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.41").imagePixelModule(512, 512)
+                .writePart10(tmp.resolve("nopixels/header-only.dcm"), "1.2.826.0.1.3680043.8.498.41");
+        Path image = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.42").nativeImage(8, 8, new byte[128])
+                .writePart10(tmp.resolve("nopixels/image.dcm"), "1.2.826.0.1.3680043.8.498.42");
+        List<StoreOutcome> out = new StorageScu(Duration.ofSeconds(5), Duration.ofSeconds(20))
+                .send(new Destination("node", "ICHNODE", "127.0.0.1", scp.port()), "PACS", List.of(bare, noPixelData, image));
+        assertEquals(3, out.size());
+        assertEquals(StoreOutcome.Result.REFUSED, out.get(0).result(), out.get(0).toString());
+        assertTrue(out.get(0).reason().contains("without Rows or Columns"), out.get(0).reason());
+        assertEquals(StoreOutcome.Result.REFUSED, out.get(1).result(), out.get(1).toString());
+        assertTrue(out.get(1).reason().contains("without Pixel Data"), out.get(1).reason());
+        assertEquals(0xC000, out.get(1).status() & 0xF000, "a failure status: " + out.get(1));
+        assertEquals(StoreOutcome.Result.DELIVERED, out.get(2).result(), "the same object with its pixels: " + out.get(2));
+        assertEquals(1, recorded.size(), "only the image recorded");
+        scp.close();
+        scp = null;
+        spool.close();
+    }
+
     /** A 30000 x 30000 RLE frame (1.8 GB decoded) in a few hundred bytes is refused before it is decoded. */
     @Test
     void aHugeCompressedFrameIsRefusedBeforeDecoding() throws Exception {

@@ -60,8 +60,25 @@ public final class HostileObjects {
         return encapsulatedImage(rows, columns, rle);
     }
 
+    /** An image of {@code rows} x {@code columns} at 16 bits with native Pixel Data {@code pixels} (OW). */
+    public HostileObjects nativeImage(int rows, int columns, byte[] pixels) {
+        imagePixelModule(rows, columns);
+        return element(0x7FE0, 0x0010, "OW", pixels);
+    }
+
     /** An image of {@code rows} x {@code columns} at 16 bits whose encapsulated Pixel Data is the one {@code fragment}. */
     public HostileObjects encapsulatedImage(int rows, int columns, byte[] fragment) {
+        imagePixelModule(rows, columns);
+        header(0x7FE0, 0x0010, "OB", 0xFFFFFFFFL);
+        raw(0xFFFE, 0xE000, 0); // empty basic offset table
+        raw(0xFFFE, 0xE000, fragment.length);
+        out.writeBytes(fragment);
+        raw(0xFFFE, 0xE0DD, 0);
+        return this;
+    }
+
+    /** Image Pixel module attributes of a 16-bit monochrome image, without Pixel Data. */
+    public HostileObjects imagePixelModule(int rows, int columns) {
         element(0x0028, 0x0002, "US", us(1));
         element(0x0028, 0x0004, "CS", "MONOCHROME2 ".getBytes(StandardCharsets.US_ASCII));
         element(0x0028, 0x0010, "US", us(rows));
@@ -70,11 +87,6 @@ public final class HostileObjects {
         element(0x0028, 0x0101, "US", us(16));
         element(0x0028, 0x0102, "US", us(15));
         element(0x0028, 0x0103, "US", us(0));
-        header(0x7FE0, 0x0010, "OB", 0xFFFFFFFFL);
-        raw(0xFFFE, 0xE000, 0); // empty basic offset table
-        raw(0xFFFE, 0xE000, fragment.length);
-        out.writeBytes(fragment);
-        raw(0xFFFE, 0xE0DD, 0);
         return this;
     }
 
