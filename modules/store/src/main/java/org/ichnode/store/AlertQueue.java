@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.hibernate.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,18 +43,17 @@ public final class AlertQueue {
     }
 
     private <T> T tx(Work<T> work) {
-        return db.inTransactionRetrying(5, s -> {
-            Instant now = Database.now(s);
-            return s.doReturningWork(c -> work.run(c, now));
-        });
+        return db.inTransactionRetrying(5, s -> jdbc(s, work));
     }
 
     /** A transaction whose commit is in the file when it returns: what must survive a crash (recorded, delivered). */
     private <T> T durableTx(Work<T> work) {
-        return db.inDurableTransactionRetrying(5, s -> {
-            Instant now = Database.now(s);
-            return s.doReturningWork(c -> work.run(c, now));
-        });
+        return db.inDurableTransactionRetrying(5, s -> jdbc(s, work));
+    }
+
+    private static <T> T jdbc(Session s, Work<T> work) {
+        Instant now = Database.now(s);
+        return s.doReturningWork(c -> work.run(c, now));
     }
 
     /** Records the alerts of a result, due now; one already recorded for the same channel and destination is kept. */
