@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -104,9 +105,15 @@ public final class UNet extends Network<UNetConfig> {
         return s;
     }
 
+    /** Copies the values into each parameter's own memory (see {@link Gradients#zero} on why not {@code set(float[])}). */
     public void restoreParameters(List<float[]> snapshot) {
         int i = 0;
-        for (Pair<String, Parameter> p : net.getParameters()) p.getValue().getArray().set(snapshot.get(i++));
+        for (Pair<String, Parameter> p : net.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            try (NDArray values = a.getManager().create(snapshot.get(i++), a.getShape())) {
+                a.set(new NDIndex("..."), values);
+            }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
+import org.ichnode.model.Gradients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ final class FiniteSteps {
             return true;
         }
         skipped++;
-        clearGradients(block);
+        Gradients.zero(block);
         if (!parametersFinite(block)) {
             // a non-finite forward pass has already written NaN into batch norm's running statistics: no way back
             throw new IllegalStateException(what + ": step " + (stepIndex + 1) + " left non-finite values in the network");
@@ -71,14 +72,5 @@ final class FiniteSteps {
             }
         }
         return true;
-    }
-
-    /** Sets every gradient to 0 by copying zeros in ({@link Gradients#zero} subtracts, which keeps a NaN). */
-    private static void clearGradients(Block block) {
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            NDArray a = p.getValue().isInitialized() ? p.getValue().getArray() : null;
-            if (a == null || !a.hasGradient()) continue;
-            try (NDArray g = a.getGradient()) { g.set(new float[Math.toIntExact(g.size())]); }
-        }
     }
 }
