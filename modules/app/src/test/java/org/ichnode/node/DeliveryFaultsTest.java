@@ -105,6 +105,53 @@ class DeliveryFaultsTest {
         }
     }
 
+    /**
+     * An object that reached the archive in an attempt whose response the node never recorded (killed in between) is
+     * found there with C-FIND and recorded as delivered, not sent twice. The archive is DCMTK's dcmqrscp; the lost
+     * attempt is reproduced by putting the object into its database directly (dcmqridx) while the node retries.
+     */
+    @Test
+    void objectAlreadyAtTheArchiveIsFoundAndNotSentAgain() throws Exception {
+        Tools.requireTool("dcmqrscp");
+        Tools.requireTool("dcmqridx");
+        List<Path> ct = Phantoms.study(tmp.resolve("phantom"), true);
+        int pacsPort = NodeProcess.freePort();
+        Path archive = Files.createDirectories(tmp.resolve("archive"));
+        try (TestPostgres pg = new TestPostgres();
+             IchNode node = new IchNode(Settings.load(null, Map.of(), nodeSettings(pg.url(), tmp.resolve("storage"),
+                     NodeProcess.freePort(), pacsPort))).start()) {
+            sendAsPacs(node.dicomPort(), ct);
+            List<Delivery> pending = await(node.database(), ds -> ds.size() == 2
+                    && ds.stream().allMatch(x -> x.attempts() >= 2 && x.state() == DeliveryState.PENDING));
+            Delivery seg = pending.stream().filter(x -> x.sopClassUid().equals("1.2.840.10008.5.1.4.1.1.66.4")).findFirst().orElseThrow();
+            Path copy = archive.resolve("seg.dcm");
+            Files.copy(Path.of(seg.filePath()), copy);
+            Tools.Result idx = Tools.run(List.of("dcmqridx", archive.toString(), copy.toString()));
+            assertEquals(0, idx.exitCode(), idx.output());
+
+            Path cfg = tmp.resolve("dcmqrscp.cfg");
+            Files.writeString(cfg, "NetworkTCPPort = " + pacsPort + "\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
+                    + "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                    + "AETable BEGIN\nPACS " + archive + " RW (200, 1024mb) ANY\nAETable END\n");
+            Path log = tmp.resolve("dcmqrscp.log");
+            Process pacs = new ProcessBuilder("dcmqrscp", "-v", "-c", cfg.toString(), String.valueOf(pacsPort))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                List<Delivery> done = await(node.database(), ds -> ds.stream().allMatch(x -> x.state() == DeliveryState.DELIVERED));
+                Thread.sleep(3000); // a second C-STORE would have arrived by now
+                String received = Files.readString(log);
+                assertEquals(1, received.split("Message Type\\s+: C-STORE RQ", -1).length - 1, "one C-STORE (the SR): " + received);
+                assertFalse(received.contains("Affected SOP Instance UID     : " + seg.sopInstanceUid() + "\n"),
+                        "the SEG was not sent again");
+                assertTrue(received.contains("C-FIND RQ"), "the archive was asked");
+                assertEquals(2, done.size());
+            } finally {
+                pacs.destroy();
+                pacs.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     @Test
     void destinationRefusingIsRetriedThenMarkedFailed() throws Exception {
         List<Path> ct = Phantoms.study(tmp.resolve("phantom"), false); // no hemorrhage: the SR alone goes out

@@ -5,6 +5,7 @@ import org.ichnode.dicom.net.Backoff;
 import org.ichnode.dicom.net.Destination;
 import org.ichnode.dicom.net.StorageScu;
 import org.ichnode.dicom.net.StoreOutcome;
+import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.store.DeliveryBatch;
 import org.ichnode.store.DeliveryQueue;
 import org.slf4j.Logger;
@@ -57,9 +58,11 @@ final class DeliveryWorkers implements AutoCloseable {
 
     PollingThreads<?> threads() { return threads; }
 
-    private void deliver(String workerId, DeliveryBatch batch) {
-        Destination d = new Destination(batch.destination(), batch.destAe(), batch.destHost(), batch.destPort(),
-                peers.find(batch.destination()).map(Destination::tls).orElse(false));
+    private void deliver(String workerId, DeliveryBatch claimed) {
+        Destination d = new Destination(claimed.destination(), claimed.destAe(), claimed.destHost(), claimed.destPort(),
+                peers.find(claimed.destination()).map(Destination::tls).orElse(false));
+        DeliveryBatch batch = withoutThoseHeldAlready(workerId, d, claimed);
+        if (batch.items().isEmpty()) return;
         List<Path> files = batch.items().stream().map(i -> Path.of(i.filePath())).toList();
         long t0 = System.nanoTime();
         List<StoreOutcome> outcomes;
@@ -103,6 +106,43 @@ final class DeliveryWorkers implements AutoCloseable {
         audit.record("results.sent", callingAe, java.util.Map.of("destination", d.toString(), "delivered", delivered, "failed", failed,
                 "results", batch.items().stream().map(DeliveryBatch.Item::resultId).distinct().toList()));
         log.info("delivery to {}: {} delivered, {} failed in {} ms", d, delivered, failed, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Items tried before may have reached the destination in an attempt whose response was lost (the node was killed
+     * between the destination's store and our record of it). Those the destination reports holding (C-FIND) are
+     * recorded as delivered instead of being sent twice; where it cannot be asked, they are sent again.
+     */
+    private DeliveryBatch withoutThoseHeldAlready(String workerId, Destination d, DeliveryBatch batch) {
+        java.util.Map<String, DeliveryBatch.Item> triedBefore = new java.util.LinkedHashMap<>();
+        List<StorageScu.InstanceKey> keys = new ArrayList<>();
+        for (DeliveryBatch.Item item : batch.items()) {
+            if (item.attempt() < 2) continue;
+            try {
+                InstanceHeader h = InstanceHeader.read(Path.of(item.filePath()));
+                keys.add(new StorageScu.InstanceKey(h.studyInstanceUid(), h.seriesInstanceUid(), h.sopInstanceUid()));
+                triedBefore.put(h.sopInstanceUid(), item);
+            } catch (java.io.IOException | IllegalArgumentException e) { // the send reports an unreadable file
+                log.debug("delivery {}: cannot read the keys to ask {}: {}", item.deliveryId(), d, e.toString());
+            }
+        }
+        if (keys.isEmpty()) return batch;
+        java.util.Set<String> held;
+        try {
+            held = scu.findStored(d, callingAe, keys);
+        } catch (AssociationException e) {
+            log.info("delivery to {}: cannot ask whether it holds {} object(s) tried before ({}); sending them again",
+                    d, keys.size(), e.getMessage());
+            return batch;
+        }
+        if (held.isEmpty()) return batch;
+        List<Long> ids = held.stream().map(uid -> triedBefore.get(uid).deliveryId()).toList();
+        queue.markDelivered(ids, workerId);
+        audit.record("results.found_at_destination", callingAe, java.util.Map.of("destination", d.toString(),
+                "delivered", ids.size(), "results", held.stream().map(uid -> triedBefore.get(uid).resultId()).distinct().toList()));
+        log.info("delivery to {}: {} object(s) tried before are there already, recorded as delivered without sending", d, ids.size());
+        return new DeliveryBatch(batch.destination(), batch.destAe(), batch.destHost(), batch.destPort(), batch.leaseUntil(),
+                batch.items().stream().filter(i -> !ids.contains(i.deliveryId())).toList());
     }
 
     private Duration backoff(int attempt) {

@@ -145,4 +145,19 @@ public final class LocalOrthanc implements AutoCloseable {
             return s.getLocalPort();
         }
     }
+
+    /** Waits until a peer process started here accepts connections on {@code port} (loopback). */
+    public static void awaitPort(int port, Process peer, java.time.Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 200);
+                return;
+            } catch (IOException e) {
+                if (!peer.isAlive()) throw new IOException("the peer process ended (exit " + peer.exitValue() + ") before listening on " + port);
+                if (System.nanoTime() > deadline) throw new IOException("nothing listens on port " + port + " after " + timeout.toSeconds() + " s");
+                Thread.sleep(50);
+            }
+        }
+    }
 }

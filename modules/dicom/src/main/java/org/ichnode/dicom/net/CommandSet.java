@@ -25,6 +25,8 @@ final class CommandSet {
     static final int C_STORE_RSP = 0x8001;
     static final int C_ECHO_RQ = 0x0030;
     static final int C_ECHO_RSP = 0x8030;
+    static final int C_FIND_RQ = 0x0020;
+    static final int C_FIND_RSP = 0x8020;
     static final int NO_DATA_SET = 0x0101;
 
     private final TreeMap<Integer, byte[]> values = new TreeMap<>();
@@ -77,16 +79,22 @@ final class CommandSet {
 
     /** Encodes with a leading CommandGroupLength (0000,0000). */
     byte[] encode() {
+        byte[] body = encodeElements();
+        ByteArrayOutputStream all = new ByteArrayOutputStream(body.length + 12);
+        byte[] len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(body.length).array();
+        writeElement(all, 0, len);
+        all.writeBytes(body);
+        return all.toByteArray();
+    }
+
+    /** The elements alone, in tag order: also a flat data set in Implicit VR Little Endian (a C-FIND identifier). */
+    byte[] encodeElements() {
         ByteArrayOutputStream body = new ByteArrayOutputStream(128);
         values.forEach((tag, v) -> {
             if (tag == 0) return;
             writeElement(body, tag, v);
         });
-        ByteArrayOutputStream all = new ByteArrayOutputStream(body.size() + 12);
-        byte[] len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(body.size()).array();
-        writeElement(all, 0, len);
-        all.writeBytes(body.toByteArray());
-        return all.toByteArray();
+        return body.toByteArray();
     }
 
     private static void writeElement(ByteArrayOutputStream out, int tag, byte[] v) {

@@ -1,6 +1,6 @@
 package org.ichnode.dicom.net;
 
-/** DIMSE status codes the storage SCP answers with (PS3.7 Annex C, PS3.4 B.2.3). */
+/** DIMSE status codes the storage SCP answers with and the query SCU reads (PS3.7 Annex C, PS3.4 B.2.3 and C.4.1.1.4). */
 public final class DimseStatus {
     private DimseStatus() {}
 
@@ -15,4 +15,8 @@ public final class DimseStatus {
     public static final int PROCESSING_FAILURE = 0x0110;
     /** Refused: SOP Class not supported. */
     public static final int SOP_CLASS_NOT_SUPPORTED = 0x0122;
+    /** C-FIND: a match follows, all optional keys supported. */
+    public static final int PENDING = 0xFF00;
+    /** C-FIND: a match follows, some optional keys not supported. */
+    public static final int PENDING_WARNING = 0xFF01;
 }

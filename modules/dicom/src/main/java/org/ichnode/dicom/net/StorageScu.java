@@ -46,6 +46,8 @@ public final class StorageScu {
     /** Upper bound for the PDUs we send even when the peer allows more (or announces no limit). */
     static final int MAX_PDU_WE_SEND = 1 << 20;
     private static final int MAX_CONTEXTS = 128; // odd ids 1..255
+    /** A C-FIND match that we asked for four UIDs in: anything near this size is not an answer to our query. */
+    private static final int MAX_RESPONSE_DATA_SET = 1 << 16;
 
     private final Duration connectTimeout;
     private final Duration responseTimeout;
@@ -136,6 +138,60 @@ public final class StorageScu {
         }
         if (proposed.isEmpty()) return Arrays.asList(outcomes); // nothing sendable: no association needed
 
+        return withAssociation(destination, callingAe, proposed, (a, ac) -> {
+            if (a.transfer(ac, files, parsed, contextIds, outcomes, onResponse)) a.release();
+            return Arrays.asList(outcomes);
+        });
+    }
+
+    /** Study, series and SOP Instance UID of one instance: the keys of a C-FIND at IMAGE level. */
+    public record InstanceKey(String studyInstanceUid, String seriesInstanceUid, String sopInstanceUid) {
+        public InstanceKey {
+            for (String uid : new String[] {studyInstanceUid, seriesInstanceUid, sopInstanceUid}) {
+                if (!Uids.isValid(uid)) throw new IllegalArgumentException("not a valid UID: " + uid);
+            }
+        }
+    }
+
+    /**
+     * Asks the destination which of the instances it holds already (Study Root C-FIND at IMAGE level, one query per
+     * instance, on one association). A delivery whose C-STORE response was lost in a crash is then not sent twice.
+     * An instance counts as held only when a pending response names its SOP Instance UID: a peer that ignores the
+     * key and answers with other instances finds nothing.
+     *
+     * @return the SOP Instance UIDs the destination reported
+     * @throws AssociationException when the destination could not be asked (unreachable, no C-FIND service, a
+     *                              failure status or a broken association): the caller cannot tell and sends
+     */
+    public java.util.Set<String> findStored(Destination destination, String callingAe, List<InstanceKey> instances)
+            throws AssociationException {
+        Pdus.aeTitle(callingAe);
+        if (instances.isEmpty()) return java.util.Set.of();
+        List<AssociateRequest.ProposedContext> proposed = List.of(
+                new AssociateRequest.ProposedContext(1, Uids.STUDY_ROOT_FIND, List.of(Uids.IMPLICIT_VR_LE)));
+        return withAssociation(destination, callingAe, proposed, (a, ac) -> {
+            Pdus.ContextResult r = ac.contexts().get(1);
+            if (r == null || r.result() != Pdus.ContextResult.ACCEPTANCE) {
+                a.release();
+                throw new AssociationException(AssociationException.Kind.REJECTED, destination
+                        + " does not offer Study Root C-FIND: " + contextRejection(r), true, null);
+            }
+            java.util.Set<String> found = new java.util.LinkedHashSet<>();
+            for (InstanceKey key : instances) {
+                if (a.find(1, ac, key)) found.add(key.sopInstanceUid());
+            }
+            a.release();
+            return found;
+        });
+    }
+
+    private interface AssociationWork<T> {
+        T run(Association a, AssociateAccept ac) throws AssociationException;
+    }
+
+    /** Connects, negotiates, runs {@code work} under the write watchdog and closes the socket. */
+    private <T> T withAssociation(Destination destination, String callingAe, List<AssociateRequest.ProposedContext> proposed,
+                                  AssociationWork<T> work) throws AssociationException {
         Socket socket = new Socket();
         try {
             try {
@@ -153,12 +209,10 @@ public final class StorageScu {
             long checkMillis = Math.max(100, responseTimeout.toMillis() / 4);
             var watch = WATCHDOG.scheduleWithFixedDelay(a::closeIfStalled, checkMillis, checkMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             try {
-                AssociateAccept ac = a.negotiate(callingAe, proposed);
-                if (a.transfer(ac, files, parsed, contextIds, outcomes, onResponse)) a.release();
+                return work.run(a, a.negotiate(callingAe, proposed));
             } finally {
                 watch.cancel(false);
             }
-            return Arrays.asList(outcomes);
         } catch (AssociationException e) {
             throw e;
         } catch (IOException e) { // only from setting up streams
@@ -339,14 +393,7 @@ public final class StorageScu {
                     .putUnsignedShort(CommandSet.PRIORITY, 0)
                     .putUnsignedShort(CommandSet.COMMAND_DATA_SET_TYPE, 0x0000)
                     .putString(CommandSet.AFFECTED_SOP_INSTANCE_UID, f.sopInstanceUid(), true);
-            byte[] command = rq.encode();
-            for (int off = 0; off < command.length; off += maxValue) {
-                int n = Math.min(maxValue, command.length - off);
-                boolean last = off + n == command.length;
-                System.arraycopy(command, off, buffer, Pdus.PDATA_HEADER_LENGTH, n);
-                Pdus.pDataHeader(buffer, ctxId, last ? 0x03 : 0x01, n);
-                out.write(buffer, 0, Pdus.PDATA_HEADER_LENGTH + n);
-            }
+            writeFragments(rq.encode(), ctxId, true, maxValue, buffer);
             try (InputStream data = openDataSet(f)) {
                 long remaining = f.dataSetLength();
                 while (remaining > 0) {
@@ -363,7 +410,9 @@ public final class StorageScu {
                 }
             }
             out.flush();
-            CommandSet rsp = readCommand(ctxId);
+            Message m = readMessage(ctxId);
+            if (m.dataSet() != null) throw new ProtocolException("data set in a C-STORE response");
+            CommandSet rsp = m.command();
             int field = rsp.getUnsignedShort(CommandSet.COMMAND_FIELD, -1);
             if (field != CommandSet.C_STORE_RSP) throw new ProtocolException("expected C-STORE-RSP, got command 0x" + Integer.toHexString(field));
             int answered = rsp.getUnsignedShort(CommandSet.MESSAGE_ID_BEING_RESPONDED_TO, -1);
@@ -383,6 +432,78 @@ public final class StorageScu {
                     "status " + statusText + " (" + describe(status) + ")" + (comment == null ? "" : ": " + comment));
         }
 
+        /** One C-FIND at IMAGE level for {@code key}: whether a pending response names its SOP Instance UID. */
+        boolean find(int ctxId, AssociateAccept ac, InstanceKey key) throws AssociationException {
+            long peerMax = ac.maxPduLength();
+            if (peerMax == 0 || peerMax > MAX_PDU_WE_SEND) peerMax = MAX_PDU_WE_SEND;
+            int maxValue = (int) Math.max(1, peerMax - 6);
+            byte[] buffer = new byte[Pdus.PDATA_HEADER_LENGTH + maxValue];
+            int msgId = ++messageId & 0xFFFF;
+            CommandSet rq = new CommandSet()
+                    .putString(CommandSet.AFFECTED_SOP_CLASS_UID, Uids.STUDY_ROOT_FIND, true)
+                    .putUnsignedShort(CommandSet.COMMAND_FIELD, CommandSet.C_FIND_RQ)
+                    .putUnsignedShort(CommandSet.MESSAGE_ID, msgId)
+                    .putUnsignedShort(CommandSet.PRIORITY, 0)
+                    .putUnsignedShort(CommandSet.COMMAND_DATA_SET_TYPE, 0x0000);
+            CommandSet identifier = new CommandSet() // a flat data set in Implicit VR Little Endian, as a command set is
+                    .putString(0x00080018, key.sopInstanceUid(), true)
+                    .putString(0x00080052, "IMAGE", false)
+                    .putString(0x0020000D, key.studyInstanceUid(), true)
+                    .putString(0x0020000E, key.seriesInstanceUid(), true);
+            try {
+                writeFragments(rq.encode(), ctxId, true, maxValue, buffer);
+                writeFragments(identifier.encodeElements(), ctxId, false, maxValue, buffer);
+                out.flush();
+                boolean found = false;
+                while (true) {
+                    Message m = readMessage(ctxId);
+                    CommandSet rsp = m.command();
+                    if (rsp.getUnsignedShort(CommandSet.COMMAND_FIELD, -1) != CommandSet.C_FIND_RSP
+                            || rsp.getUnsignedShort(CommandSet.MESSAGE_ID_BEING_RESPONDED_TO, -1) != msgId) {
+                        throw new ProtocolException("expected the C-FIND-RSP to message " + msgId);
+                    }
+                    int status = rsp.getUnsignedShort(CommandSet.STATUS, -1);
+                    if (status == DimseStatus.PENDING || status == DimseStatus.PENDING_WARNING) {
+                        if (m.dataSet() != null && key.sopInstanceUid().equals(sopInstanceUidOf(m.dataSet()))) found = true;
+                    } else if (status == DimseStatus.SUCCESS) {
+                        return found;
+                    } else {
+                        String comment = rsp.getString(CommandSet.ERROR_COMMENT);
+                        throw new ProtocolException(String.format("C-FIND failed with status %04X", status)
+                                + (comment == null ? "" : ": " + comment));
+                    }
+                }
+            } catch (PeerAbort e) {
+                throw new AssociationException(AssociationException.Kind.ABORTED, e.getMessage(), false, e);
+            } catch (ProtocolException e) {
+                abortQuietly();
+                throw new AssociationException(AssociationException.Kind.PROTOCOL, destination + ": " + e.getMessage(), false, e);
+            } catch (IOException e) {
+                abortQuietly();
+                throw new AssociationException(AssociationException.Kind.ABORTED, destination + " during C-FIND: " + e.getMessage(), false, e);
+            }
+        }
+
+        /** The SOP Instance UID of a flat Implicit VR identifier, or null when there is none or it is not flat. */
+        private static String sopInstanceUidOf(byte[] identifier) {
+            try {
+                return CommandSet.parse(identifier, identifier.length).getString(0x00080018);
+            } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+                return null;
+            }
+        }
+
+        /** Sends a command or data set that is in memory as PDVs of at most {@code maxValue} bytes. */
+        private void writeFragments(byte[] bytes, int ctxId, boolean command, int maxValue, byte[] buffer) throws IOException {
+            for (int off = 0; off < bytes.length; off += maxValue) {
+                int n = Math.min(maxValue, bytes.length - off);
+                boolean last = off + n == bytes.length;
+                System.arraycopy(bytes, off, buffer, Pdus.PDATA_HEADER_LENGTH, n);
+                Pdus.pDataHeader(buffer, ctxId, (command ? 0x01 : 0x00) | (last ? 0x02 : 0x00), n);
+                out.write(buffer, 0, Pdus.PDATA_HEADER_LENGTH + n);
+            }
+        }
+
         private InputStream openDataSet(Part10File f) throws LocalReadError {
             try {
                 InputStream s = Files.newInputStream(f.path());
@@ -393,9 +514,14 @@ public final class StorageScu {
             }
         }
 
-        /** Reads PDUs until a complete command set on {@code ctxId} arrived. */
-        private CommandSet readCommand(int ctxId) throws IOException {
+        /**
+         * Reads PDUs until a complete DIMSE message on {@code ctxId} arrived: the command set and, where the command
+         * announces one, the data set that follows (responses here are small: both are held in memory).
+         */
+        private Message readMessage(int ctxId) throws IOException {
             byte[] command = new byte[0];
+            CommandSet parsed = null;
+            byte[] data = null;
             while (true) {
                 int type = in.readUnsignedByte();
                 in.readUnsignedByte();
@@ -404,7 +530,7 @@ public final class StorageScu {
                     byte[] b = in.readNBytes((int) Math.min(length, 4));
                     throw new PeerAbort(destination + " " + AssociationException.describeAbort(b.length == 4 ? b[2] & 0xFF : 0, b.length == 4 ? b[3] & 0xFF : 0));
                 }
-                if (type != Pdus.P_DATA_TF) throw new ProtocolException("unexpected PDU type " + type + " while waiting for C-STORE-RSP");
+                if (type != Pdus.P_DATA_TF) throw new ProtocolException("unexpected PDU type " + type + " while waiting for a response");
                 if (length > MAX_PDU_WE_RECEIVE) throw new ProtocolException("P-DATA-TF of " + length + " bytes exceeds our maximum " + MAX_PDU_WE_RECEIVE);
                 if (pdu.length < length) pdu = new byte[(int) length];
                 in.readFully(pdu, 0, (int) length);
@@ -416,19 +542,30 @@ public final class StorageScu {
                     int pc = pdu[pos + 4] & 0xFF;
                     int header = pdu[pos + 5];
                     if (pc != ctxId) throw new ProtocolException("response on presentation context " + pc + ", expected " + ctxId);
-                    if ((header & 1) == 0) throw new ProtocolException("data set fragment in a C-STORE response");
-                    int start = command.length;
-                    command = Arrays.copyOf(command, start + itemLength - 2);
-                    System.arraycopy(pdu, pos + 6, command, start, itemLength - 2);
+                    boolean isCommand = (header & 1) != 0, last = (header & 2) != 0;
+                    if (isCommand == (parsed != null)) {
+                        throw new ProtocolException(isCommand ? "command fragment after the command set" : "data set fragment before the command set");
+                    }
+                    if (!isCommand && (data == null ? 0 : data.length) + itemLength - 2 > MAX_RESPONSE_DATA_SET) {
+                        throw new ProtocolException("response data set longer than " + MAX_RESPONSE_DATA_SET + " bytes");
+                    }
+                    byte[] target = isCommand ? command : data == null ? new byte[0] : data;
+                    int start = target.length;
+                    target = Arrays.copyOf(target, start + itemLength - 2);
+                    System.arraycopy(pdu, pos + 6, target, start, itemLength - 2);
+                    if (isCommand) command = target; else data = target;
                     pos += 4 + itemLength;
-                    if ((header & 2) != 0) {
-                        if (pos != length) throw new ProtocolException("bytes after the last command fragment");
+                    if (!last) continue;
+                    if (isCommand) {
                         try {
-                            return CommandSet.parse(command, command.length);
+                            parsed = CommandSet.parse(command, command.length);
                         } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
                             throw new ProtocolException("malformed command set: " + e.getMessage());
                         }
+                        if (parsed.hasDataSet()) continue;
                     }
+                    if (pos != length) throw new ProtocolException("bytes after the end of the message");
+                    return new Message(parsed, data);
                 }
             }
         }
@@ -460,6 +597,10 @@ public final class StorageScu {
                 // the peer is gone
             }
         }
+    }
+
+    /** A response: its command set and, where it has one, its data set. */
+    private record Message(CommandSet command, byte[] dataSet) {
     }
 
     private static final class LocalReadError extends IOException {

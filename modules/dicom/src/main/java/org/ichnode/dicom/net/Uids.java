@@ -8,6 +8,8 @@ public final class Uids {
     public static final String VERIFICATION = "1.2.840.10008.1.1";
     public static final String CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2";
     public static final String ENHANCED_CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2.1";
+    /** Study Root Query/Retrieve Information Model - FIND. */
+    public static final String STUDY_ROOT_FIND = "1.2.840.10008.5.1.4.1.2.2.1";
 
     public static final String IMPLICIT_VR_LE = "1.2.840.10008.1.2";
     public static final String EXPLICIT_VR_LE = "1.2.840.10008.1.2.1";

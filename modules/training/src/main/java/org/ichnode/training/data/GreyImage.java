@@ -39,9 +39,15 @@ record GreyImage(int width, int height, int[] levels, Double pixelSizeMm) {
         }
     }
 
-    /** The JDK's readers: PixelMed's lossless JPEG plug-in, also registered, probes (and prints) first. */
+    /**
+     * The JDK's reader for the file's suffix. PixelMed's lossless JPEG plug-in is registered too and prints a line for
+     * every file it is asked to probe, so readers are chosen by suffix (no probing) and PixelMed's only as a last resort.
+     */
     private static ImageReader reader(ImageInputStream in, Path file) throws IOException {
-        Iterator<ImageReader> it = ImageIO.getImageReaders(in);
+        String name = file.getFileName().toString();
+        String suffix = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT) : "";
+        Iterator<ImageReader> it = suffix.isEmpty() ? ImageIO.getImageReaders(in) : ImageIO.getImageReadersBySuffix(suffix);
+        if (!it.hasNext() && !suffix.isEmpty()) it = ImageIO.getImageReaders(in);
         ImageReader fallback = null;
         while (it.hasNext()) {
             ImageReader r = it.next();
