@@ -1,5 +1,6 @@
 package org.ichnode.node;
 
+import org.ichnode.app.tools.LocalArchive;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.net.CallerAllowlist;
 import org.ichnode.dicom.net.ScpSettings;
@@ -116,7 +117,7 @@ class DeliveryFaultsTest {
         Tools.requireTool("dcmqridx");
         List<Path> ct = Phantoms.study(tmp.resolve("phantom"), true);
         int pacsPort = NodeProcess.freePort();
-        Path archive = Files.createDirectories(tmp.resolve("archive"));
+        Path archiveDir = tmp.resolve("archive");
         try (TestPostgres pg = new TestPostgres();
              IchNode node = new IchNode(Settings.load(null, Map.of(), nodeSettings(pg.url(), tmp.resolve("storage"),
                      NodeProcess.freePort(), pacsPort))).start()) {
@@ -124,30 +125,18 @@ class DeliveryFaultsTest {
             List<Delivery> pending = await(node.database(), ds -> ds.size() == 2
                     && ds.stream().allMatch(x -> x.attempts() >= 2 && x.state() == DeliveryState.PENDING));
             Delivery seg = pending.stream().filter(x -> x.sopClassUid().equals("1.2.840.10008.5.1.4.1.1.66.4")).findFirst().orElseThrow();
-            Path copy = archive.resolve("seg.dcm");
-            Files.copy(Path.of(seg.filePath()), copy);
-            Tools.Result idx = Tools.run(List.of("dcmqridx", archive.toString(), copy.toString()));
+            Delivery sr = pending.stream().filter(x -> x != seg).findFirst().orElseThrow();
+            Path db = Files.createDirectories(LocalArchive.databaseDir(archiveDir));
+            Path copy = Files.copy(Path.of(seg.filePath()), db.resolve("seg.dcm"));
+            Tools.Result idx = Tools.run(List.of("dcmqridx", db.toString(), copy.toString()));
             assertEquals(0, idx.exitCode(), idx.output());
 
-            Path cfg = tmp.resolve("dcmqrscp.cfg");
-            Files.writeString(cfg, "NetworkTCPPort = " + pacsPort + "\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
-                    + "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
-                    + "AETable BEGIN\nPACS " + archive + " RW (200, 1024mb) ANY\nAETable END\n");
-            Path log = tmp.resolve("dcmqrscp.log");
-            Process pacs = new ProcessBuilder("dcmqrscp", "-v", "-c", cfg.toString(), String.valueOf(pacsPort))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            try {
+            try (LocalArchive pacs = LocalArchive.start(archiveDir, pacsPort)) {
                 List<Delivery> done = await(node.database(), ds -> ds.stream().allMatch(x -> x.state() == DeliveryState.DELIVERED));
                 Thread.sleep(3000); // a second C-STORE would have arrived by now
-                String received = Files.readString(log);
-                assertEquals(1, received.split("Message Type\\s+: C-STORE RQ", -1).length - 1, "one C-STORE (the SR): " + received);
-                assertFalse(received.contains("Affected SOP Instance UID     : " + seg.sopInstanceUid() + "\n"),
-                        "the SEG was not sent again");
-                assertTrue(received.contains("C-FIND RQ"), "the archive was asked");
+                assertEquals(Map.of(sr.sopInstanceUid(), 1), pacs.storedCopies(), "the SR sent, the SEG not sent again: " + pacs.log());
+                assertTrue(pacs.log().contains("C-FIND RQ"), "the archive was asked");
                 assertEquals(2, done.size());
-            } finally {
-                pacs.destroy();
-                pacs.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }

@@ -137,7 +137,7 @@ public final class Database implements AutoCloseable {
      * Like {@link #inTransaction}, and the commit is in the database's file when this returns. PostgreSQL commits so
      * anyway; embedded H2 writes commits up to 500 ms late, and a kill -9 in that window lost "delivered" marks (the
      * objects were sent again after the restart, bench faults), so it is asked for a CHECKPOINT after the commit. For
-     * the commits whose loss costs something: results, deliveries, jobs, alerts. Instance rows do without (start-up
+     * the commits whose loss costs something: results, deliveries and their claims, jobs, alerts. Instance rows do without (start-up
      * records instances whose rows were lost from their files), which keeps the receiving path fast.
      */
     public <T> T inDurableTransaction(Function<Session, T> work) {
@@ -153,7 +153,8 @@ public final class Database implements AutoCloseable {
         return result;
     }
 
-    private void flushDelayedCommits() {
+    /** Writes the commits made so far into the file (embedded H2; nothing to do on PostgreSQL). */
+    void flushDelayedCommits() {
         if (!delayedCommits) return;
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             st.execute("CHECKPOINT");

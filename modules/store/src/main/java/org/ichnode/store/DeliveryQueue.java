@@ -162,6 +162,14 @@ public final class DeliveryQueue {
      */
     public Optional<DeliveryBatch> claimDue(String workerId, Duration lease, int maxObjects) {
         if (maxObjects < 1) throw new IllegalArgumentException("maxObjects must be at least 1");
+        Optional<DeliveryBatch> claimed = claim(workerId, lease, maxObjects);
+        // the attempt is counted before anything is sent: after a crash, an item whose attempt count says it was tried
+        // is looked up at the destination before it is sent again (a lost claim made it go twice). Not for empty polls.
+        if (claimed.isPresent()) db.flushDelayedCommits();
+        return claimed;
+    }
+
+    private Optional<DeliveryBatch> claim(String workerId, Duration lease, int maxObjects) {
         return tx((c, now) -> {
             Instant until = now.plus(lease);
             while (true) {

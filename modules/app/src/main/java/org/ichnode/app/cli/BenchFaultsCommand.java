@@ -1,5 +1,6 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.app.tools.LocalArchive;
 import org.ichnode.app.tools.LocalOrthanc;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
@@ -58,8 +59,7 @@ public final class BenchFaultsCommand {
         System.out.printf("bench faults: %d kills, %d series of %d slices, in %s%n", kills, seriesCount, slices, work);
         Path pacsDir = Files.createDirectories(work.resolve("pacs"));
         int pacsPort = LocalOrthanc.freePort();
-        Path pacsLog = work.resolve("pacs.log");
-        Process pacs = startArchive(pacsDir, pacsPort, pacsLog);
+        LocalArchive pacs = LocalArchive.start(pacsDir, pacsPort);
         String dbUrl = "jdbc:h2:file:" + work.resolve("node/db/ichnode");
         int dicomPort = LocalOrthanc.freePort();
         List<String> settings = List.of("db.url=" + dbUrl, "storage.dir=" + work.resolve("node/storage"), "dicom.port=" + dicomPort,
@@ -96,13 +96,12 @@ public final class BenchFaultsCommand {
             if (!drained) System.out.println("bench faults: not everything was processed and delivered within 15 minutes after the last kill");
         } finally {
             sender.stop();
-            pacs.destroy();
-            pacs.waitFor(10, TimeUnit.SECONDS);
+            pacs.close();
         }
 
         int lost = 0;
         int notOnce = 0, undelivered = 0, missing = 0;
-        Map<String, Integer> received = storedByArchive(Files.readString(pacsLog));
+        Map<String, Integer> received = pacs.storedCopies();
         int duplicates = received.values().stream().mapToInt(n -> n - 1).sum();
         int maxCopies = received.values().stream().mapToInt(Integer::intValue).max().orElse(0);
         try (Database db = Database.open(dbUrl); Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
@@ -136,35 +135,6 @@ public final class BenchFaultsCommand {
                         + "deliveries_not_delivered=%d result_objects_missing_at_pacs=%d max_copies_of_one_object=%d%n",
                 kills, lost, duplicates, sender.acknowledged.size(), notOnce, undelivered, missing, maxCopies);
         return lost == 0 && duplicates == 0 && notOnce == 0 && undelivered == 0 && missing == 0 ? 0 : 1;
-    }
-
-    private static final Pattern OUTGOING = Pattern.compile(
-            "OUTGOING DIMSE MESSAGE =+\\R(.*?)END DIMSE MESSAGE", Pattern.DOTALL);
-    private static final Pattern STORE_SUCCESS = Pattern.compile(
-            "(?s)Message Type\\s+: C-STORE RSP.*Affected SOP Instance UID\\s+: ([0-9.]+).*DIMSE Status\\s+: 0x0000");
-
-    /** SOP Instance UID -> how often the archive answered its C-STORE with Success (each time it stored a copy). */
-    static Map<String, Integer> storedByArchive(String log) {
-        Map<String, Integer> stored = new HashMap<>();
-        Matcher block = OUTGOING.matcher(log);
-        while (block.find()) {
-            Matcher m = STORE_SUCCESS.matcher(block.group(1));
-            if (m.find()) stored.merge(m.group(1), 1, Integer::sum);
-        }
-        return stored;
-    }
-
-    /** DCMTK dcmqrscp as the PACS, AE title PACS, any caller (a child process per association, all logging to one file). */
-    private static Process startArchive(Path dir, int port, Path log) throws IOException, InterruptedException {
-        Path db = Files.createDirectories(dir.resolve("db"));
-        Path cfg = dir.resolve("dcmqrscp.cfg");
-        Files.writeString(cfg, "NetworkTCPPort = " + port + "\nMaxPDUSize = 65536\nMaxAssociations = 16\n"
-                + "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
-                + "AETable BEGIN\nPACS " + db + " RW (500, 1024mb) ANY\nAETable END\n");
-        Process p = new ProcessBuilder("dcmqrscp", "-v", "-c", cfg.toString(), String.valueOf(port))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        LocalOrthanc.awaitPort(port, p, Duration.ofSeconds(10));
-        return p;
     }
 
     /** What the node was busy with, by its own gauges: delivering, processing, receiving, or idle. */

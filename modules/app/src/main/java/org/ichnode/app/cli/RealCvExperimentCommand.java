@@ -151,6 +151,7 @@ public final class RealCvExperimentCommand {
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
         Files.writeString(out.resolve("real-cv.json"), json(outcomes) + "\n");
+        Files.writeString(out.resolve("studies.csv"), studiesCsv(outcomes));
         System.out.print(md);
         String main = rowNames.stream().filter(r -> r.startsWith("default")).findFirst().orElse(rowNames.get(0));
         for (String r : rowNames) if (r.startsWith("default") && !r.equals(main)) System.out.println("real_cv_" + slug(r) + " " + meanLine(outcomes.get(r)));
@@ -284,6 +285,33 @@ public final class RealCvExperimentCommand {
             row.set("pooled", RealEvaluation.summarize(e.getValue().stream().flatMap(List::stream).toList(), 0).toJsonNode());
         }
         return o.toString();
+    }
+
+    /**
+     * One line per row, fold and test study: the call, and per slice (';'-separated, top to bottom) the label, the
+     * classifiers' logit and the segmenter's slice score, so that other ways of scoring a study can be studied offline.
+     */
+    private static String studiesCsv(Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes) {
+        StringBuilder b = new StringBuilder("row,fold,study,positive,probability,called,found_ml,slice_labels,classifier_logits,slice_scores\n");
+        for (Map.Entry<String, List<List<RealEvaluation.StudyOutcome>>> e : outcomes.entrySet()) {
+            for (int f = 0; f < e.getValue().size(); f++) {
+                for (RealEvaluation.StudyOutcome o : e.getValue().get(f)) {
+                    StringBuilder labels = new StringBuilder();
+                    for (boolean l : o.sliceLabels()) labels.append(labels.isEmpty() ? "" : ";").append(l ? 1 : 0);
+                    b.append(String.join(",", slug(e.getKey()), Integer.toString(f + 1), o.id().replace(',', '_'),
+                            o.positive() ? "1" : "0", num(o.probability()), o.called() ? "1" : "0", num(o.foundMl()),
+                            labels, joined(o.classifierLogits()), joined(o.sliceScores()))).append('\n');
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private static String joined(double[] values) {
+        if (values == null) return "";
+        StringBuilder b = new StringBuilder();
+        for (double v : values) b.append(b.isEmpty() ? "" : ";").append(String.format(Locale.ROOT, "%.4f", v));
+        return b.toString();
     }
 
     private static String slug(String row) {

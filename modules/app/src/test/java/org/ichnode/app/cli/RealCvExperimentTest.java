@@ -50,6 +50,12 @@ class RealCvExperimentTest {
         assertTrue(tiny.get("normal_median_ml") < phantom.get("normal_median_ml"), "tiny " + tiny + " phantom " + phantom);
         assertTrue(Files.readString(out.resolve("real-cv.md")).contains("| HU baseline |"));
         assertTrue(Files.isRegularFile(out.resolve("fold-1-default_slice_labels.json")));
+        // one line per row and test study (8 of 16 in fold 1), its slices' labels beside the classifiers' logits
+        List<String> csv = Files.readAllLines(out.resolve("studies.csv"));
+        List<String[]> trained = csv.stream().skip(1).map(l -> l.split(",", -1)).filter(c -> c[0].equals("default_slice_labels")).toList();
+        assertEquals(8, trained.size(), String.join("\n", csv));
+        for (String[] c : trained) assertEquals(c[7].split(";").length, c[8].split(";").length, "a logit per slice: " + String.join(",", c));
+        assertEquals(3 * 8 + 1, csv.size(), "three rows of 8 studies and the header");
     }
 
     @Test

@@ -1,9 +1,12 @@
 package org.ichnode.dicom.net;
 
+import org.ichnode.core.volume.EllipseHead;
 import org.ichnode.dicom.spool.DicomSpool;
+import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.spool.InstanceIndex;
 import org.ichnode.dicom.spool.StoredInstance;
 import org.ichnode.dicom.testing.Tools;
+import org.ichnode.dicom.write.CtSeriesWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,25 +22,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The storage SCU against real peers: DCMTK storescp and our own StorageScp, over loopback. */
+/** The storage SCU against real peers: DCMTK storescp and dcmqrscp and our own StorageScp, over loopback. */
 class StorageScuTest {
     @TempDir Path tmp;
-    private Process storescp;
+    private Process peer;
     private StorageScp scp;
     private final StorageScu scu = new StorageScu(Duration.ofSeconds(5), Duration.ofSeconds(20));
 
     @AfterEach
     void stop() throws Exception {
-        if (storescp != null) {
-            storescp.destroy();
-            if (!storescp.waitFor(5, TimeUnit.SECONDS)) storescp.destroyForcibly();
+        if (peer != null) {
+            peer.destroy();
+            if (!peer.waitFor(5, TimeUnit.SECONDS)) peer.destroyForcibly();
         }
         if (scp != null) scp.close();
     }
@@ -50,24 +55,40 @@ class StorageScuTest {
 
     /** Starts DCMTK storescp writing exactly what it receives (+B) into {@code out}; returns its port. */
     private int startStorescp(Path out, String... extra) throws Exception {
-        Tools.requireTool("storescp");
         Files.createDirectories(out);
-        int port = freePort();
         List<String> cmd = new ArrayList<>(List.of("storescp", "-v", "-aet", "STORESCP", "+B", "-od", out.toString()));
         cmd.addAll(Arrays.asList(extra));
+        return startPeer(cmd, freePort());
+    }
+
+    /** DCMTK's archive: C-STORE into its own database, C-FIND on it; AE title PACS, any caller. */
+    private int startDcmqrscp() throws Exception {
+        Path db = Files.createDirectories(tmp.resolve("db"));
+        Path cfg = tmp.resolve("dcmqrscp.cfg");
+        int port = freePort();
+        Files.writeString(cfg, "NetworkTCPPort = " + port + "\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
+                + "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                + "AETable BEGIN\nPACS " + db + " RW (200, 1024mb) ANY\nAETable END\n");
+        return startPeer(List.of("dcmqrscp", "-c", cfg.toString()), port);
+    }
+
+    /** Starts a DCMTK peer (its log in {@code <tool>.log}) on {@code port}, given as the last argument, and waits for it. */
+    private int startPeer(List<String> command, int port) throws Exception {
+        String tool = command.get(0);
+        Tools.requireTool(tool);
+        List<String> cmd = new ArrayList<>(command);
         cmd.add(String.valueOf(port));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("storescp.log").toFile());
+        Path log = tmp.resolve(tool + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("TCP_NODELAY", "1");
-        storescp = pb.start();
+        peer = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
                 return port;
             } catch (IOException e) {
-                if (!storescp.isAlive() || System.nanoTime() > deadline) {
-                    fail("storescp did not start: " + Files.readString(tmp.resolve("storescp.log")));
-                }
+                if (!peer.isAlive() || System.nanoTime() > deadline) fail(tool + " did not start: " + Files.readString(log));
                 Thread.sleep(50);
             }
         }
@@ -251,6 +272,46 @@ class StorageScuTest {
             assertTrue(o.get(5).reason().startsWith("not sent: "), o.get(5).reason());
             peer.interrupt();
         }
+    }
+
+    @Test
+    void findsExactlyTheInstancesTheArchiveHolds() throws Exception {
+        List<Path> series = ellipseSeries();
+        Destination archive = new Destination("pacs", "PACS", "127.0.0.1", startDcmqrscp());
+        List<Path> sent = series.subList(0, 4);
+        for (StoreOutcome o : scu.send(archive, "ICHNODE", sent)) assertTrue(o.isDelivered(), o.toString());
+
+        Set<String> found = scu.findStored(archive, "ICHNODE", keys(series));
+        Set<String> expected = new HashSet<>();
+        for (StorageScu.InstanceKey k : keys(sent)) expected.add(k.sopInstanceUid());
+        assertEquals(expected, found, "the 4 sent of 7, not the 3 others of the same series");
+        assertEquals(Set.of(), scu.findStored(archive, "ICHNODE", keys(series.subList(4, 7))));
+    }
+
+    @Test
+    void aPeerWithoutQueryServiceCannotBeAsked() throws Exception {
+        int port = startStorescp(tmp.resolve("received"));
+        AssociationException e = assertThrows(AssociationException.class, () -> scu.findStored(
+                new Destination("pacs", "STORESCP", "127.0.0.1", port), "ICHNODE", keys(ellipseSeries().subList(0, 1))));
+        assertTrue(e.getMessage().contains("does not offer Study Root C-FIND"), e.getMessage());
+    }
+
+    /** Seven 64x64 slices of a synthetic head: no shared data needed. */
+    private List<Path> ellipseSeries() throws IOException {
+        CtSeriesWriter.Series s = new CtSeriesWriter.Series("Test^Find",
+                "FIND-0001", "19600101", "O", false, "2.25.5512001", "2.25.5512001.1", "1", "ACC0002", "20261207", "101500",
+                "CT HEAD (TEST)", "Head 5mm", "ich-node tests", "ich-node tests", "TEST", "Ellipse head", "1", 5.0, 0, List.of());
+        return CtSeriesWriter.write(s,
+                EllipseHead.volume(64, 64, 7, 2.0, 5.0, 0, "2.25.5512001.1"), tmp.resolve("series"));
+    }
+
+    private static List<StorageScu.InstanceKey> keys(List<Path> files) throws IOException {
+        List<StorageScu.InstanceKey> keys = new ArrayList<>();
+        for (Path f : files) {
+            InstanceHeader h = InstanceHeader.read(f);
+            keys.add(new StorageScu.InstanceKey(h.studyInstanceUid(), h.seriesInstanceUid(), h.sopInstanceUid()));
+        }
+        return keys;
     }
 
     @Test
