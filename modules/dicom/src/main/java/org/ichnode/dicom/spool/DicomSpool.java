@@ -122,6 +122,9 @@ public final class DicomSpool implements InstanceSink, AutoCloseable {
     /** Where preallocated files live, those holding instances not yet moved to their place included. */
     public Path preallocatedDir() { return preallocatedDir; }
 
+    /** Preallocated files ready for the next instances (0 when the pool is off or still being filled). */
+    public int preallocatedReady() { return preallocated == null ? 0 : preallocated.ready(); }
+
     /**
      * Start-up: the instances on record under a preallocated file's name ({@code recorded}, from the index) are moved
      * to their place (again; where a crash came after the move but before the index heard of it, the index is told

@@ -70,6 +70,9 @@ final class PreallocatedFiles implements AutoCloseable {
 
     void start() { filler.start(); }
 
+    /** How many free files are ready to be taken (a batch being written is not). */
+    int ready() { return freeCount.get(); }
+
     /** A free file, or null when none is ready (the caller takes the ordinary path). */
     Free take() {
         lastTakeNanos = System.nanoTime();

@@ -69,10 +69,13 @@ class PreallocatedSpoolTest {
         scp = new StorageScp(settings, spool);
     }
 
-    /** Sends the first file (it takes the ordinary path and tells the pool the size), then waits for the pool. */
-    private void primePool(List<Path> files, Path slots, int atLeast) throws Exception {
+    /**
+     * Sends the first file (it takes the ordinary path and tells the pool the size), then waits until the pool has
+     * files ready (not merely on disk: a batch is handed out once all its files are written and synced).
+     */
+    private void primePool(List<Path> files, int atLeast) throws Exception {
         assertEquals(0, storescu(files.subList(0, 1)).exitCode());
-        assertTrue(waitFor(() -> count(slots) >= atLeast, 30), "the pool fills in the background");
+        assertTrue(waitFor(() -> spool.preallocatedReady() >= atLeast, 30), "the pool fills in the background");
     }
 
     @AfterEach
@@ -91,7 +94,7 @@ class PreallocatedSpoolTest {
     void instancesAreAcknowledgedFromPreallocatedFilesValidAsTheyStandAndEndInTheirOrdinaryPlace() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
         start(tmp.resolve("storage"), 64);
-        primePool(files, tmp.resolve("storage/spool/slots"), 16);
+        primePool(files, 16);
         Tools.Result r = storescu(files.subList(1, files.size()));
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(waitFor(spool::finalised, 30), "the finaliser catches up");
@@ -129,7 +132,7 @@ class PreallocatedSpoolTest {
         List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
         Path slots = tmp.resolve("storage/spool/slots");
         start(tmp.resolve("storage"), 16);
-        primePool(files, slots, 8);
+        primePool(files, 8);
         byte[] pixels = new byte[10_000];
         Path small = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.20")
                 .nativeImage(50, 100, pixels).writePart10(tmp.resolve("small/small.dcm"), "1.2.826.0.1.3680043.8.498.20");
@@ -168,7 +171,7 @@ class PreallocatedSpoolTest {
         List<Path> files = Tools.files(Tools.realCt("ge-head-tilted"));
         Path slots = tmp.resolve("storage/spool/slots");
         start(tmp.resolve("storage"), 16);
-        primePool(files, slots, 8);
+        primePool(files, 8);
         Path huge = org.ichnode.dicom.spool.HostileObjects.ct("1.2.826.0.1.3680043.8.498.21")
                 .nativeImage(4096, 5120, new byte[40 << 20]).writePart10(tmp.resolve("huge/huge.dcm"), "1.2.826.0.1.3680043.8.498.21");
         assertEquals(0, storescu(List.of(huge)).exitCode());
@@ -192,7 +195,7 @@ class PreallocatedSpoolTest {
     void resentInstanceFromPreallocatedFilesKeepsOneCopy() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
         start(tmp.resolve("storage"), 16);
-        primePool(files, tmp.resolve("storage/spool/slots"), 8);
+        primePool(files, 8);
         for (int round = 0; round < 2; round++) {
             Tools.Result r = storescu(files);
             assertEquals(0, r.exitCode(), r.output());
@@ -244,7 +247,7 @@ class PreallocatedSpoolTest {
     void startUpRecordsAWholeInstanceWhoseRowWasLostAndRemovesPartlyWrittenOnes() throws Exception {
         List<Path> files = Tools.files(Tools.realCt("philips-head-phantom-5mm")).subList(0, 4);
         start(tmp.resolve("first"), 16);
-        primePool(files, tmp.resolve("first/spool/slots"), 8);
+        primePool(files, 8);
         assertEquals(0, storescu(files.subList(1, 4)).exitCode());
         scp.close();
         spool.close();
@@ -282,7 +285,7 @@ class PreallocatedSpoolTest {
         Path storage = tmp.resolve("shared");
         serve(new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 8, "node-a"));
         Path slotsA = storage.resolve("spool/slots/node-a");
-        primePool(Tools.files(Tools.realCt("philips-head-phantom-5mm")), slotsA, 8);
+        primePool(Tools.files(Tools.realCt("philips-head-phantom-5mm")), 8);
         Path partA = Files.write(storage.resolve("spool/tmp/node-a/in-flight.part"), new byte[16]);
         // node b starts on the same folder: its start-up clean-up must not touch node a's files
         try (DicomSpool b = new DicomSpool(storage, index, 0, ScpSettings.CT_STORAGE, 8, "node-b")) {
