@@ -176,9 +176,16 @@ public final class StorageScu {
                 throw new AssociationException(AssociationException.Kind.REJECTED, destination
                         + " does not offer Study Root C-FIND: " + contextRejection(r), true, null);
             }
+            int maxValue = Math.min(maxPdvValue(ac), 1 << 14); // a query is a few hundred bytes
+            if (maxValue < 1) {
+                a.abortQuietly();
+                throw new AssociationException(AssociationException.Kind.PROTOCOL, destination
+                        + " announced an unusable maximum PDU length " + ac.maxPduLength(), false, null);
+            }
+            byte[] buffer = new byte[Pdus.PDATA_HEADER_LENGTH + maxValue];
             java.util.Set<String> found = new java.util.LinkedHashSet<>();
             for (InstanceKey key : instances) {
-                if (a.find(1, ac, key)) found.add(key.sopInstanceUid());
+                if (a.find(1, maxValue, buffer, key)) found.add(key.sopInstanceUid());
             }
             a.release();
             return found;
@@ -220,6 +227,13 @@ public final class StorageScu {
         } finally {
             try { socket.close(); } catch (IOException ignored) { /* closing anyway */ }
         }
+    }
+
+    /** The largest PDV value we send: the peer's maximum PDU (capped) less the PDV header (length, context, control). */
+    private static int maxPdvValue(AssociateAccept ac) {
+        long peerMax = ac.maxPduLength();
+        if (peerMax == 0 || peerMax > MAX_PDU_WE_SEND) peerMax = MAX_PDU_WE_SEND;
+        return (int) peerMax - 6;
     }
 
     /** The peer sent A-ABORT. */
@@ -322,9 +336,7 @@ public final class StorageScu {
         /** Sends every sendable file; false when the association broke (then it is not released). */
         boolean transfer(AssociateAccept ac, List<Path> files, Part10File[] parsed, Map<String, Integer> contextIds,
                          StoreOutcome[] outcomes, java.util.function.Consumer<StoreOutcome> onResponse) {
-            long peerMax = ac.maxPduLength();
-            if (peerMax == 0 || peerMax > MAX_PDU_WE_SEND) peerMax = MAX_PDU_WE_SEND;
-            int maxValue = (int) peerMax - 6; // PDV item length (4) + context id + message control header
+            int maxValue = maxPdvValue(ac);
             if (maxValue < 1) {
                 abortQuietly();
                 for (int i = 0; i < files.size(); i++) {
@@ -433,11 +445,7 @@ public final class StorageScu {
         }
 
         /** One C-FIND at IMAGE level for {@code key}: whether a pending response names its SOP Instance UID. */
-        boolean find(int ctxId, AssociateAccept ac, InstanceKey key) throws AssociationException {
-            long peerMax = ac.maxPduLength();
-            if (peerMax == 0 || peerMax > MAX_PDU_WE_SEND) peerMax = MAX_PDU_WE_SEND;
-            int maxValue = (int) Math.max(1, peerMax - 6);
-            byte[] buffer = new byte[Pdus.PDATA_HEADER_LENGTH + maxValue];
+        boolean find(int ctxId, int maxValue, byte[] buffer, InstanceKey key) throws AssociationException {
             int msgId = ++messageId & 0xFFFF;
             CommandSet rq = new CommandSet()
                     .putString(CommandSet.AFFECTED_SOP_CLASS_UID, Uids.STUDY_ROOT_FIND, true)
