@@ -108,6 +108,7 @@ public final class IchModel implements AutoCloseable {
         List<String> w = new ArrayList<>();
         for (HuWindow h : settings.preprocess().windows()) w.add(fmt(h.level()) + "/" + fmt(h.width()));
         p.setProperty("input.windows", String.join(",", w));
+        p.setProperty("input.neighbours", Integer.toString(settings.preprocess().neighbours()));
         p.setProperty("mask.threshold", fmt(settings.maskThreshold()));
         p.setProperty("lesion.minVolumeMl", fmt(settings.minLesionVolumeMl()));
         p.setProperty("call.threshold", Double.toString(settings.callThreshold()));
@@ -131,7 +132,8 @@ public final class IchModel implements AutoCloseable {
                 windows.add(new HuWindow(Double.parseDouble(lw[0]), Double.parseDouble(lw[1])));
             }
             return new Settings(required(p, "name"), required(p, "version"),
-                    new PreprocessOptions(Integer.parseInt(required(p, "input.size")), windows),
+                    new PreprocessOptions(Integer.parseInt(required(p, "input.size")), windows,
+                            Integer.parseInt(p.getProperty("input.neighbours", "0").trim())),
                     Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")),
                     Double.parseDouble(p.getProperty("call.threshold", "0").trim()),
                     new StudyCalibration(Double.parseDouble(p.getProperty("call.calibration.slope", "1").trim()),

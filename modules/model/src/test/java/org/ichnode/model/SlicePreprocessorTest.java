@@ -84,6 +84,33 @@ class SlicePreprocessorTest {
         assertEquals(1.0, all[0].mapping().scale(), 1e-12);
     }
 
+    @Test void neighbouringSlicesFollowTheWindowsInTheFirstWindowRepeatedAtTheEnds() {
+        // four slices of 16 x 16, slice k uniformly 10 * k HU
+        int n = 16, slices = 4;
+        short[] hu = new short[n * n * slices];
+        for (int k = 0; k < slices; k++) java.util.Arrays.fill(hu, k * n * n, (k + 1) * n * n, (short) (10 * k));
+        List<SliceGeometry> g = new ArrayList<>();
+        List<String> uids = new ArrayList<>();
+        for (int k = 0; k < slices; k++) {
+            g.add(new SliceGeometry(new Vec3(0, 0, 5.0 * k), new Vec3(1, 0, 0), new Vec3(0, 1, 0), 1.0, 1.0));
+            uids.add("1.2.3." + k);
+        }
+        Volume v = new Volume(n, n, hu, g, uids, "1.2");
+        PreprocessOptions o = PreprocessOptions.multiWindow(n).withNeighbours(2);
+        assertEquals(3 + 4, o.channels());
+        HuWindow first = o.windows().get(0);
+        int[][] expected = {{0, 0, 1, 2}, {0, 0, 2, 3}, {0, 1, 3, 3}, {1, 2, 3, 3}};   // -2, -1, +1, +2 clamped
+        for (int k = 0; k < slices; k++) {
+            PreparedSlice p = new SlicePreprocessor(o).prepare(v, k);
+            assertEquals(7, p.channels());
+            for (int ch = 0; ch < 3; ch++) assertEquals(o.windows().get(ch).apply(10 * k), p.pixels()[ch * n * n + 40], 1e-6);
+            for (int j = 0; j < 4; j++) {
+                assertEquals(first.apply(10 * expected[k][j]), p.pixels()[(3 + j) * n * n + 40], 1e-6, "slice " + k + " neighbour " + j);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> PreprocessOptions.single(64).withNeighbours(4));
+    }
+
     private static Volume volume(int cols, int rows, short[] hu) {
         List<SliceGeometry> g = new ArrayList<>();
         g.add(new SliceGeometry(new Vec3(0, 0, 0), new Vec3(1, 0, 0), new Vec3(0, 1, 0), 1.0, 1.0));

@@ -1,5 +1,6 @@
 package org.ichnode.training;
 
+import org.ichnode.model.IchModel;
 import org.ichnode.model.ModelSegmenter;
 import org.ichnode.model.ResNetClassifier;
 
@@ -141,6 +142,23 @@ class WeakSupervisionTest {
             assertEquals("test-1", loaded.algorithmVersion());
             assertEquals(result.model().settings().callThreshold(), loaded.model().settings().callThreshold(), 0);
             assertEquals(result.model().settings().calibration(), loaded.model().settings().calibration());
+        }
+    }
+
+    /** A 2.5-D model (neighbouring slices as channels) trains, and its artifact keeps the input it was trained on. */
+    @Test void aModelWithNeighbouringSlicesRoundTripsThroughItsArtifact(@TempDir Path dir) throws Exception {
+        WeakSupervision.Plan plan = WeakSupervision.Plan.quick(64).withSteps(20, 20)
+                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.single(64).withNeighbours(1));
+        WeakSupervision.Result r = new WeakSupervision(plan, m -> LOG.info("2.5-D: {}", m)).train(train.subList(0, 16), "2.5-D (test)", "n-1");
+        try (IchModel trained = r.model()) {
+            assertEquals(3, trained.classifierA().config().inputChannels());
+            trained.save(dir, "{}", "{}");
+            try (ModelSegmenter loaded = ModelSegmenter.load(dir)) {
+                assertEquals(plan.preprocess(), loaded.model().settings().preprocess());
+                Segmentation x = new ModelSegmenter(trained, 8).segment(test.get(0).volume()), y = loaded.segment(test.get(0).volume());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(x.mask(), y.mask());
+                assertEquals(x.studyProbability(), y.studyProbability(), 1e-6);
+            }
         }
     }
 

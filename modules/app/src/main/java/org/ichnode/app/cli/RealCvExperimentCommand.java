@@ -64,6 +64,7 @@ public final class RealCvExperimentCommand {
         List<String> rows = List.of(args.option("--rows", "default,published,baseline,phantom").split(","));
         int size = args.intOption("--size", 128);
         String windows = args.option("--windows", "hemorrhage");
+        int neighbours = args.intOption("--neighbours", 0);
         int classifierWidth = args.intOption("--classifier-width", 0);
         int classifierSteps = args.intOption("--classifier-steps", 1200);
         int unetSteps = args.intOption("--unet-steps", 600);
@@ -113,7 +114,7 @@ public final class RealCvExperimentCommand {
                         boolean studyOnly = rowName.contains("study labels");
                         ModelRuntime.seed(7);
                         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size))
+                                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size).withNeighbours(neighbours))
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
                         if (classifierWidth > 0) plan = plan.withClassifierWidth(classifierWidth);
                         if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
@@ -147,6 +148,7 @@ public final class RealCvExperimentCommand {
             if (phantomModel instanceof AutoCloseable c) c.close();
         }
         String md = markdown(data, folds, onlyFolds, size + ", windows " + windows
+                + (neighbours > 0 ? ", " + neighbours + " neighbouring slices each side" : "")
                 + (classifierWidth > 0 ? ", classifier width " + classifierWidth : ""), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");

@@ -30,6 +30,7 @@ public final class TrainCommand {
         DatasetOption data = args.dataset("phantom:full", 0, 40);
         int size = args.intOption("--size", 256);
         String windows = args.option("--windows", "hemorrhage");
+        int neighbours = args.intOption("--neighbours", 0);
         String labels = args.option("--labels", "slice");
         String pseudoMasks = args.option("--pseudo-masks", "density");
         int classifierSteps = args.intOption("--classifier-steps", 1200);
@@ -50,7 +51,7 @@ public final class TrainCommand {
         ModelRuntime.seed(7);
         boolean studyOnly = labels.equals("study");
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size))
+                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size).withNeighbours(neighbours))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
         if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
         if (pseudoMasks.equals("density-cam")) plan = plan.withDensityGate(DensityGate.CAM);

@@ -5,18 +5,31 @@ import org.ichnode.core.volume.HuWindow;
 import java.util.List;
 
 /**
- * How a CT slice becomes a model input: one channel per window, resized to {@code size x size}.
+ * How a CT slice becomes a model input: one channel per window, resized to {@code size x size}, and optionally the
+ * neighbouring slices in the first window (2.5-D input: a radiologist tells a bleed from a vessel or the falx by
+ * scrolling, and a classifier that sees one slice cannot).
  *
- * @param size    side of the square model input (384 by default; 128 or 256 in tests)
- * @param windows one channel per window, in order
+ * @param size       side of the square model input (384 by default; 128 or 256 in tests)
+ * @param windows    one channel per window, in order
+ * @param neighbours slices on each side added as channels after the windows, in the first window (0: one slice)
  */
-public record PreprocessOptions(int size, List<HuWindow> windows) {
+public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours) {
+
+    public static final int MAX_NEIGHBOURS = 3;
 
     public PreprocessOptions {
         if (size < 16) throw new IllegalArgumentException("model input too small: " + size);
         windows = List.copyOf(windows);
         if (windows.isEmpty()) throw new IllegalArgumentException("at least one window");
+        if (neighbours < 0 || neighbours > MAX_NEIGHBOURS) {
+            throw new IllegalArgumentException("neighbouring slices: 0 to " + MAX_NEIGHBOURS + ", not " + neighbours);
+        }
     }
+
+    public PreprocessOptions(int size, List<HuWindow> windows) { this(size, windows, 0); }
+
+    /** The same input with {@code n} neighbouring slices on each side. */
+    public PreprocessOptions withNeighbours(int n) { return new PreprocessOptions(size, windows, n); }
 
     /** 384 x 384, one channel, window 50/130. */
     public static PreprocessOptions defaults() { return single(384); }
@@ -41,5 +54,6 @@ public record PreprocessOptions(int size, List<HuWindow> windows) {
         };
     }
 
-    public int channels() { return windows.size(); }
+    /** The windows of the slice itself, then slices -n..-1, +1..+n in the first window. */
+    public int channels() { return windows.size() + 2 * neighbours; }
 }

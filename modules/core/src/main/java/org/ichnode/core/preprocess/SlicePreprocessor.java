@@ -10,6 +10,9 @@ import org.ichnode.core.volume.Volume;
  * {@code size x size} keeping the aspect ratio (centred, padded with 0 = below every window), plus the
  * {@link SliceMapping} that maps any model-space map back to the slice grid.
  *
+ * <p>With {@link PreprocessOptions#neighbours()} n, channels after the windows hold slices {@code slice-n .. slice-1,
+ * slice+1 .. slice+n} in the first window; beyond the first or last slice the nearest slice is repeated.
+ *
  * <p>Windowing happens on the source grid before resampling, as a radiologist's display would; downsampling by more
  * than 2x averages a box of source pixels first (anti-aliasing) so thin bright structures are not skipped.
  */
@@ -27,12 +30,13 @@ public final class SlicePreprocessor {
         int base = slice * cols * rows;
         SliceMapping m = SliceMapping.fit(cols, rows, options.size());
         int size = m.size();
-        int nc = options.channels();
+        int nc = options.channels(), nw = options.windows().size(), n = options.neighbours();
         float[] out = new float[nc * size * size];
         float[] windowed = new float[cols * rows];
         for (int ch = 0; ch < nc; ch++) {
-            HuWindow w = options.windows().get(ch);
-            for (int i = 0; i < windowed.length; i++) windowed[i] = w.apply(hu[base + i]);
+            HuWindow w = options.windows().get(ch < nw ? ch : 0);
+            int from = ch < nw ? base : neighbour(slice, ch - nw, n, volume.slices()) * cols * rows;
+            for (int i = 0; i < windowed.length; i++) windowed[i] = w.apply(hu[from + i]);
             float[] src = m.scale() < 0.5 ? boxFilter(windowed, cols, rows, (int) Math.floor(1 / m.scale())) : windowed;
             int o = ch * size * size;
             for (int ty = 0; ty < size; ty++) {
@@ -43,6 +47,12 @@ public final class SlicePreprocessor {
             }
         }
         return new PreparedSlice(out, nc, m, slice);
+    }
+
+    /** The slice that neighbour channel {@code j} (0..2n-1: -n..-1, +1..+n) shows, clamped to the volume. */
+    static int neighbour(int slice, int j, int n, int slices) {
+        int offset = j < n ? j - n : j - n + 1;
+        return Math.max(0, Math.min(slices - 1, slice + offset));
     }
 
     /** Every slice of the volume, in order. */
