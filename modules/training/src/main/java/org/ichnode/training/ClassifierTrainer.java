@@ -12,7 +12,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -44,7 +43,7 @@ public final class ClassifierTrainer {
         float[] losses = new float[options.steps()];
 
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
-                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) options.learningRate())).build());
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(options.learningRateTracker()).build());
         LOG.info("training {} ({} parameters) on {} slices ({} positive): {} steps of {}, lr {}",
                 classifier.config(), classifier.parameterCount(), data.size(), pos.size(), options.steps(), b, options.learningRate());
         long t0 = System.nanoTime();
@@ -98,7 +97,10 @@ public final class ClassifierTrainer {
         return s / (last - from + 1);
     }
 
-    /** Copies one slice into {@code dst} at {@code off}, flipped and shifted at random; exposed pixels get 0. */
+    /**
+     * Copies one slice into {@code dst} at {@code off}, flipped and shifted at random, and rotated and zoomed about the
+     * centre where the options ask for it; exposed pixels get 0.
+     */
     static void augment(PreparedSlice s, float[] dst, int off, SplittableRandom rnd, TrainingOptions options) {
         int n = s.size(), ch = s.channels();
         boolean fx = options.flipHorizontal() && rnd.nextBoolean();
@@ -107,6 +109,13 @@ public final class ClassifierTrainer {
         int dx = m > 0 ? rnd.nextInt(-m, m + 1) : 0;
         int dy = m > 0 ? rnd.nextInt(-m, m + 1) : 0;
         float[] src = s.pixels();
+        if (options.maxRotation() > 0 || options.maxZoom() > 0) {
+            // drawn only when asked for, so runs without them see the same random stream as before
+            double angle = Math.toRadians(options.maxRotation() * (2 * rnd.nextDouble() - 1));
+            double zoom = 1 + options.maxZoom() * (2 * rnd.nextDouble() - 1);
+            affine(src, n, ch, fx, fy, dx, dy, angle, zoom, dst, off);
+            return;
+        }
         for (int c = 0; c < ch; c++) {
             int base = c * n * n;
             for (int y = 0; y < n; y++) {
@@ -121,5 +130,32 @@ public final class ClassifierTrainer {
                 }
             }
         }
+    }
+
+    /** Output pixel (x, y) shows the flipped source at the shifted, rotated and zoomed position, bilinear, 0 outside. */
+    static void affine(float[] src, int n, int ch, boolean fx, boolean fy, int dx, int dy, double angle, double zoom,
+                               float[] dst, int off) {
+        double c = (n - 1) / 2.0, cos = Math.cos(angle) / zoom, sin = Math.sin(angle) / zoom;
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                double u = x - dx - c, v = y - dy - c;
+                double sx = cos * u + sin * v + c, sy = -sin * u + cos * v + c;
+                if (fx) sx = n - 1 - sx;
+                if (fy) sy = n - 1 - sy;
+                int x0 = (int) Math.floor(sx), y0 = (int) Math.floor(sy);
+                if (x0 < -1 || y0 < -1 || x0 >= n || y0 >= n) continue;
+                double ax = sx - x0, ay = sy - y0;
+                for (int k = 0; k < ch; k++) {
+                    int base = k * n * n;
+                    double v00 = at(src, base, n, x0, y0), v10 = at(src, base, n, x0 + 1, y0);
+                    double v01 = at(src, base, n, x0, y0 + 1), v11 = at(src, base, n, x0 + 1, y0 + 1);
+                    dst[off + base + y * n + x] = (float) ((v00 * (1 - ax) + v10 * ax) * (1 - ay) + (v01 * (1 - ax) + v11 * ax) * ay);
+                }
+            }
+        }
+    }
+
+    private static float at(float[] src, int base, int n, int x, int y) {
+        return x < 0 || y < 0 || x >= n || y >= n ? 0f : src[base + y * n + x];
     }
 }

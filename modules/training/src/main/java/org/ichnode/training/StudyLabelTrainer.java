@@ -13,7 +13,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,7 +67,7 @@ public final class StudyLabelTrainer {
         float[] losses = new float[options.steps()];
         long slices = 0;
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
-                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) options.learningRate())).build());
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(options.learningRateTracker()).build());
         LOG.info("training {} from study labels: {} positive and {} negative studies; {} steps of {} + {} studies",
                 classifier.config(), pos.size(), neg.size(), options.steps(), bagsPerClass, bagsPerClass);
         long t0 = System.nanoTime();

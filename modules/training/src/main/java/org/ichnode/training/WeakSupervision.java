@@ -101,6 +101,12 @@ public final class WeakSupervision {
                     selfTrainingRounds, densityPrior, densityGate);
         }
 
+        /** The classifiers' optimiser and augmentation. */
+        public Plan withClassifierTraining(TrainingOptions t) {
+            return new Plan(preprocess, classifierWidth, t, studyLabelsOnly, pseudoMasks, unet, unetTraining, validationFraction,
+                    camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
+        }
+
         public Plan withClassifierWidth(int width) {
             return new Plan(preprocess, width, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining, validationFraction,
                     camChunk, seed, selfTrainingRounds, densityPrior, densityGate);

@@ -65,6 +65,10 @@ public final class RealCvExperimentCommand {
         int size = args.intOption("--size", 128);
         String windows = args.option("--windows", "hemorrhage");
         int neighbours = args.intOption("--neighbours", 0);
+        double rotation = Double.parseDouble(args.option("--rotation", "0"));
+        double zoom = Double.parseDouble(args.option("--zoom", "0"));
+        String lrDecay = args.option("--lr-decay", "none");
+        if (!lrDecay.equals("none") && !lrDecay.equals("cosine")) throw new IllegalArgumentException("--lr-decay: none or cosine");
         int classifierWidth = args.intOption("--classifier-width", 0);
         int classifierSteps = args.intOption("--classifier-steps", 1200);
         int unetSteps = args.intOption("--unet-steps", 600);
@@ -116,6 +120,7 @@ public final class RealCvExperimentCommand {
                         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
                                 .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size).withNeighbours(neighbours))
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
+                        plan = plan.withClassifierTraining(plan.classifierTraining().withAffine(rotation, zoom).withCosineDecay(lrDecay.equals("cosine")));
                         if (classifierWidth > 0) plan = plan.withClassifierWidth(classifierWidth);
                         if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
                         List<LabelledStudy> fit = studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train;
@@ -149,6 +154,8 @@ public final class RealCvExperimentCommand {
         }
         String md = markdown(data, folds, onlyFolds, size + ", windows " + windows
                 + (neighbours > 0 ? ", " + neighbours + " neighbouring slices each side" : "")
+                + (rotation > 0 || zoom > 0 ? ", classifier augmentation rotation " + rotation + " degrees, zoom " + zoom : "")
+                + (lrDecay.equals("cosine") ? ", cosine learning-rate decay" : "")
                 + (classifierWidth > 0 ? ", classifier width " + classifierWidth : ""), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
