@@ -102,6 +102,36 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
         return sliceLogits(List.of(prepared));
     }
 
+    /**
+     * Per slice the mean logit of the two classifiers over the slice and its left-right mirror image (test-time
+     * augmentation: the classifiers were trained with left-right flips, so both are equally valid views). Measured
+     * against {@link #sliceLogits(Volume)} by {@code experiment real}; the call does not use it.
+     */
+    public synchronized double[] mirrorAveragedSliceLogits(Volume volume) {
+        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
+        PreparedSlice[] prepared = new PreparedSlice[volume.slices()], mirrored = new PreparedSlice[volume.slices()];
+        IntStream.range(0, prepared.length).parallel().forEach(k -> {
+            prepared[k] = pre.prepare(volume, k);
+            mirrored[k] = mirrored(prepared[k]);
+        });
+        double[] a = sliceLogits(List.of(prepared)), b = sliceLogits(List.of(mirrored));
+        for (int k = 0; k < a.length; k++) a[k] = 0.5 * (a[k] + b[k]);
+        return a;
+    }
+
+    /** The slice flipped left-right in every channel; only for the classifiers (its mapping is the unflipped one's). */
+    private static PreparedSlice mirrored(PreparedSlice s) {
+        int n = s.size();
+        float[] src = s.pixels(), out = new float[src.length];
+        for (int c = 0; c < s.channels(); c++) {
+            for (int y = 0; y < n; y++) {
+                int row = c * n * n + y * n;
+                for (int x = 0; x < n; x++) out[row + x] = src[row + n - 1 - x];
+            }
+        }
+        return new PreparedSlice(out, s.channels(), s.mapping(), s.slice());
+    }
+
     double[] sliceLogits(List<PreparedSlice> slices) {
         float[] a = model.classifierA().predictLogits(slices, chunk);
         float[] b = model.classifierB().predictLogits(slices, chunk);

@@ -32,7 +32,9 @@ import org.ichnode.training.WeakSupervision;
  * Prints each fold, then mean ± sd over folds and the figures of all test patients pooled; writes real-cv.md and
  * real-cv.json into --out. The last line is {@code real_cv study_auc=... sensitivity=... specificity=...
  * normal_median_ml=... normal_p90_ml=... dice_masked=... miou_masked=...} of the default row (slice labels where
- * run), means over folds.
+ * run), means over folds. Trained rows also print {@code study_auc_mirrored}, the same models' study AUC with
+ * mirror-averaged slice logits (test-time augmentation, a paired comparison), and with {@code --keep-models} each
+ * fold's model is saved beside the tables.
  */
 public final class RealCvExperimentCommand {
 
@@ -76,6 +78,7 @@ public final class RealCvExperimentCommand {
         int threads = args.intOption("--threads", 2);
         String phantomModelDir = args.option("--phantom-model", SegmenterChoice.phantomModel().toString());
         Path out = Path.of(args.option("--out", "var/experiments/real-cv"));
+        boolean keepModels = args.flag("--keep-models");
         args.requireNoneLeft();
         if (data.isPhantom()) throw new IllegalArgumentException("experiment real is for real data; the phantom has experiment ablation and seeds");
         if (folds < 2) throw new IllegalArgumentException("--folds must be >= 2");
@@ -93,6 +96,8 @@ public final class RealCvExperimentCommand {
         // row name -> per fold outcomes
         Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes = new LinkedHashMap<>();
         Map<String, List<Double>> trainSeconds = new LinkedHashMap<>();
+        // row + NUL + study id -> the classifiers' slice logits averaged with those of the mirror image (a paired figure)
+        Map<String, double[]> mirrored = new java.util.HashMap<>();
         List<String> rowNames = new ArrayList<>();
         for (String r : rows) {
             if (r.equals("default") || r.equals("published")) for (String l : labelKinds) rowNames.add(r + " (" + l + " labels)");
@@ -130,7 +135,11 @@ public final class RealCvExperimentCommand {
                         trained = (System.nanoTime() - r0) / 1e9;
                         try (ModelSegmenter seg = new ModelSegmenter(result.model(), ModelSegmenter.DEFAULT_CHUNK)) {
                             o = new ArrayList<>();
-                            for (LabelledStudy s : test) o.add(RealEvaluation.evaluate(s, seg.segment(s.volume()), seg.sliceLogits(s.volume())));
+                            for (LabelledStudy s : test) {
+                                o.add(RealEvaluation.evaluate(s, seg.segment(s.volume()), seg.sliceLogits(s.volume())));
+                                mirrored.put(rowName + "\u0000" + s.id(), seg.mirrorAveragedSliceLogits(s.volume()));
+                            }
+                            if (keepModels) result.model().save(out.resolve("fold-" + (f + 1) + "-" + slug(rowName) + "-model"), null, null);
                         }
                     } else if (rowName.startsWith("pseudo")) {
                         o = pseudoMaskOutcomes(train, rowName.contains("study labels"), size);
@@ -142,8 +151,9 @@ public final class RealCvExperimentCommand {
                     outcomes.get(rowName).add(o);
                     trainSeconds.get(rowName).add(trained);
                     RealEvaluation.Report rep = RealEvaluation.summarize(o, (System.nanoTime() - r0) / 1e9);
-                    String line = String.format(Locale.ROOT, "fold %d %-32s %s%s", f + 1, rowName, figures(rep),
-                            Double.isNaN(trained) ? "" : String.format(Locale.ROOT, " train_s=%.0f", trained));
+                    String line = String.format(Locale.ROOT, "fold %d %-32s %s%s%s", f + 1, rowName, figures(rep),
+                            Double.isNaN(trained) ? "" : String.format(Locale.ROOT, " train_s=%.0f", trained),
+                            Double.isNaN(trained) ? "" : " study_auc_mirrored=" + num(mirroredStudyAuc(o, rowName, mirrored)));
                     System.out.println(line);
                     log.append(line).append("\n");
                     Files.writeString(out.resolve("fold-" + (f + 1) + "-" + slug(rowName) + ".json"), rep.toJson() + "\n");
@@ -160,7 +170,7 @@ public final class RealCvExperimentCommand {
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
         Files.writeString(out.resolve("real-cv.json"), json(outcomes) + "\n");
-        Files.writeString(out.resolve("studies.csv"), studiesCsv(outcomes));
+        Files.writeString(out.resolve("studies.csv"), studiesCsv(outcomes, mirrored));
         System.out.print(md);
         String main = rowNames.stream().filter(r -> r.startsWith("default")).findFirst().orElse(rowNames.get(0));
         for (String r : rowNames) if (r.startsWith("default") && !r.equals(main)) System.out.println("real_cv_" + slug(r) + " " + meanLine(outcomes.get(r)));
@@ -212,6 +222,17 @@ public final class RealCvExperimentCommand {
         List<RealEvaluation.StudyOutcome> o = new ArrayList<>();
         for (LabelledStudy s : test) o.add(RealEvaluation.evaluate(s, seg.segment(s.volume())));
         return o;
+    }
+
+    /** Study AUC when each study is scored by its highest mirror-averaged slice logit. */
+    private static double mirroredStudyAuc(List<RealEvaluation.StudyOutcome> o, String row, Map<String, double[]> mirrored) {
+        double[] score = new double[o.size()];
+        boolean[] label = new boolean[o.size()];
+        for (int i = 0; i < score.length; i++) {
+            score[i] = java.util.Arrays.stream(mirrored.get(row + "\u0000" + o.get(i).id())).max().orElse(Double.NaN);
+            label[i] = o.get(i).positive();
+        }
+        return org.ichnode.training.Metrics.auc(score, label);
     }
 
     private static int positives(List<LabelledStudy> s) { return (int) s.stream().filter(LabelledStudy::positive).count(); }
@@ -298,10 +319,12 @@ public final class RealCvExperimentCommand {
 
     /**
      * One line per row, fold and test study: the call, and per slice (';'-separated, top to bottom) the label, the
-     * classifiers' logit and the segmenter's slice score, so that other ways of scoring a study can be studied offline.
+     * classifiers' logit, the segmenter's slice score and (trained rows) the classifiers' logit averaged with that of
+     * the mirror image, so that other ways of scoring a study can be studied offline.
      */
-    private static String studiesCsv(Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes) {
-        StringBuilder b = new StringBuilder("row,fold,study,positive,probability,called,found_ml,slice_labels,classifier_logits,slice_scores\n");
+    private static String studiesCsv(Map<String, List<List<RealEvaluation.StudyOutcome>>> outcomes, Map<String, double[]> mirrored) {
+        StringBuilder b = new StringBuilder("row,fold,study,positive,probability,called,found_ml,slice_labels,classifier_logits,slice_scores,"
+                + "classifier_logits_mirrored\n");
         for (Map.Entry<String, List<List<RealEvaluation.StudyOutcome>>> e : outcomes.entrySet()) {
             for (int f = 0; f < e.getValue().size(); f++) {
                 for (RealEvaluation.StudyOutcome o : e.getValue().get(f)) {
@@ -309,7 +332,8 @@ public final class RealCvExperimentCommand {
                     for (boolean l : o.sliceLabels()) labels.append(labels.isEmpty() ? "" : ";").append(l ? 1 : 0);
                     b.append(String.join(",", slug(e.getKey()), Integer.toString(f + 1), o.id().replace(',', '_'),
                             o.positive() ? "1" : "0", num(o.probability()), o.called() ? "1" : "0", num(o.foundMl()),
-                            labels, joined(o.classifierLogits()), joined(o.sliceScores()))).append('\n');
+                            labels, joined(o.classifierLogits()), joined(o.sliceScores()),
+                            joined(mirrored.get(e.getKey() + "\u0000" + o.id())))).append('\n');
                 }
             }
         }

@@ -34,7 +34,7 @@ class RealCvExperimentTest {
         try {
             int rc = new RealCvExperimentCommand().run(new Args(List.of("--data", data.toString(), "--patients", "49-64", "--folds", "2",
                     "--run-folds", "1", "--size", "64", "--classifier-steps", "60", "--unet-steps", "40", "--labels", "slice",
-                    "--rows", "default,baseline,phantom", "--phantom-model", SHIPPED.toString(), "--out", out.toString())));
+                    "--rows", "default,baseline,phantom", "--phantom-model", SHIPPED.toString(), "--keep-models", "--out", out.toString())));
             assertEquals(0, rc);
         } finally {
             System.setOut(old);
@@ -54,7 +54,16 @@ class RealCvExperimentTest {
         List<String> csv = Files.readAllLines(out.resolve("studies.csv"));
         List<String[]> trained = csv.stream().skip(1).map(l -> l.split(",", -1)).filter(c -> c[0].equals("default_slice_labels")).toList();
         assertEquals(8, trained.size(), String.join("\n", csv));
-        for (String[] c : trained) assertEquals(c[7].split(";").length, c[8].split(";").length, "a logit per slice: " + String.join(",", c));
+        for (String[] c : trained) {
+            assertEquals(c[7].split(";").length, c[8].split(";").length, "a logit per slice: " + String.join(",", c));
+            assertEquals(c[7].split(";").length, c[10].split(";").length, "a mirror-averaged logit per slice: " + String.join(",", c));
+        }
+        double mirroredAuc = tiny.get("study_auc_mirrored");
+        assertTrue(mirroredAuc >= 0 && mirroredAuc <= 1, "paired figure with mirror-averaged logits: " + tiny);
+        // the kept model is a loadable artifact
+        try (org.ichnode.model.ModelSegmenter kept = org.ichnode.model.ModelSegmenter.load(out.resolve("fold-1-default_slice_labels-model"))) {
+            assertEquals("cv-fold-1", kept.algorithmVersion());
+        }
         assertEquals(3 * 8 + 1, csv.size(), "three rows of 8 studies and the header");
     }
 
