@@ -42,22 +42,46 @@ public final class IchModel implements AutoCloseable {
      *                         "hemorrhage" (chosen on validation studies for a target sensitivity); below it no finding
      *                         is reported. 0 = every finding counts (artifacts made before the operating point)
      * @param calibration      raw study score to probability (identity for artifacts made before calibration)
+     * @param studyScore       what the raw study score is made of (classifiers only for artifacts made before the U-Net
+     *                         joined it)
      */
     public record Settings(String name, String version, PreprocessOptions preprocess, double maskThreshold, double minLesionVolumeMl,
-                           double callThreshold, StudyCalibration calibration) {
+                           double callThreshold, StudyCalibration calibration, StudyScore studyScore) {
         public Settings(String name, String version, PreprocessOptions preprocess, double maskThreshold, double minLesionVolumeMl,
                         double callThreshold) {
-            this(name, version, preprocess, maskThreshold, minLesionVolumeMl, callThreshold, StudyCalibration.identity());
+            this(name, version, preprocess, maskThreshold, minLesionVolumeMl, callThreshold, StudyCalibration.identity(), StudyScore.CLASSIFIERS);
         }
 
         public Settings {
             if (calibration == null) throw new IllegalArgumentException("calibration is required (identity when there is none)");
+            if (studyScore == null) throw new IllegalArgumentException("study score is required");
             if (!(callThreshold >= 0 && callThreshold <= 1)) throw new IllegalArgumentException("call threshold must be in [0, 1]");
             if (name == null || name.isBlank() || version == null || !version.matches("[A-Za-z0-9_.+-]{1,64}")) {
                 throw new IllegalArgumentException("model name and version (letters, digits, . _ + -) are required");
             }
             if (!(maskThreshold > 0 && maskThreshold < 1)) throw new IllegalArgumentException("mask threshold must be in (0, 1)");
             if (!(minLesionVolumeMl >= 0)) throw new IllegalArgumentException("min lesion volume must be >= 0");
+        }
+    }
+
+    /**
+     * The raw study score, before calibration. {@link #CLASSIFIERS}: the highest slice logit of the two classifiers'
+     * mean. {@link #CLASSIFIERS_AND_UNET}: that plus the logit of the U-Net's highest voxel probability in the study:
+     * the two networks err on different normal heads (docs/model.md, 2026-12-07), so each vetoes some of the other's
+     * false highs.
+     */
+    public enum StudyScore {
+        CLASSIFIERS("classifiers"), CLASSIFIERS_AND_UNET("classifiers+unet");
+
+        private final String key;
+
+        StudyScore(String key) { this.key = key; }
+
+        public String key() { return key; }
+
+        static StudyScore ofKey(String key) {
+            for (StudyScore s : values()) if (s.key.equals(key)) return s;
+            throw new IllegalArgumentException("call.studyScore: classifiers or classifiers+unet, not " + key);
         }
     }
 
@@ -87,7 +111,14 @@ public final class IchModel implements AutoCloseable {
     public IchModel withCall(StudyCalibration calibration, double callThreshold) {
         Settings s = settings;
         return new IchModel(new Settings(s.name(), s.version(), s.preprocess(), s.maskThreshold(), s.minLesionVolumeMl(), callThreshold,
-                calibration), classifierA, classifierB, unet);
+                calibration, s.studyScore()), classifierA, classifierB, unet);
+    }
+
+    /** The same networks with another study score (before calibration: calibrate after); the result owns them. */
+    public IchModel withStudyScore(StudyScore score) {
+        Settings s = settings;
+        return new IchModel(new Settings(s.name(), s.version(), s.preprocess(), s.maskThreshold(), s.minLesionVolumeMl(), s.callThreshold(),
+                s.calibration(), score), classifierA, classifierB, unet);
     }
     public ResNetClassifier classifierA() { return classifierA; }
     public ResNetClassifier classifierB() { return classifierB; }
@@ -114,6 +145,7 @@ public final class IchModel implements AutoCloseable {
         p.setProperty("call.threshold", Double.toString(settings.callThreshold()));
         p.setProperty("call.calibration.slope", Double.toString(settings.calibration().slope()));
         p.setProperty("call.calibration.intercept", Double.toString(settings.calibration().intercept()));
+        p.setProperty("call.studyScore", settings.studyScore().key());
         // written last: a folder without it is an incomplete artifact and does not load
         Path tmp = dir.resolve(DESCRIPTOR + ".tmp");
         try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) { p.store(out, "ich-node model artifact"); }
@@ -137,7 +169,8 @@ public final class IchModel implements AutoCloseable {
                     Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")),
                     Double.parseDouble(p.getProperty("call.threshold", "0").trim()),
                     new StudyCalibration(Double.parseDouble(p.getProperty("call.calibration.slope", "1").trim()),
-                            Double.parseDouble(p.getProperty("call.calibration.intercept", "0").trim())));
+                            Double.parseDouble(p.getProperty("call.calibration.intercept", "0").trim())),
+                    StudyScore.ofKey(p.getProperty("call.studyScore", StudyScore.CLASSIFIERS.key()).trim()));
         } catch (RuntimeException e) {
             throw new IOException("bad " + DESCRIPTOR + " in " + dir + ": " + e.getMessage(), e);
         }

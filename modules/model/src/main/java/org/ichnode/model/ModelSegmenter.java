@@ -70,7 +70,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
                 if (src[i] >= th && intracranial[off + i] != 0) mask[off + i] = 1;
             }
         });
-        double study = studyProbability(slices);
+        double study = model.settings().calibration().probability(studyLogit(slices, p));
         // below the operating point the call is "no hemorrhage": nothing is drawn, the probabilities stay for review
         if (study < model.settings().callThreshold()) Arrays.fill(mask, (byte) 0);
         LesionMeasurer.Result lesions = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26,
@@ -80,18 +80,23 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
     }
 
     /**
-     * The calibrated probability of the highest slice logit of the two classifiers' mean, in double precision
+     * The raw study score (before calibration) as the artifact's {@link IchModel.StudyScore} says, in double precision
      * (probabilities in float saturate to exactly 1 for confident slices, which ties studies and blunts the AUC).
      */
-    double studyProbability(List<PreparedSlice> slices) {
-        return model.settings().calibration().probability(studyLogit(slices));
+    public double studyLogit(List<PreparedSlice> slices) {
+        return studyLogit(slices, model.settings().studyScore() == IchModel.StudyScore.CLASSIFIERS ? null
+                : model.unet().predictProbabilities(slices, chunk));
     }
 
-    /** The raw study score: the highest slice logit of the two classifiers' mean. */
-    public double studyLogit(List<PreparedSlice> slices) {
+    /** As {@link #studyLogit(List)} with the U-Net's probabilities of the same slices already at hand. */
+    private double studyLogit(List<PreparedSlice> slices, List<float[]> unetProbabilities) {
         double best = Double.NEGATIVE_INFINITY;
         for (double z : sliceLogits(slices)) best = Math.max(best, z);
-        return best;
+        if (model.settings().studyScore() == IchModel.StudyScore.CLASSIFIERS) return best;
+        double peak = 0;
+        for (float[] map : unetProbabilities) for (float q : map) peak = Math.max(peak, q);
+        double clipped = Math.min(1 - 1e-6, Math.max(1e-6, peak));
+        return best + Math.log(clipped / (1 - clipped));
     }
 
     /** Per slice of {@code volume} the mean logit of the two classifiers (what the study probability is made of). */

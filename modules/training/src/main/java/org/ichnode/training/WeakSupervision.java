@@ -204,7 +204,8 @@ public final class WeakSupervision {
                 unet = UNet.create(plan.unet(), next.seed());
                 ru = new SegmentationTrainer(next).train(unet, fitNext, valNext);
             }
-            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05, 0), a, b, unet);
+            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05, 0,
+                    StudyCalibration.identity(), IchModel.StudyScore.CLASSIFIERS_AND_UNET), a, b, unet);
             model = withCall(model, val, targetSensitivity);
             return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
         } catch (RuntimeException e) {

@@ -145,7 +145,10 @@ class WeakSupervisionTest {
         }
     }
 
-    /** A 2.5-D model (neighbouring slices as channels) trains, and its artifact keeps the input it was trained on. */
+    /**
+     * A 2.5-D model (neighbouring slices as channels) trains, and its artifact keeps the input it was trained on and
+     * the study score it was calibrated for.
+     */
     @Test void aModelWithNeighbouringSlicesRoundTripsThroughItsArtifact(@TempDir Path dir) throws Exception {
         WeakSupervision.Plan plan = WeakSupervision.Plan.quick(64).withSteps(20, 20)
                 .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.single(64).withNeighbours(1));
@@ -153,8 +156,17 @@ class WeakSupervisionTest {
         try (IchModel trained = r.model()) {
             assertEquals(3, trained.classifierA().config().inputChannels());
             trained.save(dir, "{}", "{}");
+            // the study score adds the logit of the U-Net's peak to the classifiers' highest slice logit
+            assertEquals(IchModel.StudyScore.CLASSIFIERS_AND_UNET, trained.settings().studyScore());
+            java.util.List<org.ichnode.core.preprocess.PreparedSlice> slices = java.util.List.of(
+                    new org.ichnode.core.preprocess.SlicePreprocessor(plan.preprocess()).prepareAll(test.get(0).volume()));
+            double peak = 0;
+            for (float[] m : trained.unet().predictProbabilities(slices, 8)) for (float q : m) peak = Math.max(peak, q);
+            double classifiersOnly = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS), 8).studyLogit(slices);
+            assertEquals(classifiersOnly + Math.log(peak / (1 - peak)), new ModelSegmenter(trained, 8).studyLogit(slices), 1e-4);
             try (ModelSegmenter loaded = ModelSegmenter.load(dir)) {
                 assertEquals(plan.preprocess(), loaded.model().settings().preprocess());
+                assertEquals(IchModel.StudyScore.CLASSIFIERS_AND_UNET, loaded.model().settings().studyScore());
                 Segmentation x = new ModelSegmenter(trained, 8).segment(test.get(0).volume()), y = loaded.segment(test.get(0).volume());
                 org.junit.jupiter.api.Assertions.assertArrayEquals(x.mask(), y.mask());
                 assertEquals(x.studyProbability(), y.studyProbability(), 1e-6);

@@ -34,7 +34,8 @@ import org.ichnode.training.WeakSupervision;
  * normal_median_ml=... normal_p90_ml=... dice_masked=... miou_masked=...} of the default row (slice labels where
  * run), means over folds. Trained rows also print {@code study_auc_mirrored}, the same models' study AUC with
  * mirror-averaged slice logits (test-time augmentation, a paired comparison), and with {@code --keep-models} each
- * fold's model is saved beside the tables.
+ * fold's model is saved beside the tables. {@code study_auc_classifiers_only} scores the same test studies by the
+ * classifiers' highest slice logit alone, without the U-Net's peak that the study score adds (a paired figure).
  */
 public final class RealCvExperimentCommand {
 
@@ -153,7 +154,8 @@ public final class RealCvExperimentCommand {
                     RealEvaluation.Report rep = RealEvaluation.summarize(o, (System.nanoTime() - r0) / 1e9);
                     String line = String.format(Locale.ROOT, "fold %d %-32s %s%s%s", f + 1, rowName, figures(rep),
                             Double.isNaN(trained) ? "" : String.format(Locale.ROOT, " train_s=%.0f", trained),
-                            Double.isNaN(trained) ? "" : " study_auc_mirrored=" + num(mirroredStudyAuc(o, rowName, mirrored)));
+                            Double.isNaN(trained) ? "" : " study_auc_mirrored=" + num(mirroredStudyAuc(o, rowName, mirrored))
+                                    + " study_auc_classifiers_only=" + num(classifiersOnlyStudyAuc(o)));
                     System.out.println(line);
                     log.append(line).append("\n");
                     Files.writeString(out.resolve("fold-" + (f + 1) + "-" + slug(rowName) + ".json"), rep.toJson() + "\n");
@@ -230,6 +232,17 @@ public final class RealCvExperimentCommand {
         boolean[] label = new boolean[o.size()];
         for (int i = 0; i < score.length; i++) {
             score[i] = java.util.Arrays.stream(mirrored.get(row + "\u0000" + o.get(i).id())).max().orElse(Double.NaN);
+            label[i] = o.get(i).positive();
+        }
+        return org.ichnode.training.Metrics.auc(score, label);
+    }
+
+    /** Study AUC of the highest classifier slice logit alone (the study score of models made before 2026-12-07). */
+    private static double classifiersOnlyStudyAuc(List<RealEvaluation.StudyOutcome> o) {
+        double[] score = new double[o.size()];
+        boolean[] label = new boolean[o.size()];
+        for (int i = 0; i < score.length; i++) {
+            score[i] = java.util.Arrays.stream(o.get(i).classifierLogits()).max().orElse(Double.NaN);
             label[i] = o.get(i).positive();
         }
         return org.ichnode.training.Metrics.auc(score, label);
