@@ -52,9 +52,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
 
     @Override
     public synchronized Segmentation segment(Volume volume) {
-        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
-        PreparedSlice[] prepared = new PreparedSlice[volume.slices()];
-        IntStream.range(0, prepared.length).parallel().forEach(k -> prepared[k] = pre.prepare(volume, k));
+        PreparedSlice[] prepared = prepare(volume);
         List<PreparedSlice> slices = List.of(prepared);
         List<float[]> p = model.unet().predictProbabilities(slices, chunk);
         byte[] intracranial = new BrainMask().compute(volume).intracranial();
@@ -101,10 +99,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
 
     /** Per slice of {@code volume} the mean logit of the two classifiers (what the study probability is made of). */
     public synchronized double[] sliceLogits(Volume volume) {
-        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
-        PreparedSlice[] prepared = new PreparedSlice[volume.slices()];
-        IntStream.range(0, prepared.length).parallel().forEach(k -> prepared[k] = pre.prepare(volume, k));
-        return sliceLogits(List.of(prepared));
+        return sliceLogits(List.of(prepare(volume)));
     }
 
     /**
@@ -113,15 +108,19 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
      * against {@link #sliceLogits(Volume)} by {@code experiment real}; the call does not use it.
      */
     public synchronized double[] mirrorAveragedSliceLogits(Volume volume) {
-        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
-        PreparedSlice[] prepared = new PreparedSlice[volume.slices()], mirrored = new PreparedSlice[volume.slices()];
-        IntStream.range(0, prepared.length).parallel().forEach(k -> {
-            prepared[k] = pre.prepare(volume, k);
-            mirrored[k] = mirrored(prepared[k]);
-        });
+        PreparedSlice[] prepared = prepare(volume), mirrored = new PreparedSlice[prepared.length];
+        IntStream.range(0, prepared.length).parallel().forEach(k -> mirrored[k] = mirrored(prepared[k]));
         double[] a = sliceLogits(List.of(prepared)), b = sliceLogits(List.of(mirrored));
         for (int k = 0; k < a.length; k++) a[k] = 0.5 * (a[k] + b[k]);
         return a;
+    }
+
+    /** Every slice of the volume as the artifact's preprocessing makes it, in parallel. */
+    private PreparedSlice[] prepare(Volume volume) {
+        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
+        PreparedSlice[] prepared = new PreparedSlice[volume.slices()];
+        IntStream.range(0, prepared.length).parallel().forEach(k -> prepared[k] = pre.prepare(volume, k));
+        return prepared;
     }
 
     /** The slice flipped left-right in every channel; only for the classifiers (its mapping is the unflipped one's). */

@@ -1,7 +1,7 @@
 package org.ichnode.model;
 
 /**
- * Turns a study's raw score (the highest slice logit of the classifiers) into a calibrated probability:
+ * Turns a study's raw score ({@link IchModel.StudyScore}) into a calibrated probability:
  * {@code sigmoid(slope * logit + intercept)} (Platt scaling), fitted on validation studies the classifiers never saw.
  * Classifiers trained on balanced batches are overconfident and their logits are not probabilities of a study;
  * the SR, the alert and the operating point should speak of a probability that means what it says.

@@ -66,12 +66,7 @@ public final class RealCvExperimentCommand {
         List<String> labelKinds = List.of(args.option("--labels", "slice,study").split(","));
         List<String> rows = List.of(args.option("--rows", "default,published,baseline,phantom").split(","));
         int size = args.intOption("--size", 128);
-        String windows = args.option("--windows", "hemorrhage");
-        int neighbours = args.intOption("--neighbours", 0);
-        double rotation = Double.parseDouble(args.option("--rotation", "0"));
-        double zoom = Double.parseDouble(args.option("--zoom", "0"));
-        String lrDecay = args.option("--lr-decay", "none");
-        if (!lrDecay.equals("none") && !lrDecay.equals("cosine")) throw new IllegalArgumentException("--lr-decay: none or cosine");
+        InputAndAugmentation input = InputAndAugmentation.from(args);
         int classifierWidth = args.intOption("--classifier-width", 0);
         int classifierSteps = args.intOption("--classifier-steps", 1200);
         int unetSteps = args.intOption("--unet-steps", 600);
@@ -124,9 +119,8 @@ public final class RealCvExperimentCommand {
                         boolean studyOnly = rowName.contains("study labels");
                         ModelRuntime.seed(7);
                         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size).withNeighbours(neighbours))
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
-                        plan = plan.withClassifierTraining(plan.classifierTraining().withAffine(rotation, zoom).withCosineDecay(lrDecay.equals("cosine")));
+                        plan = input.applyTo(plan, size);
                         if (classifierWidth > 0) plan = plan.withClassifierWidth(classifierWidth);
                         if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
                         List<LabelledStudy> fit = studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train;
@@ -154,8 +148,9 @@ public final class RealCvExperimentCommand {
                     RealEvaluation.Report rep = RealEvaluation.summarize(o, (System.nanoTime() - r0) / 1e9);
                     String line = String.format(Locale.ROOT, "fold %d %-32s %s%s%s", f + 1, rowName, figures(rep),
                             Double.isNaN(trained) ? "" : String.format(Locale.ROOT, " train_s=%.0f", trained),
-                            Double.isNaN(trained) ? "" : " study_auc_mirrored=" + num(mirroredStudyAuc(o, rowName, mirrored))
-                                    + " study_auc_classifiers_only=" + num(classifiersOnlyStudyAuc(o)));
+                            Double.isNaN(trained) ? "" : " study_auc_mirrored="
+                                    + num(studyAucByHighest(o, x -> mirrored.get(rowName + "\u0000" + x.id())))
+                                    + " study_auc_classifiers_only=" + num(studyAucByHighest(o, RealEvaluation.StudyOutcome::classifierLogits)));
                     System.out.println(line);
                     log.append(line).append("\n");
                     Files.writeString(out.resolve("fold-" + (f + 1) + "-" + slug(rowName) + ".json"), rep.toJson() + "\n");
@@ -164,10 +159,7 @@ public final class RealCvExperimentCommand {
         } finally {
             if (phantomModel instanceof AutoCloseable c) c.close();
         }
-        String md = markdown(data, folds, onlyFolds, size + ", windows " + windows
-                + (neighbours > 0 ? ", " + neighbours + " neighbouring slices each side" : "")
-                + (rotation > 0 || zoom > 0 ? ", classifier augmentation rotation " + rotation + " degrees, zoom " + zoom : "")
-                + (lrDecay.equals("cosine") ? ", cosine learning-rate decay" : "")
+        String md = markdown(data, folds, onlyFolds, size + ", " + input.describe()
                 + (classifierWidth > 0 ? ", classifier width " + classifierWidth : ""), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
@@ -226,23 +218,13 @@ public final class RealCvExperimentCommand {
         return o;
     }
 
-    /** Study AUC when each study is scored by its highest mirror-averaged slice logit. */
-    private static double mirroredStudyAuc(List<RealEvaluation.StudyOutcome> o, String row, Map<String, double[]> mirrored) {
+    /** Study AUC when each study is scored by the highest of the per-slice values {@code slices} gives for it. */
+    private static double studyAucByHighest(List<RealEvaluation.StudyOutcome> o,
+                                            java.util.function.Function<RealEvaluation.StudyOutcome, double[]> slices) {
         double[] score = new double[o.size()];
         boolean[] label = new boolean[o.size()];
         for (int i = 0; i < score.length; i++) {
-            score[i] = java.util.Arrays.stream(mirrored.get(row + "\u0000" + o.get(i).id())).max().orElse(Double.NaN);
-            label[i] = o.get(i).positive();
-        }
-        return org.ichnode.training.Metrics.auc(score, label);
-    }
-
-    /** Study AUC of the highest classifier slice logit alone (the study score of models made before 2026-12-07). */
-    private static double classifiersOnlyStudyAuc(List<RealEvaluation.StudyOutcome> o) {
-        double[] score = new double[o.size()];
-        boolean[] label = new boolean[o.size()];
-        for (int i = 0; i < score.length; i++) {
-            score[i] = java.util.Arrays.stream(o.get(i).classifierLogits()).max().orElse(Double.NaN);
+            score[i] = java.util.Arrays.stream(slices.apply(o.get(i))).max().orElse(Double.NaN);
             label[i] = o.get(i).positive();
         }
         return org.ichnode.training.Metrics.auc(score, label);

@@ -29,12 +29,7 @@ public final class TrainCommand {
         Path out = Path.of(outOpt);
         DatasetOption data = args.dataset("phantom:full", 0, 40);
         int size = args.intOption("--size", 256);
-        String windows = args.option("--windows", "hemorrhage");
-        int neighbours = args.intOption("--neighbours", 0);
-        double rotation = Double.parseDouble(args.option("--rotation", "0"));
-        double zoom = Double.parseDouble(args.option("--zoom", "0"));
-        String lrDecay = args.option("--lr-decay", "none");
-        if (!lrDecay.equals("none") && !lrDecay.equals("cosine")) throw new IllegalArgumentException("--lr-decay: none or cosine");
+        InputAndAugmentation input = InputAndAugmentation.from(args);
         String labels = args.option("--labels", "slice");
         String pseudoMasks = args.option("--pseudo-masks", "density");
         int classifierSteps = args.intOption("--classifier-steps", 1200);
@@ -55,9 +50,8 @@ public final class TrainCommand {
         ModelRuntime.seed(7);
         boolean studyOnly = labels.equals("study");
         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.named(windows, size).withNeighbours(neighbours))
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
-        plan = plan.withClassifierTraining(plan.classifierTraining().withAffine(rotation, zoom).withCosineDecay(lrDecay.equals("cosine")));
+        plan = input.applyTo(plan, size);
         if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
         if (pseudoMasks.equals("density-cam")) plan = plan.withDensityGate(DensityGate.CAM);
         if (pseudoMasks.equals("density-ungated")) plan = plan.withDensityGate(DensityGate.NONE);
