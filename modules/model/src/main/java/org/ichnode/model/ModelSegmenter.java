@@ -25,7 +25,8 @@ import org.ichnode.core.volume.Volume;
  *       against the inner table);</li>
  *   <li>3-D connected components below the minimum lesion volume dropped, lesions measured
  *       ({@link LesionMeasurer});</li>
- *   <li>study probability: the highest slice logit of the two classifiers' mean, calibrated ({@link StudyCalibration},
+ *   <li>study probability: the raw study score ({@link IchModel.StudyScore}: the highest slice logit of the two
+ *       classifiers' mean, with the logit of the U-Net's peak for new models), calibrated ({@link StudyCalibration},
  *       fitted on validation studies); below the model's operating point ({@code call.threshold}) the call is "no
  *       hemorrhage" and the mask is emptied;</li>
  *   <li>each lesion's own probability: the mean U-Net probability over its voxels.</li>

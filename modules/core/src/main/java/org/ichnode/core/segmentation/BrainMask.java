@@ -1,5 +1,7 @@
 package org.ichnode.core.segmentation;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
 
@@ -13,7 +15,9 @@ import org.ichnode.core.volume.Volume;
  * (a morphological closing of the ring). Of the enclosed pixels only soft-tissue values
  * ({@link Options#minHu} .. boneHu) count, so sinus and mastoid air is not brain. Enclosed 4-connected components
  * smaller than {@link Options#minComponentMm2} or than {@link Options#minComponentFraction} of the slice's largest
- * are dropped. A slice with nothing enclosed even after the largest closing gets an empty mask (conservative).
+ * are dropped. A slice with nothing enclosed even after the largest closing (an infant's skull, a craniectomy) takes
+ * the soft tissue inside the convex hull of the head's bone where that region looks like a cranium (see
+ * {@code hullFallback}); else it gets an empty mask.
  * The result is then eroded in-plane by {@link Options#erosionMm} (exact Euclidean distance, per-slice spacing)
  * to drop the partial-volume edge against the inner table.
  *
@@ -53,7 +57,8 @@ public final class BrainMask {
     /**
      * @param intracranial 1 where enclosed by the skull (before erosion), volume voxel order
      * @param brain        1 where intracranial after erosion: where a segmenter should look
-     * @param closingMm    per slice, the bone dilation that closed the ring (0: closed as is; NaN: nothing enclosed)
+     * @param closingMm    per slice, the bone dilation that closed the ring (0: closed as is; +infinity: the convex hull
+     *                     of the bone, the ring could not be closed; NaN: nothing enclosed)
      */
     public record Result(byte[] intracranial, byte[] brain, double[] closingMm) {
         public int voxelCount() {
@@ -142,7 +147,11 @@ public final class BrainMask {
             used = r;
             break;
         }
-        if (enclosedKept == null) return Double.NaN;
+        if (enclosedKept == null) {
+            enclosedKept = hullFallback(hu, off, cols, rows, bone, notBone, pixelArea);
+            if (enclosedKept == null) return Double.NaN;
+            used = Double.POSITIVE_INFINITY;
+        }
         System.arraycopy(enclosedKept, 0, intracranialOut, off, per);
         if (options.erosionMm() <= 0) {
             System.arraycopy(enclosedKept, 0, brainOut, off, per);
@@ -154,6 +163,111 @@ public final class BrainMask {
         double e2 = options.erosionMm() * options.erosionMm() + 1e-9;
         for (int i = 0; i < per; i++) brainOut[off + i] = (byte) (enclosedKept[i] != 0 && d2[i] > e2 ? 1 : 0);
         return used;
+    }
+
+    /**
+     * For a skull ring too open to close (an infant's thin skull with its fontanelles and sutures, a craniectomy): the
+     * soft tissue inside the convex hull of the bone of the head, accepted only where it looks like a cranium: bone in
+     * at least {@link #MIN_HULL_BONE_COVERAGE} of the directions around the hull's centre, at least
+     * {@link #MIN_HULL_AREA_MM2} inside, and at least {@link #MIN_HULL_BRAIN_SHARE} of the soft tissue there of brain
+     * or blood density (0..100 HU; the face and the neck hold fat and air). Null when it does not.
+     */
+    private byte[] hullFallback(short[] hu, int off, int cols, int rows, byte[] bone, boolean[] notBone, double pixelArea) {
+        int per = cols * rows;
+        boolean[] body = new boolean[per];
+        for (int i = 0; i < per; i++) body[i] = hu[off + i] >= options.minHu();
+        int[][] areasOut = new int[1][];
+        int[] lab = Morphology.components2d(body, cols, rows, areasOut);
+        int head = 0;
+        for (int a = 1; a < areasOut[0].length; a++) if (areasOut[0][a] > areasOut[0][head]) head = a;
+        if (head == 0) return null;
+        // the hull of the head's bone from each row's outermost bone pixels (the table and the headrest lie apart)
+        List<long[]> points = new ArrayList<>();
+        for (int y = 0; y < rows; y++) {
+            int first = -1, last = -1;
+            for (int x = 0; x < cols; x++) {
+                int i = y * cols + x;
+                if (bone[i] != 0 && lab[i] == head) { if (first < 0) first = x; last = x; }
+            }
+            if (first >= 0) { points.add(new long[] {first, y}); if (last != first) points.add(new long[] {last, y}); }
+        }
+        List<long[]> hull = convexHull(points);
+        if (hull.size() < 3) return null;
+        double cx = 0, cy = 0;
+        for (long[] p : hull) { cx += p[0]; cy += p[1]; }
+        cx /= hull.size();
+        cy /= hull.size();
+        boolean[] direction = new boolean[36];
+        for (int i = 0; i < per; i++) {
+            if (bone[i] == 0 || lab[i] != head) continue;
+            double angle = Math.atan2(i / cols - cy, i % cols - cx);
+            direction[(int) Math.floor((angle + Math.PI) / (2 * Math.PI) * 36) % 36] = true;
+        }
+        int covered = 0;
+        for (boolean d : direction) if (d) covered++;
+        if (covered < MIN_HULL_BONE_COVERAGE * direction.length) return null;
+        boolean[] inside = new boolean[per];
+        int soft = 0, brainDensity = 0;
+        for (int y = 0; y < rows; y++) {
+            double[] span = hullSpan(hull, y);
+            if (span == null) continue;
+            for (int x = (int) Math.ceil(span[0]); x <= Math.floor(span[1]); x++) {
+                int i = y * cols + x;
+                if (!notBone[i] || hu[off + i] < options.minHu()) continue;
+                inside[i] = true;
+                soft++;
+                if (hu[off + i] >= 0 && hu[off + i] <= 100) brainDensity++;
+            }
+        }
+        if (soft * pixelArea < MIN_HULL_AREA_MM2 || brainDensity < MIN_HULL_BRAIN_SHARE * soft) return null;
+        return keepComponents(inside, cols, rows, pixelArea);
+    }
+
+    static final double MIN_HULL_BONE_COVERAGE = 0.6;
+    static final double MIN_HULL_AREA_MM2 = 3000;
+    static final double MIN_HULL_BRAIN_SHARE = 0.85;
+
+    /** Andrew's monotone chain; counter-clockwise in image coordinates, no collinear points. */
+    private static List<long[]> convexHull(List<long[]> points) {
+        List<long[]> p = new ArrayList<>(points);
+        p.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        if (p.size() < 3) return p;
+        long[][] h = new long[2 * p.size()][];
+        int k = 0;
+        for (long[] q : p) {
+            while (k >= 2 && cross(h[k - 2], h[k - 1], q) <= 0) k--;
+            h[k++] = q;
+        }
+        for (int i = p.size() - 2, lower = k + 1; i >= 0; i--) {
+            long[] q = p.get(i);
+            while (k >= lower && cross(h[k - 2], h[k - 1], q) <= 0) k--;
+            h[k++] = q;
+        }
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < k - 1; i++) out.add(h[i]);
+        return out;
+    }
+
+    private static long cross(long[] o, long[] a, long[] b) {
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    }
+
+    /** The x range of the convex polygon on row {@code y}; null where the row misses it. */
+    private static double[] hullSpan(List<long[]> hull, int y) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < hull.size(); i++) {
+            long[] a = hull.get(i), b = hull.get((i + 1) % hull.size());
+            if ((y < a[1] && y < b[1]) || (y > a[1] && y > b[1])) continue;
+            if (a[1] == b[1]) {
+                lo = Math.min(lo, Math.min(a[0], b[0]));
+                hi = Math.max(hi, Math.max(a[0], b[0]));
+            } else {
+                double x = a[0] + (double) (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
+                lo = Math.min(lo, x);
+                hi = Math.max(hi, x);
+            }
+        }
+        return lo <= hi ? new double[] {lo, hi} : null;
     }
 
     /** Enclosed components large enough to be brain; null when none. */
