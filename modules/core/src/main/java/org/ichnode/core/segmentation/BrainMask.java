@@ -1,7 +1,5 @@
 package org.ichnode.core.segmentation;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.ichnode.core.volume.SliceGeometry;
 import org.ichnode.core.volume.Volume;
 
@@ -182,21 +180,26 @@ public final class BrainMask {
         for (int a = 1; a < areasOut[0].length; a++) if (areasOut[0][a] > areasOut[0][head]) head = a;
         if (head == 0) return null;
         // the hull of the head's bone from each row's outermost bone pixels (the table and the headrest lie apart)
-        List<long[]> points = new ArrayList<>();
+        long[] px = new long[2 * rows], py = new long[2 * rows];
+        int np = 0;
         for (int y = 0; y < rows; y++) {
             int first = -1, last = -1;
             for (int x = 0; x < cols; x++) {
                 int i = y * cols + x;
                 if (bone[i] != 0 && lab[i] == head) { if (first < 0) first = x; last = x; }
             }
-            if (first >= 0) { points.add(new long[] {first, y}); if (last != first) points.add(new long[] {last, y}); }
+            if (first < 0) continue;
+            px[np] = first; py[np] = y; np++;
+            if (last != first) { px[np] = last; py[np] = y; np++; }
         }
-        List<long[]> hull = convexHull(points);
-        if (hull.size() < 3) return null;
+        int[] hullIndex = ConvexHull.of(px, py, np);
+        if (hullIndex.length < 3) return null;
+        long[][] hull = new long[hullIndex.length][];
+        for (int v = 0; v < hull.length; v++) hull[v] = new long[] {px[hullIndex[v]], py[hullIndex[v]]};
         double cx = 0, cy = 0;
         for (long[] p : hull) { cx += p[0]; cy += p[1]; }
-        cx /= hull.size();
-        cy /= hull.size();
+        cx /= hull.length;
+        cy /= hull.length;
         boolean[] direction = new boolean[36];
         for (int i = 0; i < per; i++) {
             if (bone[i] == 0 || lab[i] != head) continue;
@@ -227,36 +230,11 @@ public final class BrainMask {
     static final double MIN_HULL_AREA_MM2 = 3000;
     static final double MIN_HULL_BRAIN_SHARE = 0.85;
 
-    /** Andrew's monotone chain; counter-clockwise in image coordinates, no collinear points. */
-    private static List<long[]> convexHull(List<long[]> points) {
-        List<long[]> p = new ArrayList<>(points);
-        p.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-        if (p.size() < 3) return p;
-        long[][] h = new long[2 * p.size()][];
-        int k = 0;
-        for (long[] q : p) {
-            while (k >= 2 && cross(h[k - 2], h[k - 1], q) <= 0) k--;
-            h[k++] = q;
-        }
-        for (int i = p.size() - 2, lower = k + 1; i >= 0; i--) {
-            long[] q = p.get(i);
-            while (k >= lower && cross(h[k - 2], h[k - 1], q) <= 0) k--;
-            h[k++] = q;
-        }
-        List<long[]> out = new ArrayList<>();
-        for (int i = 0; i < k - 1; i++) out.add(h[i]);
-        return out;
-    }
-
-    private static long cross(long[] o, long[] a, long[] b) {
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-    }
-
     /** The x range of the convex polygon on row {@code y}; null where the row misses it. */
-    private static double[] hullSpan(List<long[]> hull, int y) {
+    private static double[] hullSpan(long[][] hull, int y) {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < hull.size(); i++) {
-            long[] a = hull.get(i), b = hull.get((i + 1) % hull.size());
+        for (int i = 0; i < hull.length; i++) {
+            long[] a = hull[i], b = hull[(i + 1) % hull.length];
             if ((y < a[1] && y < b[1]) || (y > a[1] && y > b[1])) continue;
             if (a[1] == b[1]) {
                 lo = Math.min(lo, Math.min(a[0], b[0]));

@@ -293,24 +293,8 @@ public final class LesionMeasurer {
             if (rowMax[off + r] != rowMin[off + r]) { px[np] = rowMax[off + r]; py[np] = r; np++; }
         }
         if (np == 1) return 0;
-        // sort by (x, y)
-        Integer[] idx = new Integer[np];
-        for (int i = 0; i < np; i++) idx[i] = i;
-        final long[] fx = px, fy = py;
-        Arrays.sort(idx, (a, b) -> fx[a] != fx[b] ? Long.compare(fx[a], fx[b]) : Long.compare(fy[a], fy[b]));
-        int[] hull = new int[2 * np];
-        int h = 0;
-        for (int t = 0; t < np; t++) {
-            int p = idx[t];
-            while (h >= 2 && cross(px, py, hull[h - 2], hull[h - 1], p) <= 0) h--;
-            hull[h++] = p;
-        }
-        for (int t = np - 2, lower = h + 1; t >= 0; t--) {
-            int p = idx[t];
-            while (h >= lower && cross(px, py, hull[h - 2], hull[h - 1], p) <= 0) h--;
-            hull[h++] = p;
-        }
-        h = Math.max(1, h - 1);
+        int[] hull = ConvexHull.of(px, py, np);
+        int h = hull.length;
         double best = 0;
         for (int a = 0; a < h; a++) {
             for (int b = a + 1; b < h; b++) {
@@ -328,9 +312,5 @@ public final class LesionMeasurer {
             }
         }
         return Math.sqrt(best);
-    }
-
-    private static long cross(long[] x, long[] y, int o, int a, int b) {
-        return (x[a] - x[o]) * (y[b] - y[o]) - (y[a] - y[o]) * (x[b] - x[o]);
     }
 }
