@@ -35,8 +35,10 @@ public final class RealEvaluation {
      *                    gives no probability map)
      * @param sliceFound  per slice whether the mask touches it
      * @param classifierLogits per slice the classifiers' mean logit where the segmenter has classifiers, else null
+     * @param aboveOperatingPoint the study probability reaches the segmenter's operating point; {@code called} also
+     *                    needs a lesion drawn, so the two differ where the U-Net draws nothing on a high study score
      */
-    public record StudyOutcome(String id, boolean positive, double probability, boolean called, double foundMl,
+    public record StudyOutcome(String id, boolean positive, double probability, boolean called, boolean aboveOperatingPoint, double foundMl,
                                boolean[] sliceLabels, List<Set<String>> sliceSubtypes, double[] sliceScores, boolean[] sliceFound,
                                ConfusionCounts masked, double[] maskedSliceDice, LesionLocalization.Counts maskedLesions,
                                double[] classifierLogits) {}
@@ -53,16 +55,24 @@ public final class RealEvaluation {
      * probability map (or the largest found area share where there is no map): other candidates for the study score.
      * Where the outcomes carry the classifiers' slice logits: {@code studyAucTop2} / {@code studyAucTop3} rank by the
      * mean of a study's 2 / 3 highest slice logits (the call uses the highest), {@code classifierSliceAuc} is their
-     * slice AUC; NaN otherwise.
+     * slice AUC; NaN otherwise. {@code positivesAboveOperatingPoint} / {@code negativesAboveOperatingPoint} count the
+     * studies whose probability alone reaches the operating point: what the call would be without needing a lesion.
      */
     public record Report(int studies, int positiveStudies, double studyAuc, double sliceAuc,
                          int truePositive, int falseNegative, int trueNegative, int falsePositive,
                          double normalMedianMl, double normalP90Ml, double normalMaxMl, Map<String, SubtypeRow> subtypes,
                          int maskedSlices, ConfusionCounts maskedPooled, double meanMaskedSliceDice,
                          LesionLocalization.Counts maskedLesions, double seconds, double studyAucByVolume, double studyAucByMapMax,
-                         double studyAucTop2, double studyAucTop3, double classifierSliceAuc) {
+                         double studyAucTop2, double studyAucTop3, double classifierSliceAuc,
+                         int positivesAboveOperatingPoint, int negativesAboveOperatingPoint) {
         public double sensitivity() { return ratio(truePositive, truePositive + falseNegative); }
         public double specificity() { return ratio(trueNegative, trueNegative + falsePositive); }
+        /** Sensitivity if the study probability alone made the call. */
+        public double sensitivityProbabilityOnly() { return ratio(positivesAboveOperatingPoint, positiveStudies); }
+        /** Specificity if the study probability alone made the call. */
+        public double specificityProbabilityOnly() {
+            return ratio(studies - positiveStudies - negativesAboveOperatingPoint, studies - positiveStudies);
+        }
         public double maskedDice() { return maskedSlices == 0 ? Double.NaN : maskedPooled.dice(); }
         public double maskedIou() { return maskedSlices == 0 ? Double.NaN : maskedPooled.iou(); }
         public double maskedMIou() { return maskedSlices == 0 ? Double.NaN : maskedPooled.meanIou(); }
@@ -74,6 +84,8 @@ public final class RealEvaluation {
             Evaluation.putNumber(o, "sliceAuc", sliceAuc);
             Evaluation.putNumber(o, "sensitivity", sensitivity());
             Evaluation.putNumber(o, "specificity", specificity());
+            Evaluation.putNumber(o, "sensitivityProbabilityOnly", sensitivityProbabilityOnly());
+            Evaluation.putNumber(o, "specificityProbabilityOnly", specificityProbabilityOnly());
             o.put("truePositive", truePositive).put("falseNegative", falseNegative).put("trueNegative", trueNegative)
                     .put("falsePositive", falsePositive);
             Evaluation.putNumber(o, "normalMedianMl", normalMedianMl);
@@ -134,12 +146,13 @@ public final class RealEvaluation {
             }
         }
         double[] d = dice.stream().mapToDouble(Double::doubleValue).toArray();
-        return new StudyOutcome(s.id(), s.positive(), seg.studyProbability(), seg.hemorrhageFound(), Evaluation.volumeMl(v, mask),
+        return new StudyOutcome(s.id(), s.positive(), seg.studyProbability(), seg.hemorrhageFound(), !seg.belowOperatingPoint(),
+                Evaluation.volumeMl(v, mask),
                 s.sliceLabels(), s.sliceSubtypes(), scores, found, masked, d, lesions, classifierLogits);
     }
 
     public static Report summarize(List<StudyOutcome> outcomes, double seconds) {
-        int tp = 0, fn = 0, tn = 0, fp = 0, pos = 0, maskedSlices = 0;
+        int tp = 0, fn = 0, tn = 0, fp = 0, pos = 0, maskedSlices = 0, posAbove = 0, negAbove = 0;
         double[] studyScores = new double[outcomes.size()], volumes = new double[outcomes.size()], mapMax = new double[outcomes.size()];
         boolean[] studyLabels = new boolean[outcomes.size()];
         List<Double> normalMl = new ArrayList<>(), sliceScores = new ArrayList<>(), sliceDice = new ArrayList<>();
@@ -163,6 +176,9 @@ public final class RealEvaluation {
                 if (o.sliceLabels() != null) {
                     for (int k = 0; k < o.sliceLabels().length; k++) { logitLabels.add(o.sliceLabels()[k]); logitScores.add(o.classifierLogits()[k]); }
                 }
+            }
+            if (o.aboveOperatingPoint()) {
+                if (o.positive()) posAbove++; else negAbove++;
             }
             if (o.positive()) {
                 pos++;
@@ -206,7 +222,8 @@ public final class RealEvaluation {
                 rows, maskedSlices, masked, sliceDice.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), lesions, seconds,
                 Metrics.auc(volumes, studyLabels), Metrics.auc(mapMax, studyLabels),
                 logits ? Metrics.auc(top2, studyLabels) : Double.NaN, logits ? Metrics.auc(top3, studyLabels) : Double.NaN,
-                logitLabels.isEmpty() ? Double.NaN : Metrics.auc(logitScores.stream().mapToDouble(Double::doubleValue).toArray(), toArray(logitLabels)));
+                logitLabels.isEmpty() ? Double.NaN : Metrics.auc(logitScores.stream().mapToDouble(Double::doubleValue).toArray(), toArray(logitLabels)),
+                posAbove, negAbove);
     }
 
     /** Mean of the {@code k} highest values (all of them when there are fewer). */

@@ -76,7 +76,33 @@ class RealEvaluationTest {
                 () -> RealEvaluation.evaluate(pos, segmentation(none, 0.6), new double[2]));
     }
 
-    private static Segmentation segmentation(byte[] mask, double p) {
+    /**
+     * The node calls "hemorrhage" when the study probability reaches the operating point and a lesion is drawn; the
+     * probability-only figures count the first condition alone.
+     */
+    @Test
+    void callNeedsALesionTheProbabilityOnlyFiguresDoNot() {
+        byte[] one = new byte[2 * PER], none = new byte[2 * PER];
+        one[5] = 1;
+        LabelledStudy drawn = new LabelledStudy("d", "pd", volume(2), true, new boolean[] {true, false}, null, null, List.of(Set.of(), Set.of()));
+        LabelledStudy notDrawn = new LabelledStudy("u", "pu", volume(2), true, new boolean[] {true, false}, null, null, List.of(Set.of(), Set.of()));
+        LabelledStudy normalHigh = new LabelledStudy("h", "ph", volume(2), false, new boolean[2], null, null, List.of(Set.of(), Set.of()));
+        LabelledStudy normalLow = new LabelledStudy("l", "pl", volume(2), false, new boolean[2], null, null, List.of(Set.of(), Set.of()));
+        RealEvaluation.Report r = RealEvaluation.summarize(List.of(
+                RealEvaluation.evaluate(drawn, segmentation(one, 0.9, 0.5)),
+                RealEvaluation.evaluate(notDrawn, segmentation(none, 0.7, 0.5)),
+                RealEvaluation.evaluate(normalHigh, segmentation(none, 0.6, 0.5)),
+                RealEvaluation.evaluate(normalLow, segmentation(none, 0.3, 0.5))), 0);
+        assertEquals(0.5, r.sensitivity(), 1e-12);
+        assertEquals(1.0, r.specificity(), 1e-12);
+        assertEquals(1.0, r.sensitivityProbabilityOnly(), 1e-12);
+        assertEquals(0.5, r.specificityProbabilityOnly(), 1e-12);
+        assertEquals(0.5, r.toJsonNode().get("specificityProbabilityOnly").asDouble(), 1e-12);
+    }
+
+    private static Segmentation segmentation(byte[] mask, double p) { return segmentation(mask, p, 0); }
+
+    private static Segmentation segmentation(byte[] mask, double p, double operatingPoint) {
         List<Finding> f = new ArrayList<>();
         for (byte m : mask) {
             if (m != 0) {
@@ -84,7 +110,7 @@ class RealEvaluationTest {
                 break;
             }
         }
-        return new Segmentation(mask, null, p, f, "test", "1");
+        return new Segmentation(mask, null, p, f, "test", "1", operatingPoint);
     }
 
     private static Volume volume(int slices) {

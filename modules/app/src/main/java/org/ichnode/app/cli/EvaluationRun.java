@@ -86,6 +86,8 @@ final class EvaluationRun {
         b.append(String.format(Locale.ROOT, "| study AUC | %s |%n| slice AUC | %s |%n", fmt(r.studyAuc()), fmt(r.sliceAuc())));
         b.append(String.format(Locale.ROOT, "| sensitivity (%d of %d) | %s |%n| specificity (%d of %d) | %s |%n", r.truePositive(),
                 r.truePositive() + r.falseNegative(), fmt(r.sensitivity()), r.trueNegative(), r.trueNegative() + r.falsePositive(), fmt(r.specificity())));
+        b.append(String.format(Locale.ROOT, "| sensitivity / specificity of the study probability alone (the call also needs a lesion drawn) | %s / %s |%n",
+                fmt(r.sensitivityProbabilityOnly()), fmt(r.specificityProbabilityOnly())));
         b.append(String.format(Locale.ROOT, "| found in normal studies: median / 90th percentile / max | %s / %s / %s mL |%n",
                 fmt(r.normalMedianMl()), fmt(r.normalP90Ml()), fmt(r.normalMaxMl())));
         b.append(String.format(Locale.ROOT, "| masked slices | %d |%n| Dice (pooled, masked slices) | %s |%n| mean per-slice Dice | %s |%n"

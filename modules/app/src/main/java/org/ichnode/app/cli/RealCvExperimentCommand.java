@@ -56,7 +56,9 @@ public final class RealCvExperimentCommand {
             new Figure("study_auc_by_map_max", "study AUC by map maximum", RealEvaluation.Report::studyAucByMapMax),
             new Figure("study_auc_top2", "study AUC by top-2 slice logits", RealEvaluation.Report::studyAucTop2),
             new Figure("study_auc_top3", "study AUC by top-3 slice logits", RealEvaluation.Report::studyAucTop3),
-            new Figure("classifier_slice_auc", "classifier slice AUC", RealEvaluation.Report::classifierSliceAuc));
+            new Figure("classifier_slice_auc", "classifier slice AUC", RealEvaluation.Report::classifierSliceAuc),
+            new Figure("sensitivity_probability_only", "sensitivity, probability alone", RealEvaluation.Report::sensitivityProbabilityOnly),
+            new Figure("specificity_probability_only", "specificity, probability alone", RealEvaluation.Report::specificityProbabilityOnly));
 
     public int run(Args args) throws Exception {
         DatasetOption data = args.dataset(null, 0, 1_000_000);
