@@ -18,7 +18,21 @@ public final class OperatingPoint {
         if (positiveScores.length == 0) return Double.NaN;
         double[] s = positiveScores.clone();
         Arrays.sort(s);
-        int needed = (int) Math.ceil(target * s.length - 1e-9);
-        return s[s.length - needed];
+        return s[s.length - needed(s.length, target)];
+    }
+
+    /**
+     * The share of new positive studies expected at or above {@link #forSensitivity} chosen on {@code n} positives:
+     * the threshold is the {@code needed}-th highest of them, and a new score from the same distribution ranks among
+     * the n + 1 at random, so it lies at or above that one with probability needed / (n + 1). With 4 validation
+     * positives and a target of 0.95 that is 0.80: the target holds on the validation studies, not on new ones, until
+     * there are about 20 positives. NaN without positives.
+     */
+    public static double expectedSensitivity(int n, double target) {
+        return n == 0 ? Double.NaN : needed(n, target) / (n + 1.0);
+    }
+
+    private static int needed(int n, double target) {
+        return (int) Math.ceil(target * n - 1e-9);
     }
 }

@@ -241,8 +241,9 @@ public final class WeakSupervision {
         int negativesAbove = 0;
         for (double p : negativeScores) if (p >= t) negativesAbove++;
         progress.accept(String.format(java.util.Locale.ROOT, "operating point %.4f for sensitivity %.2f on %d positive validation studies%s; "
-                + "%d of %d negative ones above it", t, target, positives.size(), positives.size() < 5 ? " (few: a rough estimate)" : "",
-                negativesAbove, negativeScores.size()));
+                + "%d of %d negative ones above it; sensitivity to expect on new studies about %.2f", t, target, positives.size(),
+                positives.size() < 5 ? " (few: a rough estimate)" : "", negativesAbove, negativeScores.size(),
+                OperatingPoint.expectedSensitivity(positives.size(), target)));
         return model.withCall(c, t);
     }
 

@@ -17,4 +17,21 @@ class OperatingPointTest {
         assertEquals(0.05, OperatingPoint.forSensitivity(many, 0.95), 1e-12); // 19 of 20
         assertTrue(Double.isNaN(OperatingPoint.forSensitivity(new double[0], 0.95)));
     }
+
+    /** needed / (n + 1), against a simulation: thresholds from n random positives, applied to fresh ones. */
+    @Test void theSensitivityToExpectOnNewStudies() {
+        assertEquals(0.8, OperatingPoint.expectedSensitivity(4, 0.95), 1e-12);
+        assertEquals(19 / 21.0, OperatingPoint.expectedSensitivity(20, 0.95), 1e-12);
+        assertTrue(Double.isNaN(OperatingPoint.expectedSensitivity(0, 0.95)));
+        java.util.Random r = new java.util.Random(7);
+        for (int n : new int[] {4, 10}) {
+            long above = 0, trials = 20000;
+            for (int t = 0; t < trials; t++) {
+                double[] val = new double[n];
+                for (int i = 0; i < n; i++) val[i] = r.nextGaussian();
+                if (r.nextGaussian() >= OperatingPoint.forSensitivity(val, 0.95)) above++;
+            }
+            assertEquals(OperatingPoint.expectedSensitivity(n, 0.95), (double) above / trials, 0.01, "n=" + n);
+        }
+    }
 }
