@@ -68,10 +68,11 @@ public final class IchModel implements AutoCloseable {
      * The raw study score, before calibration. {@link #CLASSIFIERS}: the highest slice logit of the two classifiers'
      * mean. {@link #CLASSIFIERS_AND_UNET}: that plus the logit of the U-Net's highest voxel probability in the study:
      * the two networks err on different normal heads (docs/model.md, 2026-12-07), so each vetoes some of the other's
-     * false highs.
+     * false highs. {@link #CLASSIFIERS_AND_UNET_PER_SLICE}: the same sum taken slice by slice, the study's highest:
+     * both networks must point at the same slice.
      */
     public enum StudyScore {
-        CLASSIFIERS("classifiers"), CLASSIFIERS_AND_UNET("classifiers+unet");
+        CLASSIFIERS("classifiers"), CLASSIFIERS_AND_UNET("classifiers+unet"), CLASSIFIERS_AND_UNET_PER_SLICE("classifiers+unet-per-slice");
 
         private final String key;
 
@@ -81,7 +82,7 @@ public final class IchModel implements AutoCloseable {
 
         static StudyScore ofKey(String key) {
             for (StudyScore s : values()) if (s.key.equals(key)) return s;
-            throw new IllegalArgumentException("call.studyScore: classifiers or classifiers+unet, not " + key);
+            throw new IllegalArgumentException("call.studyScore: classifiers, classifiers+unet or classifiers+unet-per-slice, not " + key);
         }
     }
 

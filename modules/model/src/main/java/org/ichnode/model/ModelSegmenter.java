@@ -89,13 +89,26 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
 
     /** As {@link #studyLogit(List)} with the U-Net's probabilities of the same slices already at hand. */
     private double studyLogit(List<PreparedSlice> slices, List<float[]> unetProbabilities) {
-        double best = Double.NEGATIVE_INFINITY;
-        for (double z : sliceLogits(slices)) best = Math.max(best, z);
-        if (model.settings().studyScore() == IchModel.StudyScore.CLASSIFIERS) return best;
-        double peak = 0;
-        for (float[] map : unetProbabilities) for (float q : map) peak = Math.max(peak, q);
-        double clipped = Math.min(1 - 1e-6, Math.max(1e-6, peak));
-        return best + Math.log(clipped / (1 - clipped));
+        double[] z = sliceLogits(slices);
+        double best = Double.NEGATIVE_INFINITY, peak = 0, bestOfSums = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < z.length; k++) {
+            best = Math.max(best, z[k]);
+            if (unetProbabilities == null) continue;
+            double slicePeak = 0;
+            for (float q : unetProbabilities.get(k)) slicePeak = Math.max(slicePeak, q);
+            peak = Math.max(peak, slicePeak);
+            bestOfSums = Math.max(bestOfSums, z[k] + logit(slicePeak));
+        }
+        return switch (model.settings().studyScore()) {
+            case CLASSIFIERS -> best;
+            case CLASSIFIERS_AND_UNET -> best + logit(peak);
+            case CLASSIFIERS_AND_UNET_PER_SLICE -> bestOfSums;
+        };
+    }
+
+    private static double logit(double p) {
+        double clipped = Math.min(1 - 1e-6, Math.max(1e-6, p));
+        return Math.log(clipped / (1 - clipped));
     }
 
     /** Per slice of {@code volume} the mean logit of the two classifiers (what the study probability is made of). */

@@ -33,6 +33,6 @@ class IchModelSettingsTest {
     @Test void anUnknownStudyScoreIsRefusedByName(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve(IchModel.DESCRIPTOR), BEFORE + "call.studyScore=unet\n");
         IOException e = assertThrows(IOException.class, () -> IchModel.readSettings(dir));
-        assertTrue(e.getMessage().contains("call.studyScore: classifiers or classifiers+unet, not unet"), e.getMessage());
+        assertTrue(e.getMessage().contains("call.studyScore: classifiers, classifiers+unet or classifiers+unet-per-slice, not unet"), e.getMessage());
     }
 }

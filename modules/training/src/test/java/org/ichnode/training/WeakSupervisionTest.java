@@ -163,7 +163,20 @@ class WeakSupervisionTest {
             double peak = 0;
             for (float[] m : trained.unet().predictProbabilities(slices, 8)) for (float q : m) peak = Math.max(peak, q);
             double classifiersOnly = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS), 8).studyLogit(slices);
-            assertEquals(classifiersOnly + Math.log(peak / (1 - peak)), new ModelSegmenter(trained, 8).studyLogit(slices), 1e-4);
+            double whole = new ModelSegmenter(trained, 8).studyLogit(slices);
+            assertEquals(classifiersOnly + Math.log(peak / (1 - peak)), whole, 1e-4);
+            // per slice: the classifiers' slice logit plus the logit of the U-Net's peak on that slice, the highest sum
+            double[] z = new ModelSegmenter(trained, 8).sliceLogits(test.get(0).volume());
+            List<float[]> maps = trained.unet().predictProbabilities(slices, 8);
+            double bestSum = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < z.length; k++) {
+                double p = 0;
+                for (float q : maps.get(k)) p = Math.max(p, q);
+                bestSum = Math.max(bestSum, z[k] + Math.log(p / (1 - p)));
+            }
+            double perSlice = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS_AND_UNET_PER_SLICE), 8).studyLogit(slices);
+            assertEquals(bestSum, perSlice, 1e-4);
+            assertTrue(perSlice <= whole + 1e-9, perSlice + " > " + whole);
             try (ModelSegmenter loaded = ModelSegmenter.load(dir)) {
                 assertEquals(plan.preprocess(), loaded.model().settings().preprocess());
                 assertEquals(IchModel.StudyScore.CLASSIFIERS_AND_UNET, loaded.model().settings().studyScore());
