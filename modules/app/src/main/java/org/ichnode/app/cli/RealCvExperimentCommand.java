@@ -35,7 +35,9 @@ import org.ichnode.training.WeakSupervision;
  * run), means over folds. Trained rows also print {@code study_auc_mirrored}, the same models' study AUC with
  * mirror-averaged slice logits (test-time augmentation, a paired comparison), and with {@code --keep-models} each
  * fold's model is saved beside the tables. {@code study_auc_classifiers_only} scores the same test studies by the
- * classifiers' highest slice logit alone, without the U-Net's peak that the study score adds (a paired figure).
+ * classifiers' highest slice logit alone, without the U-Net's peak that the study score adds (a paired figure), and
+ * {@code study_auc_per_slice} by the highest per-slice sum of classifiers' logit and U-Net peak logit (the score
+ * {@code classifiers+unet-per-slice}; its calibration and operating point are not fitted, so only the AUC).
  */
 public final class RealCvExperimentCommand {
 
@@ -152,7 +154,8 @@ public final class RealCvExperimentCommand {
                             Double.isNaN(trained) ? "" : String.format(Locale.ROOT, " train_s=%.0f", trained),
                             Double.isNaN(trained) ? "" : " study_auc_mirrored="
                                     + num(studyAucByHighest(o, x -> mirrored.get(rowName + "\u0000" + x.id())))
-                                    + " study_auc_classifiers_only=" + num(studyAucByHighest(o, RealEvaluation.StudyOutcome::classifierLogits)));
+                                    + " study_auc_classifiers_only=" + num(studyAucByHighest(o, RealEvaluation.StudyOutcome::classifierLogits))
+                                    + " study_auc_per_slice=" + num(studyAucByHighest(o, RealCvExperimentCommand::perSliceSums)));
                     System.out.println(line);
                     log.append(line).append("\n");
                     Files.writeString(out.resolve("fold-" + (f + 1) + "-" + slug(rowName) + ".json"), rep.toJson() + "\n");
@@ -230,6 +233,19 @@ public final class RealCvExperimentCommand {
             label[i] = o.get(i).positive();
         }
         return org.ichnode.training.Metrics.auc(score, label);
+    }
+
+    /**
+     * Per slice the classifiers' logit plus the logit of the U-Net's peak on that slice (the score
+     * {@code call.studyScore=classifiers+unet-per-slice} would give, with the peak taken at source resolution).
+     */
+    private static double[] perSliceSums(RealEvaluation.StudyOutcome o) {
+        double[] z = o.classifierLogits(), out = new double[z.length];
+        for (int k = 0; k < z.length; k++) {
+            double p = Math.min(1 - 1e-6, Math.max(1e-6, o.sliceScores()[k]));
+            out[k] = z[k] + Math.log(p / (1 - p));
+        }
+        return out;
     }
 
     private static int positives(List<LabelledStudy> s) { return (int) s.stream().filter(LabelledStudy::positive).count(); }

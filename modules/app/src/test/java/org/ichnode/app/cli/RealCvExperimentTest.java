@@ -60,6 +60,11 @@ class RealCvExperimentTest {
         }
         double mirroredAuc = tiny.get("study_auc_mirrored");
         assertTrue(mirroredAuc >= 0 && mirroredAuc <= 1, "paired figure with mirror-averaged logits: " + tiny);
+        double perSliceAuc = tiny.get("study_auc_per_slice");
+        assertTrue(perSliceAuc >= 0 && perSliceAuc <= 1, "paired figure with the per-slice study score: " + tiny);
+        // the call needs the operating point and a lesion drawn; the probability alone calls at least as many studies
+        assertTrue(tiny.get("sensitivity_probability_only") >= tiny.get("sensitivity"), tiny.toString());
+        assertTrue(tiny.get("specificity_probability_only") <= tiny.get("specificity"), tiny.toString());
         // the kept model is a loadable artifact
         try (org.ichnode.model.ModelSegmenter kept = org.ichnode.model.ModelSegmenter.load(out.resolve("fold-1-default_slice_labels-model"))) {
             assertEquals("cv-fold-1", kept.algorithmVersion());
