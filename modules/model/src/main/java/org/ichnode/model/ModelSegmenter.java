@@ -106,7 +106,8 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
         };
     }
 
-    private static double logit(double p) {
+    /** The logit of a probability clipped to [1e-6, 1 - 1e-6], so a saturated U-Net peak stays finite. */
+    public static double logit(double p) {
         double clipped = Math.min(1 - 1e-6, Math.max(1e-6, p));
         return Math.log(clipped / (1 - clipped));
     }

@@ -241,10 +241,7 @@ public final class RealCvExperimentCommand {
      */
     private static double[] perSliceSums(RealEvaluation.StudyOutcome o) {
         double[] z = o.classifierLogits(), out = new double[z.length];
-        for (int k = 0; k < z.length; k++) {
-            double p = Math.min(1 - 1e-6, Math.max(1e-6, o.sliceScores()[k]));
-            out[k] = z[k] + Math.log(p / (1 - p));
-        }
+        for (int k = 0; k < z.length; k++) out[k] = z[k] + ModelSegmenter.logit(o.sliceScores()[k]);
         return out;
     }
 
