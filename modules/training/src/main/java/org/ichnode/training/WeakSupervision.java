@@ -52,11 +52,14 @@ public final class WeakSupervision {
      *                           the published steps only. It reads HU from the first input channel, whose window must
      *                           therefore span the prior's blood window and reach above its calcification level
      * @param densityGate        with a density prior: which of its components become targets ({@link DensityGate})
+     * @param pretrainedClassifiers a model artifact folder whose two classifiers (same architecture, windows and size)
+     *                           are the starting weights, e.g. classifiers trained on phantoms; null = random weights
      */
     public record Plan(PreprocessOptions preprocess, int classifierWidth, TrainingOptions classifierTraining,
                        boolean studyLabelsOnly, PseudoMaskPipeline.Config pseudoMasks, UNetConfig unet,
                        SegmentationTrainingOptions unetTraining, double validationFraction, int camChunk, long seed,
-                       int selfTrainingRounds, DensityPrior densityPrior, DensityGate densityGate) {
+                       int selfTrainingRounds, DensityPrior densityPrior, DensityGate densityGate,
+                       java.nio.file.Path pretrainedClassifiers) {
 
         public Plan {
             if (densityGate == null) throw new IllegalArgumentException("densityGate is required");
@@ -82,7 +85,7 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(150).withBatchSize(16).withLearningRate(2e-3).withMaxShift(4).withLogEvery(50),
                     false, DENSITY_GATE, new UNetConfig(8, 3, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(150).withEvalEvery(50, 6).withLogEvery(50), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST);
+                    DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST, null);
         }
 
         /** CPU-sized for input 256 and more (U-Net width 8, four levels: 32 slices at 256 in a few seconds). */
@@ -91,31 +94,31 @@ public final class WeakSupervision {
                     TrainingOptions.defaults().withSteps(1200).withBatchSize(16).withLearningRate(1e-3).withMaxShift(8).withLogEvery(100),
                     false, DENSITY_GATE, new UNetConfig(8, 4, 1, size),
                     SegmentationTrainingOptions.defaults().withSteps(1500).withEvalEvery(100, 4).withLogEvery(100), 0.15, 8, 1L, 0,
-                    DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST);
+                    DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST, null);
         }
 
         /** Another input (size and windows); the U-Net takes as many channels. */
         public Plan withPreprocess(PreprocessOptions p) {
             return new Plan(p, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks,
                     new UNetConfig(unet.baseWidth(), unet.levels(), p.channels(), p.size()), unetTraining, validationFraction, camChunk, seed,
-                    selfTrainingRounds, densityPrior, densityGate);
+                    selfTrainingRounds, densityPrior, densityGate, pretrainedClassifiers);
         }
 
         /** The classifiers' optimiser and augmentation. */
         public Plan withClassifierTraining(TrainingOptions t) {
             return new Plan(preprocess, classifierWidth, t, studyLabelsOnly, pseudoMasks, unet, unetTraining, validationFraction,
-                    camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
+                    camChunk, seed, selfTrainingRounds, densityPrior, densityGate, pretrainedClassifiers);
         }
 
         public Plan withClassifierWidth(int width) {
             return new Plan(preprocess, width, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining, validationFraction,
-                    camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
+                    camChunk, seed, selfTrainingRounds, densityPrior, densityGate, pretrainedClassifiers);
         }
 
         /** The density prior on the positive slices, its components chosen by {@code gate}. */
         public Plan withDensityGate(DensityGate gate) {
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, selfTrainingRounds, densityPrior != null ? densityPrior : DensityPrior.defaults(), gate);
+                    validationFraction, camChunk, seed, selfTrainingRounds, densityPrior != null ? densityPrior : DensityPrior.defaults(), gate, pretrainedClassifiers);
         }
 
         /** The published pseudo-mask steps only (shallow CAMs, ensemble, fusion, bi-layer OR, CRF; no density prior). */
@@ -124,33 +127,39 @@ public final class WeakSupervision {
         }
 
         public Plan withStudyLabelsOnly(boolean on) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
+            return new Plan(preprocess, classifierWidth, classifierTraining, on, pseudoMasks, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate, pretrainedClassifiers);
         }
 
         public Plan withPseudoMasks(PseudoMaskPipeline.Config c) {
-            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, c, unet, unetTraining, validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate, pretrainedClassifiers);
         }
 
         public Plan withSteps(int classifierSteps, int unetSteps) {
             return new Plan(preprocess, classifierWidth, classifierTraining.withSteps(classifierSteps), studyLabelsOnly, pseudoMasks, unet,
-                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate);
+                    unetTraining.withSteps(unetSteps), validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate, pretrainedClassifiers);
         }
 
         public Plan withDensityPrior(DensityPrior prior) {
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, selfTrainingRounds, prior, densityGate);
+                    validationFraction, camChunk, seed, selfTrainingRounds, prior, densityGate, pretrainedClassifiers);
         }
 
         /** The U-Net's initial weights, batch sampling and augmentation follow this seed. */
         public Plan withUnetSeed(long seed) {
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet,
-                    unetTraining.withSeed(seed), validationFraction, camChunk, this.seed, selfTrainingRounds, densityPrior, densityGate);
+                    unetTraining.withSeed(seed), validationFraction, camChunk, this.seed, selfTrainingRounds, densityPrior, densityGate, pretrainedClassifiers);
+        }
+
+        /** Both classifiers start from those of the model artifact in {@code dir} (null: from random weights). */
+        public Plan withPretrainedClassifiers(java.nio.file.Path dir) {
+            return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
+                    validationFraction, camChunk, seed, selfTrainingRounds, densityPrior, densityGate, dir);
         }
 
         public Plan withSelfTrainingRounds(int rounds) {
             if (rounds < 0) throw new IllegalArgumentException("rounds must be >= 0");
             return new Plan(preprocess, classifierWidth, classifierTraining, studyLabelsOnly, pseudoMasks, unet, unetTraining,
-                    validationFraction, camChunk, seed, rounds, densityPrior, densityGate);
+                    validationFraction, camChunk, seed, rounds, densityPrior, densityGate, pretrainedClassifiers);
         }
     }
 
@@ -185,10 +194,10 @@ public final class WeakSupervision {
         ResNetClassifier a = null, b = null;
         try {
             progress.accept("classifier A (resnet10)");
-            a = ResNetClassifier.create(ResNetConfig.resnet10(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
+            a = newClassifier(ResNetConfig.resnet10(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()), "classifier-a");
             TrainingReport ra = trainClassifier(a, fit, plan.classifierTraining());
             progress.accept("classifier B (resnet18)");
-            b = ResNetClassifier.create(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()));
+            b = newClassifier(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()), "classifier-b");
             TrainingReport rb = trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
             progress.accept("pseudo masks");
             SegmentationSet[] sets = trainingPseudoMaskSets(fit, val, a, b);
@@ -213,6 +222,28 @@ public final class WeakSupervision {
             if (b != null) b.close();
             throw e;
         }
+    }
+
+    /**
+     * A classifier of {@code config} with random weights, or with those of the plan's pretrained artifact ({@code folder}
+     * in it), which must have been built for the same architecture, input windows and size.
+     */
+    private ResNetClassifier newClassifier(ResNetConfig config, String folder) {
+        if (plan.pretrainedClassifiers() == null) return ResNetClassifier.create(config);
+        java.nio.file.Path dir = plan.pretrainedClassifiers().resolve(folder);
+        ResNetClassifier c;
+        try {
+            c = ResNetClassifier.load(dir);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("pretrained classifiers: cannot read " + dir + ": " + e.getMessage(), e);
+        }
+        if (!c.config().equals(config)) {
+            c.close();
+            throw new IllegalArgumentException("pretrained classifiers: " + dir + " holds " + c.config() + ", this training needs "
+                    + config + " (same width, input windows and size)");
+        }
+        progress.accept(folder + " starts from the weights in " + dir);
+        return c;
     }
 
     /**
@@ -466,6 +497,19 @@ public final class WeakSupervision {
         return new SegmentationSet(in, targets);
     }
 
+    /** The version of the artifact the classifiers started from (what training-data.json names), or null. */
+    private String pretrainedVersion() {
+        if (plan.pretrainedClassifiers() == null) return null;
+        java.nio.file.Path descriptor = plan.pretrainedClassifiers().resolve(IchModel.DESCRIPTOR);
+        java.util.Properties p = new java.util.Properties();
+        try (var in = java.nio.file.Files.newInputStream(descriptor)) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            return plan.pretrainedClassifiers().getFileName().toString();
+        }
+        return p.getProperty("version", plan.pretrainedClassifiers().getFileName().toString());
+    }
+
     private String trainingData(List<LabelledStudy> all, PatientSplit split) {
         int pos = 0, slices = 0;
         boolean sliceLabels = !plan.studyLabelsOnly() && all.stream().allMatch(s -> s.sliceLabels() != null);
@@ -478,6 +522,6 @@ public final class WeakSupervision {
         return JsonNodeFactory.instance.objectNode().put("studies", all.size()).put("positiveStudies", pos).put("slices", slices)
                 .put("trainStudies", split.train().size()).put("validationStudies", split.held().size())
                 .put("labels", sliceLabels ? "slice" : "study").put("studyIdsCrc32", String.format(Locale.ROOT, "%08x", crc.getValue()))
-                .put("inputSize", plan.preprocess().size()).toString();
+                .put("inputSize", plan.preprocess().size()).put("pretrainedClassifiers", pretrainedVersion()).toString();
     }
 }

@@ -187,6 +187,45 @@ class WeakSupervisionTest {
         }
     }
 
+    /**
+     * Classifiers can start from those of another artifact (pretraining on phantoms, then fine-tuning on real CT): after
+     * one step that barely moves them they rank slices as the artifact's did, training-data.json names it, and an artifact built for
+     * another input is refused.
+     */
+    @Test void classifiersStartFromAPretrainedArtifact(@TempDir Path dir) throws Exception {
+        result.model().save(dir, "{}", "{}");
+        // one step at a learning rate too small to move the weights: what remains is where they started
+        WeakSupervision.Plan plan = weak.plan().withSteps(1, 20).withPretrainedClassifiers(dir);
+        plan = plan.withClassifierTraining(plan.classifierTraining().withLearningRate(1e-7));
+        WeakSupervision.Result r = new WeakSupervision(plan, m -> LOG.info("pretrained: {}", m)).train(train.subList(0, 8), "pretrained (test)", "p-1");
+        try (IchModel continued = r.model()) {
+            List<org.ichnode.core.preprocess.PreparedSlice> slices = new ArrayList<>();
+            org.ichnode.core.preprocess.SlicePreprocessor pre = new org.ichnode.core.preprocess.SlicePreprocessor(plan.preprocess());
+            for (LabelledStudy s : test.subList(0, 4)) slices.addAll(List.of(pre.prepareAll(s.volume())));
+            float[] before = result.model().classifierA().predictLogits(slices, 8), after = continued.classifierA().predictLogits(slices, 8);
+            double corr = correlation(before, after);
+            LOG.info("logits of the pretrained and the once-stepped classifier A: correlation {}", corr);
+            // a network with random weights does not rank slices like a trained one
+            assertTrue(corr > 0.98, "correlation " + corr);
+            assertTrue(r.trainingDataJson().contains("\"pretrainedClassifiers\":\"test-1\""), r.trainingDataJson());
+        }
+        WeakSupervision.Plan other = WeakSupervision.Plan.quick(64).withSteps(1, 1).withPretrainedClassifiers(dir);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new WeakSupervision(other, null).train(train.subList(0, 4), "mismatch (test)", "m-1"));
+        assertTrue(e.getMessage().contains("same width, input windows and size"), e.getMessage());
+    }
+
+    private static double correlation(float[] x, float[] y) {
+        double mx = 0, my = 0;
+        for (int i = 0; i < x.length; i++) { mx += x[i]; my += y[i]; }
+        mx /= x.length; my /= y.length;
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < x.length; i++) {
+            sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxy / Math.sqrt(sxx * syy);
+    }
+
     /** The operating point comes from the validation studies; below it nothing is drawn, the probabilities stay. */
     @Test void belowTheOperatingPointNothingIsCalled() {
         double t = result.model().settings().callThreshold();

@@ -5,9 +5,12 @@ import org.ichnode.training.WeakSupervision;
 
 /**
  * The input and classifier-training options that {@code train} and {@code experiment real} share:
- * {@code --windows}, {@code --neighbours}, {@code --rotation}, {@code --zoom}, {@code --lr-decay}.
+ * {@code --windows}, {@code --neighbours}, {@code --rotation}, {@code --zoom}, {@code --lr-decay},
+ * {@code --pretrained-classifiers DIR} (a model artifact whose two classifiers are the starting weights, e.g. one trained
+ * on phantoms with the same windows and size).
  */
-record InputAndAugmentation(String windows, int neighbours, double rotation, double zoom, boolean cosineDecay) {
+record InputAndAugmentation(String windows, int neighbours, double rotation, double zoom, boolean cosineDecay,
+                            java.nio.file.Path pretrainedClassifiers) {
 
     static InputAndAugmentation from(Args args) {
         String windows = args.option("--windows", "hemorrhage");
@@ -16,13 +19,20 @@ record InputAndAugmentation(String windows, int neighbours, double rotation, dou
         double zoom = Double.parseDouble(args.option("--zoom", "0"));
         String lrDecay = args.option("--lr-decay", "none");
         if (!lrDecay.equals("none") && !lrDecay.equals("cosine")) throw new IllegalArgumentException("--lr-decay: none or cosine");
-        return new InputAndAugmentation(windows, neighbours, rotation, zoom, lrDecay.equals("cosine"));
+        String pretrained = args.option("--pretrained-classifiers");
+        java.nio.file.Path dir = pretrained == null ? null : java.nio.file.Path.of(pretrained);
+        if (dir != null && !java.nio.file.Files.isRegularFile(dir.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
+            throw new IllegalArgumentException("--pretrained-classifiers " + dir + " is not a model artifact folder (no "
+                    + org.ichnode.model.IchModel.DESCRIPTOR + ")");
+        }
+        return new InputAndAugmentation(windows, neighbours, rotation, zoom, lrDecay.equals("cosine"), dir);
     }
 
     /** {@code plan} with this input at {@code size} and these classifier augmentations and schedule. */
     WeakSupervision.Plan applyTo(WeakSupervision.Plan plan, int size) {
         WeakSupervision.Plan p = plan.withPreprocess(PreprocessOptions.named(windows, size).withNeighbours(neighbours));
-        return p.withClassifierTraining(p.classifierTraining().withAffine(rotation, zoom).withCosineDecay(cosineDecay));
+        return p.withClassifierTraining(p.classifierTraining().withAffine(rotation, zoom).withCosineDecay(cosineDecay))
+                .withPretrainedClassifiers(pretrainedClassifiers);
     }
 
     /** For reports: what differs from one window without augmentation. */
@@ -30,6 +40,7 @@ record InputAndAugmentation(String windows, int neighbours, double rotation, dou
         return "windows " + windows
                 + (neighbours > 0 ? ", " + neighbours + " neighbouring slices each side" : "")
                 + (rotation > 0 || zoom > 0 ? ", classifier augmentation rotation " + rotation + " degrees, zoom " + zoom : "")
-                + (cosineDecay ? ", cosine learning-rate decay" : "");
+                + (cosineDecay ? ", cosine learning-rate decay" : "")
+                + (pretrainedClassifiers != null ? ", classifiers starting from " + pretrainedClassifiers : "");
     }
 }
