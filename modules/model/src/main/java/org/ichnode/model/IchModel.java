@@ -141,6 +141,7 @@ public final class IchModel implements AutoCloseable {
         for (HuWindow h : settings.preprocess().windows()) w.add(fmt(h.level()) + "/" + fmt(h.width()));
         p.setProperty("input.windows", String.join(",", w));
         p.setProperty("input.neighbours", Integer.toString(settings.preprocess().neighbours()));
+        if (settings.preprocess().brainOnly()) p.setProperty("input.brainOnly", "true");
         p.setProperty("mask.threshold", fmt(settings.maskThreshold()));
         p.setProperty("lesion.minVolumeMl", fmt(settings.minLesionVolumeMl()));
         p.setProperty("call.threshold", Double.toString(settings.callThreshold()));
@@ -166,7 +167,8 @@ public final class IchModel implements AutoCloseable {
             }
             return new Settings(required(p, "name"), required(p, "version"),
                     new PreprocessOptions(Integer.parseInt(required(p, "input.size")), windows,
-                            Integer.parseInt(p.getProperty("input.neighbours", "0").trim())),
+                            Integer.parseInt(p.getProperty("input.neighbours", "0").trim()),
+                            Boolean.parseBoolean(p.getProperty("input.brainOnly", "false").trim())),
                     Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")),
                     Double.parseDouble(p.getProperty("call.threshold", "0").trim()),
                     new StudyCalibration(Double.parseDouble(p.getProperty("call.calibration.slope", "1").trim()),

@@ -21,13 +21,15 @@ class IchModelSettingsTest {
         assertEquals(IchModel.StudyScore.CLASSIFIERS, s.studyScore());
         assertEquals(0, s.preprocess().neighbours());
         assertEquals(1, s.preprocess().channels());
+        assertEquals(false, s.preprocess().brainOnly());
     }
 
     @Test void theStudyScoreAndNeighboursAreRead(@TempDir Path dir) throws IOException {
-        Files.writeString(dir.resolve(IchModel.DESCRIPTOR), BEFORE + "call.studyScore=classifiers+unet\ninput.neighbours=1\n");
+        Files.writeString(dir.resolve(IchModel.DESCRIPTOR), BEFORE + "call.studyScore=classifiers+unet\ninput.neighbours=1\ninput.brainOnly=true\n");
         IchModel.Settings s = IchModel.readSettings(dir);
         assertEquals(IchModel.StudyScore.CLASSIFIERS_AND_UNET, s.studyScore());
         assertEquals(3, s.preprocess().channels());
+        assertEquals(true, s.preprocess().brainOnly());
     }
 
     @Test void anUnknownStudyScoreIsRefusedByName(@TempDir Path dir) throws IOException {

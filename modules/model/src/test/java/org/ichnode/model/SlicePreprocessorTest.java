@@ -84,6 +84,32 @@ class SlicePreprocessorTest {
         assertEquals(1.0, all[0].mapping().scale(), 1e-12);
     }
 
+    /** brainOnly: outside the skull's enclosed region every channel is 0, inside it the input is untouched. */
+    @Test void brainOnlyInputBlanksWhatLiesOutsideTheIntracranialRegion() {
+        PhantomStudy s = new PhantomGenerator(PhantomOptions.small()).generate(1, 1);
+        int k = 6, per = s.volume().voxelsPerSlice();
+        byte[] intracranial = new org.ichnode.core.segmentation.BrainMask().compute(s.volume()).intracranial();
+        PreprocessOptions plain = PreprocessOptions.multiWindow(128);
+        PreparedSlice a = new SlicePreprocessor(plain).prepare(s.volume(), k);
+        PreparedSlice b = new SlicePreprocessor(plain.withBrainOnly(true)).prepare(s.volume(), k);
+        assertEquals(1.0, a.mapping().scale(), 1e-12);   // 128 x 128: model pixels are source pixels
+        int inside = 0, blankedBone = 0;
+        for (int ch = 0; ch < 3; ch++) {
+            for (int i = 0; i < per; i++) {
+                float x = a.pixels()[ch * per + i], y = b.pixels()[ch * per + i];
+                if (intracranial[k * per + i] != 0) {
+                    assertEquals(x, y, 1e-6f, "inside, channel " + ch);
+                    inside++;
+                } else {
+                    assertEquals(0f, y, "outside, channel " + ch);
+                    if (ch == 2 && x > 0.3f) blankedBone++;
+                }
+            }
+        }
+        assertTrue(inside > 3 * per / 10, "the intracranial region is most of a head slice: " + inside);
+        assertTrue(blankedBone > 100, "the skull was there in the bone window and is gone: " + blankedBone);
+    }
+
     @Test void neighbouringSlicesFollowTheWindowsInTheFirstWindowRepeatedAtTheEnds() {
         // four slices of 16 x 16, slice k uniformly 10 * k HU
         int n = 16, slices = 4;

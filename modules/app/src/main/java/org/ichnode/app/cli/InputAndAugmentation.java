@@ -5,16 +5,17 @@ import org.ichnode.training.WeakSupervision;
 
 /**
  * The input and classifier-training options that {@code train} and {@code experiment real} share:
- * {@code --windows}, {@code --neighbours}, {@code --rotation}, {@code --zoom}, {@code --lr-decay},
+ * {@code --windows}, {@code --neighbours}, {@code --brain-only}, {@code --rotation}, {@code --zoom}, {@code --lr-decay},
  * {@code --pretrained-classifiers DIR} (a model artifact whose two classifiers are the starting weights, e.g. one trained
  * on phantoms with the same windows and size).
  */
-record InputAndAugmentation(String windows, int neighbours, double rotation, double zoom, boolean cosineDecay,
+record InputAndAugmentation(String windows, int neighbours, boolean brainOnly, double rotation, double zoom, boolean cosineDecay,
                             java.nio.file.Path pretrainedClassifiers) {
 
     static InputAndAugmentation from(Args args) {
         String windows = args.option("--windows", "hemorrhage");
         int neighbours = args.intOption("--neighbours", 0);
+        boolean brainOnly = args.flag("--brain-only");
         double rotation = Double.parseDouble(args.option("--rotation", "0"));
         double zoom = Double.parseDouble(args.option("--zoom", "0"));
         String lrDecay = args.option("--lr-decay", "none");
@@ -25,12 +26,12 @@ record InputAndAugmentation(String windows, int neighbours, double rotation, dou
             throw new IllegalArgumentException("--pretrained-classifiers " + dir + " is not a model artifact folder (no "
                     + org.ichnode.model.IchModel.DESCRIPTOR + ")");
         }
-        return new InputAndAugmentation(windows, neighbours, rotation, zoom, lrDecay.equals("cosine"), dir);
+        return new InputAndAugmentation(windows, neighbours, brainOnly, rotation, zoom, lrDecay.equals("cosine"), dir);
     }
 
     /** {@code plan} with this input at {@code size} and these classifier augmentations and schedule. */
     WeakSupervision.Plan applyTo(WeakSupervision.Plan plan, int size) {
-        WeakSupervision.Plan p = plan.withPreprocess(PreprocessOptions.named(windows, size).withNeighbours(neighbours));
+        WeakSupervision.Plan p = plan.withPreprocess(PreprocessOptions.named(windows, size).withNeighbours(neighbours).withBrainOnly(brainOnly));
         return p.withClassifierTraining(p.classifierTraining().withAffine(rotation, zoom).withCosineDecay(cosineDecay))
                 .withPretrainedClassifiers(pretrainedClassifiers);
     }
@@ -39,6 +40,7 @@ record InputAndAugmentation(String windows, int neighbours, double rotation, dou
     String describe() {
         return "windows " + windows
                 + (neighbours > 0 ? ", " + neighbours + " neighbouring slices each side" : "")
+                + (brainOnly ? ", input blanked outside the intracranial region" : "")
                 + (rotation > 0 || zoom > 0 ? ", classifier augmentation rotation " + rotation + " degrees, zoom " + zoom : "")
                 + (cosineDecay ? ", cosine learning-rate decay" : "")
                 + (pretrainedClassifiers != null ? ", classifiers starting from " + pretrainedClassifiers : "");

@@ -12,8 +12,10 @@ import java.util.List;
  * @param size       side of the square model input (384 by default; 128 or 256 in tests)
  * @param windows    one channel per window, in order
  * @param neighbours slices on each side added as channels after the windows, in the first window (0: one slice)
+ * @param brainOnly  every channel is 0 (below every window) outside the intracranial region of its slice
+ *                   ({@link org.ichnode.core.segmentation.BrainMask}): the networks see no skull, scalp or skull base
  */
-public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours) {
+public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours, boolean brainOnly) {
 
     public static final int MAX_NEIGHBOURS = 3;
 
@@ -26,10 +28,15 @@ public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours
         }
     }
 
+    public PreprocessOptions(int size, List<HuWindow> windows, int neighbours) { this(size, windows, neighbours, false); }
+
     public PreprocessOptions(int size, List<HuWindow> windows) { this(size, windows, 0); }
 
     /** The same input with {@code n} neighbouring slices on each side. */
-    public PreprocessOptions withNeighbours(int n) { return new PreprocessOptions(size, windows, n); }
+    public PreprocessOptions withNeighbours(int n) { return new PreprocessOptions(size, windows, n, brainOnly); }
+
+    /** The same input, with everything outside the intracranial region blanked or not. */
+    public PreprocessOptions withBrainOnly(boolean on) { return new PreprocessOptions(size, windows, neighbours, on); }
 
     /** 384 x 384, one channel, window 50/130. */
     public static PreprocessOptions defaults() { return single(384); }

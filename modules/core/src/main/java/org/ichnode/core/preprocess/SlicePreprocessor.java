@@ -2,6 +2,7 @@ package org.ichnode.core.preprocess;
 
 import org.ichnode.core.volume.HuWindow;
 
+import org.ichnode.core.segmentation.BrainMask;
 import org.ichnode.core.volume.Volume;
 
 /**
@@ -13,11 +14,18 @@ import org.ichnode.core.volume.Volume;
  * <p>With {@link PreprocessOptions#neighbours()} n, channels after the windows hold slices {@code slice-n .. slice-1,
  * slice+1 .. slice+n} in the first window; beyond the first or last slice the nearest slice is repeated.
  *
+ * <p>With {@link PreprocessOptions#brainOnly()} each channel is 0 outside the intracranial region of the slice it
+ * shows ({@link BrainMask}, before its erosion, so blood against the inner table stays in). The mask is computed once
+ * per volume: the preprocessor keeps the last volume's.
+ *
  * <p>Windowing happens on the source grid before resampling, as a radiologist's display would; downsampling by more
  * than 2x averages a box of source pixels first (anti-aliasing) so thin bright structures are not skipped.
  */
 public final class SlicePreprocessor {
     private final PreprocessOptions options;
+    /** With brainOnly: the volume whose intracranial mask is held (weakly, so a streamed study can go) and the mask. */
+    private java.lang.ref.WeakReference<Volume> maskedVolume = new java.lang.ref.WeakReference<>(null);
+    private byte[] intracranial;
 
     public SlicePreprocessor(PreprocessOptions options) { this.options = options; }
 
@@ -33,10 +41,11 @@ public final class SlicePreprocessor {
         int nc = options.channels(), nw = options.windows().size(), n = options.neighbours();
         float[] out = new float[nc * size * size];
         float[] windowed = new float[cols * rows];
+        byte[] keep = options.brainOnly() ? intracranial(volume) : null;
         for (int ch = 0; ch < nc; ch++) {
             HuWindow w = options.windows().get(ch < nw ? ch : 0);
             int from = ch < nw ? base : neighbour(slice, ch - nw, n, volume.slices()) * cols * rows;
-            for (int i = 0; i < windowed.length; i++) windowed[i] = w.apply(hu[from + i]);
+            for (int i = 0; i < windowed.length; i++) windowed[i] = keep != null && keep[from + i] == 0 ? 0f : w.apply(hu[from + i]);
             float[] src = m.scale() < 0.5 ? boxFilter(windowed, cols, rows, (int) Math.floor(1 / m.scale())) : windowed;
             int o = ch * size * size;
             for (int ty = 0; ty < size; ty++) {
@@ -47,6 +56,14 @@ public final class SlicePreprocessor {
             }
         }
         return new PreparedSlice(out, nc, m, slice);
+    }
+
+    private synchronized byte[] intracranial(Volume volume) {
+        if (maskedVolume.get() != volume) {
+            intracranial = new BrainMask().compute(volume).intracranial();
+            maskedVolume = new java.lang.ref.WeakReference<>(volume);
+        }
+        return intracranial;
     }
 
     /** The slice that neighbour channel {@code j} (0..2n-1: -n..-1, +1..+n) shows, clamped to the volume. */
