@@ -84,11 +84,11 @@ class SlicePreprocessorTest {
         assertEquals(1.0, all[0].mapping().scale(), 1e-12);
     }
 
-    /** brainOnly: outside the skull's enclosed region every channel is 0, inside it the input is untouched. */
-    @Test void brainOnlyInputBlanksWhatLiesOutsideTheIntracranialRegion() {
+    /** brainOnly: outside the brain mask every channel is 0, inside it the input is untouched. */
+    @Test void brainOnlyInputBlanksWhatLiesOutsideTheBrain() {
         PhantomStudy s = new PhantomGenerator(PhantomOptions.small()).generate(1, 1);
         int k = 6, per = s.volume().voxelsPerSlice();
-        byte[] intracranial = new org.ichnode.core.segmentation.BrainMask().compute(s.volume()).intracranial();
+        byte[] brain = new org.ichnode.core.segmentation.BrainMask().compute(s.volume()).brain();
         PreprocessOptions plain = PreprocessOptions.multiWindow(128);
         PreparedSlice a = new SlicePreprocessor(plain).prepare(s.volume(), k);
         PreparedSlice b = new SlicePreprocessor(plain.withBrainOnly(true)).prepare(s.volume(), k);
@@ -97,7 +97,7 @@ class SlicePreprocessorTest {
         for (int ch = 0; ch < 3; ch++) {
             for (int i = 0; i < per; i++) {
                 float x = a.pixels()[ch * per + i], y = b.pixels()[ch * per + i];
-                if (intracranial[k * per + i] != 0) {
+                if (brain[k * per + i] != 0) {
                     assertEquals(x, y, 1e-6f, "inside, channel " + ch);
                     inside++;
                 } else {
@@ -106,7 +106,7 @@ class SlicePreprocessorTest {
                 }
             }
         }
-        assertTrue(inside > 3 * per / 10, "the intracranial region is most of a head slice: " + inside);
+        assertTrue(inside > 3 * per / 10, "the brain is most of a head slice: " + inside);
         assertTrue(blankedBone > 100, "the skull was there in the bone window and is gone: " + blankedBone);
     }
 

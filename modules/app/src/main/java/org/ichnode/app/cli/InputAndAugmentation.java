@@ -40,7 +40,7 @@ record InputAndAugmentation(String windows, int neighbours, boolean brainOnly, d
     String describe() {
         return "windows " + windows
                 + (neighbours > 0 ? ", " + neighbours + " neighbouring slices each side" : "")
-                + (brainOnly ? ", input blanked outside the intracranial region" : "")
+                + (brainOnly ? ", input blanked outside the brain mask" : "")
                 + (rotation > 0 || zoom > 0 ? ", classifier augmentation rotation " + rotation + " degrees, zoom " + zoom : "")
                 + (cosineDecay ? ", cosine learning-rate decay" : "")
                 + (pretrainedClassifiers != null ? ", classifiers starting from " + pretrainedClassifiers : "");

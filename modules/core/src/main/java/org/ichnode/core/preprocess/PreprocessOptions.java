@@ -12,8 +12,8 @@ import java.util.List;
  * @param size       side of the square model input (384 by default; 128 or 256 in tests)
  * @param windows    one channel per window, in order
  * @param neighbours slices on each side added as channels after the windows, in the first window (0: one slice)
- * @param brainOnly  every channel is 0 (below every window) outside the intracranial region of its slice
- *                   ({@link org.ichnode.core.segmentation.BrainMask}): the networks see no skull, scalp or skull base
+ * @param brainOnly  every channel is 0 (below every window) outside the brain of its slice
+ *                   ({@link org.ichnode.core.segmentation.BrainMask}, eroded): the networks see no skull, scalp or skull base
  */
 public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours, boolean brainOnly) {
 
@@ -35,7 +35,7 @@ public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours
     /** The same input with {@code n} neighbouring slices on each side. */
     public PreprocessOptions withNeighbours(int n) { return new PreprocessOptions(size, windows, n, brainOnly); }
 
-    /** The same input, with everything outside the intracranial region blanked or not. */
+    /** The same input, with everything outside the brain blanked or not. */
     public PreprocessOptions withBrainOnly(boolean on) { return new PreprocessOptions(size, windows, neighbours, on); }
 
     /** 384 x 384, one channel, window 50/130. */

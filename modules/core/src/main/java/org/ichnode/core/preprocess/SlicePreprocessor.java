@@ -14,18 +14,19 @@ import org.ichnode.core.volume.Volume;
  * <p>With {@link PreprocessOptions#neighbours()} n, channels after the windows hold slices {@code slice-n .. slice-1,
  * slice+1 .. slice+n} in the first window; beyond the first or last slice the nearest slice is repeated.
  *
- * <p>With {@link PreprocessOptions#brainOnly()} each channel is 0 outside the intracranial region of the slice it
- * shows ({@link BrainMask}, before its erosion, so blood against the inner table stays in). The mask is computed once
- * per volume: the preprocessor keeps the last volume's.
+ * <p>With {@link PreprocessOptions#brainOnly()} each channel is 0 outside the brain of the slice it shows
+ * ({@link BrainMask} after its 2 mm erosion, the region the segmenter looks in: without the bone beside it, the dense
+ * partial-volume rim against the inner table looks like a thin subdural). The mask is computed once per volume: the
+ * preprocessor keeps the last volume's.
  *
  * <p>Windowing happens on the source grid before resampling, as a radiologist's display would; downsampling by more
  * than 2x averages a box of source pixels first (anti-aliasing) so thin bright structures are not skipped.
  */
 public final class SlicePreprocessor {
     private final PreprocessOptions options;
-    /** With brainOnly: the volume whose intracranial mask is held (weakly, so a streamed study can go) and the mask. */
+    /** With brainOnly: the volume whose brain mask is held (weakly, so a streamed study can go) and the mask. */
     private java.lang.ref.WeakReference<Volume> maskedVolume = new java.lang.ref.WeakReference<>(null);
-    private byte[] intracranial;
+    private byte[] brain;
 
     public SlicePreprocessor(PreprocessOptions options) { this.options = options; }
 
@@ -41,7 +42,7 @@ public final class SlicePreprocessor {
         int nc = options.channels(), nw = options.windows().size(), n = options.neighbours();
         float[] out = new float[nc * size * size];
         float[] windowed = new float[cols * rows];
-        byte[] keep = options.brainOnly() ? intracranial(volume) : null;
+        byte[] keep = options.brainOnly() ? brain(volume) : null;
         for (int ch = 0; ch < nc; ch++) {
             HuWindow w = options.windows().get(ch < nw ? ch : 0);
             int from = ch < nw ? base : neighbour(slice, ch - nw, n, volume.slices()) * cols * rows;
@@ -58,12 +59,12 @@ public final class SlicePreprocessor {
         return new PreparedSlice(out, nc, m, slice);
     }
 
-    private synchronized byte[] intracranial(Volume volume) {
+    private synchronized byte[] brain(Volume volume) {
         if (maskedVolume.get() != volume) {
-            intracranial = new BrainMask().compute(volume).intracranial();
+            brain = new BrainMask().compute(volume).brain();
             maskedVolume = new java.lang.ref.WeakReference<>(volume);
         }
-        return intracranial;
+        return brain;
     }
 
     /** The slice that neighbour channel {@code j} (0..2n-1: -n..-1, +1..+n) shows, clamped to the volume. */
