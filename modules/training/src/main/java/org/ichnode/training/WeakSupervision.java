@@ -500,14 +500,11 @@ public final class WeakSupervision {
     /** The version of the artifact the classifiers started from (what training-data.json names), or null. */
     private String pretrainedVersion() {
         if (plan.pretrainedClassifiers() == null) return null;
-        java.nio.file.Path descriptor = plan.pretrainedClassifiers().resolve(IchModel.DESCRIPTOR);
-        java.util.Properties p = new java.util.Properties();
-        try (var in = java.nio.file.Files.newInputStream(descriptor)) {
-            p.load(in);
+        try {
+            return IchModel.readSettings(plan.pretrainedClassifiers()).version();
         } catch (java.io.IOException e) {
-            return plan.pretrainedClassifiers().getFileName().toString();
+            throw new IllegalArgumentException("pretrained classifiers: " + e.getMessage(), e);
         }
-        return p.getProperty("version", plan.pretrainedClassifiers().getFileName().toString());
     }
 
     private String trainingData(List<LabelledStudy> all, PatientSplit split) {

@@ -22,9 +22,12 @@ record InputAndAugmentation(String windows, int neighbours, boolean brainOnly, d
         if (!lrDecay.equals("none") && !lrDecay.equals("cosine")) throw new IllegalArgumentException("--lr-decay: none or cosine");
         String pretrained = args.option("--pretrained-classifiers");
         java.nio.file.Path dir = pretrained == null ? null : java.nio.file.Path.of(pretrained);
-        if (dir != null && !java.nio.file.Files.isRegularFile(dir.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
-            throw new IllegalArgumentException("--pretrained-classifiers " + dir + " is not a model artifact folder (no "
-                    + org.ichnode.model.IchModel.DESCRIPTOR + ")");
+        if (dir != null) {
+            try {
+                org.ichnode.model.IchModel.readSettings(dir);   // refused now, not after the data are read
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--pretrained-classifiers: " + e.getMessage(), e);
+            }
         }
         return new InputAndAugmentation(windows, neighbours, brainOnly, rotation, zoom, lrDecay.equals("cosine"), dir);
     }

@@ -15,9 +15,9 @@ import org.ichnode.core.volume.Volume;
  * slice+1 .. slice+n} in the first window; beyond the first or last slice the nearest slice is repeated.
  *
  * <p>With {@link PreprocessOptions#brainOnly()} each channel is 0 outside the brain of the slice it shows
- * ({@link BrainMask} after its 2 mm erosion, the region the segmenter looks in: without the bone beside it, the dense
- * partial-volume rim against the inner table looks like a thin subdural). The mask is computed once per volume: the
- * preprocessor keeps the last volume's.
+ * ({@link BrainMask} after its 2 mm erosion: without the bone beside it, the dense partial-volume rim against the inner
+ * table looks like a thin subdural; the price is that the outer 2 mm of blood against the inner table is hidden too).
+ * The mask is computed once per volume: the preprocessor keeps the last volume's.
  *
  * <p>Windowing happens on the source grid before resampling, as a radiologist's display would; downsampling by more
  * than 2x averages a box of source pixels first (anti-aliasing) so thin bright structures are not skipped.
