@@ -45,7 +45,7 @@ public final class Main {
               bench inference [--model DIR] [--slices N] [--runs N] [--threads N]
                     a 512x512 series through the model; last line: inference_seconds=X peak_rss_mb=Y
               train --out DIR [--data phantom:full|phantom:small|FOLDER] [--studies N] [--seed N] [--size S] [--windows hemorrhage|multi]
-                    [--neighbours N] [--brain-only] [--rotation DEG] [--zoom Z] [--lr-decay none|cosine] [--pretrained-classifiers DIR] [--labels slice|study] [--pseudo-masks density|density-cam|density-ungated|published] [--classifier-steps N] [--unet-steps N]
+                    [--neighbours N] [--brain-only|--unet-brain-only] [--rotation DEG] [--zoom Z] [--lr-decay none|cosine] [--pretrained-classifiers DIR] [--labels slice|study] [--pseudo-masks density|density-cam|density-ungated|published] [--classifier-steps N] [--unet-steps N]
                     [--held-out N] [--version V] [--threads N]
                     weakly supervised training (classifiers -> CAM pseudo masks -> U-Net) into a model artifact
               evaluate [--model DIR|default|baseline] [--data ...] [--from N] [--studies N] [--patients 49-60] [--out DIR]
@@ -73,7 +73,7 @@ public final class Main {
                     the goal rows of the ablation (density-prior U-Nets, fully supervised U-Net, HU baseline) once per
                     seed, then mean and standard deviation; last line: seeds_summary ...
               experiment real --data DIR [--folds 5] [--labels slice,study] [--rows default,published,baseline,phantom]
-                    [--patients 49-60] [--size S] [--windows hemorrhage|multi] [--neighbours N] [--brain-only]
+                    [--patients 49-60] [--size S] [--windows hemorrhage|multi] [--neighbours N] [--brain-only|--unet-brain-only]
                     [--rotation DEG] [--zoom Z] [--lr-decay none|cosine] [--pretrained-classifiers DIR] [--classifier-width W] [--classifier-steps N]
                     [--unet-steps N] [--target-sensitivity 0.95] [--run-folds N] [--phantom-model DIR] [--keep-models] [--out DIR]
                     patient-wise k-fold cross-validation on a real dataset (e.g. ../shared/data/ct-ich) from

@@ -142,6 +142,7 @@ public final class IchModel implements AutoCloseable {
         p.setProperty("input.windows", String.join(",", w));
         p.setProperty("input.neighbours", Integer.toString(settings.preprocess().neighbours()));
         if (settings.preprocess().brainOnly()) p.setProperty("input.brainOnly", "true");
+        if (settings.preprocess().unetBrainOnly()) p.setProperty("input.unet.brainOnly", "true");
         p.setProperty("mask.threshold", fmt(settings.maskThreshold()));
         p.setProperty("lesion.minVolumeMl", fmt(settings.minLesionVolumeMl()));
         p.setProperty("call.threshold", Double.toString(settings.callThreshold()));
@@ -168,7 +169,8 @@ public final class IchModel implements AutoCloseable {
             return new Settings(required(p, "name"), required(p, "version"),
                     new PreprocessOptions(Integer.parseInt(required(p, "input.size")), windows,
                             Integer.parseInt(p.getProperty("input.neighbours", "0").trim()),
-                            Boolean.parseBoolean(p.getProperty("input.brainOnly", "false").trim())),
+                            Boolean.parseBoolean(p.getProperty("input.brainOnly", "false").trim()),
+                            Boolean.parseBoolean(p.getProperty("input.unet.brainOnly", "false").trim())),
                     Double.parseDouble(required(p, "mask.threshold")), Double.parseDouble(required(p, "lesion.minVolumeMl")),
                     Double.parseDouble(p.getProperty("call.threshold", "0").trim()),
                     new StudyCalibration(Double.parseDouble(p.getProperty("call.calibration.slope", "1").trim()),

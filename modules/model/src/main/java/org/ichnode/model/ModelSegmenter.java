@@ -1,5 +1,6 @@
 package org.ichnode.model;
 
+import org.ichnode.core.preprocess.PreprocessOptions;
 import org.ichnode.core.preprocess.SlicePreprocessor;
 import org.ichnode.core.preprocess.PreparedSlice;
 
@@ -18,7 +19,8 @@ import org.ichnode.core.volume.Volume;
  * Inference with a trained {@link IchModel} through the node's {@link Segmenter} interface. Only the U-Net draws the
  * mask; the classifiers give the study probability.
  * <ol>
- *   <li>every slice preprocessed to the model grid (in parallel);</li>
+ *   <li>every slice preprocessed to the model grid (in parallel), a second time blanked outside the brain for the
+ *       U-Net where the artifact says so ({@link PreprocessOptions#unetBrainOnly()});</li>
  *   <li>U-Net probabilities, {@code chunk} slices per forward pass, each chunk in its own NDManager (bounded memory);</li>
  *   <li>each probability map resampled back onto its source slice ({@link SliceMapping#toSource}), thresholded, and
  *       kept only inside the intracranial mask ({@link BrainMask}, not eroded: subdural and epidural blood lie
@@ -53,10 +55,12 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
 
     @Override
     public synchronized Segmentation segment(Volume volume) {
-        PreparedSlice[] prepared = prepare(volume);
-        List<PreparedSlice> slices = List.of(prepared);
-        List<float[]> p = model.unet().predictProbabilities(slices, chunk);
-        byte[] intracranial = new BrainMask().compute(volume).intracranial();
+        BrainMask.Result masks = new BrainMask().compute(volume);
+        PreprocessOptions options = model.settings().preprocess();
+        PreparedSlice[] prepared = prepare(volume, options, masks.brain());
+        PreparedSlice[] unetInput = options.separateUnetInput() ? prepare(volume, options.forUnet(), masks.brain()) : prepared;
+        List<float[]> p = model.unet().predictProbabilities(List.of(unetInput), chunk);
+        byte[] intracranial = masks.intracranial();
         int per = volume.voxelsPerSlice();
         float[] probability = new float[per * volume.slices()];
         byte[] mask = new byte[probability.length];
@@ -69,7 +73,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
                 if (src[i] >= th && intracranial[off + i] != 0) mask[off + i] = 1;
             }
         });
-        double study = model.settings().calibration().probability(studyLogit(slices, p));
+        double study = model.settings().calibration().probability(scoreOf(List.of(prepared), p));
         // below the operating point the call is "no hemorrhage": nothing is drawn, the probabilities stay for review
         if (study < model.settings().callThreshold()) Arrays.fill(mask, (byte) 0);
         LesionMeasurer.Result lesions = new LesionMeasurer(org.ichnode.core.volume.ConnectedComponents.Connectivity.VOLUME_26,
@@ -80,15 +84,17 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
 
     /**
      * The raw study score (before calibration) as the artifact's {@link IchModel.StudyScore} says, in double precision
-     * (probabilities in float saturate to exactly 1 for confident slices, which ties studies and blunts the AUC).
+     * (probabilities in float saturate to exactly 1 for confident slices, which ties studies and blunts the AUC), from
+     * the study's slices as the classifiers see them and as the U-Net does (the same list unless
+     * {@link PreprocessOptions#separateUnetInput()}).
      */
-    public double studyLogit(List<PreparedSlice> slices) {
-        return studyLogit(slices, model.settings().studyScore() == IchModel.StudyScore.CLASSIFIERS ? null
-                : model.unet().predictProbabilities(slices, chunk));
+    public double studyLogit(List<PreparedSlice> classifierInput, List<PreparedSlice> unetInput) {
+        return scoreOf(classifierInput, model.settings().studyScore() == IchModel.StudyScore.CLASSIFIERS ? null
+                : model.unet().predictProbabilities(unetInput, chunk));
     }
 
-    /** As {@link #studyLogit(List)} with the U-Net's probabilities of the same slices already at hand. */
-    private double studyLogit(List<PreparedSlice> slices, List<float[]> unetProbabilities) {
+    /** As {@link #studyLogit(List, List)} with the U-Net's probabilities of the same slices already at hand. */
+    private double scoreOf(List<PreparedSlice> slices, List<float[]> unetProbabilities) {
         double[] z = sliceLogits(slices);
         double best = Double.NEGATIVE_INFINITY, peak = 0, bestOfSums = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < z.length; k++) {
@@ -130,11 +136,17 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
         return a;
     }
 
-    /** Every slice of the volume as the artifact's preprocessing makes it, in parallel. */
+    /** Every slice of the volume as the classifiers see it, in parallel. */
     private PreparedSlice[] prepare(Volume volume) {
-        SlicePreprocessor pre = new SlicePreprocessor(model.settings().preprocess());
+        PreprocessOptions options = model.settings().preprocess();
+        return prepare(volume, options, options.brainOnly() ? new BrainMask().compute(volume).brain() : null);
+    }
+
+    /** Every slice of the volume as {@code options} make it, in parallel ({@code brain}: the volume's brain mask, or null without brainOnly). */
+    private static PreparedSlice[] prepare(Volume volume, PreprocessOptions options, byte[] brain) {
+        SlicePreprocessor pre = new SlicePreprocessor(options);
         PreparedSlice[] prepared = new PreparedSlice[volume.slices()];
-        IntStream.range(0, prepared.length).parallel().forEach(k -> prepared[k] = pre.prepare(volume, k));
+        IntStream.range(0, prepared.length).parallel().forEach(k -> prepared[k] = pre.prepare(volume, k, brain));
         return prepared;
     }
 

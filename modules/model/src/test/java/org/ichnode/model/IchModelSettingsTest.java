@@ -22,6 +22,7 @@ class IchModelSettingsTest {
         assertEquals(0, s.preprocess().neighbours());
         assertEquals(1, s.preprocess().channels());
         assertEquals(false, s.preprocess().brainOnly());
+        assertEquals(false, s.preprocess().unetBrainOnly());
     }
 
     @Test void theStudyScoreAndNeighboursAreRead(@TempDir Path dir) throws IOException {
@@ -30,6 +31,14 @@ class IchModelSettingsTest {
         assertEquals(IchModel.StudyScore.CLASSIFIERS_AND_UNET, s.studyScore());
         assertEquals(3, s.preprocess().channels());
         assertEquals(true, s.preprocess().brainOnly());
+    }
+
+    @Test void theUnetsOwnBrainOnlyInputIsRead(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve(IchModel.DESCRIPTOR), BEFORE + "input.windows=50/130,80/200,600/2800\ninput.unet.brainOnly=true\n");
+        IchModel.Settings s = IchModel.readSettings(dir);
+        assertEquals(false, s.preprocess().brainOnly());
+        assertEquals(true, s.preprocess().unetBrainOnly());
+        assertEquals(true, s.preprocess().separateUnetInput());
     }
 
     @Test void anUnknownStudyScoreIsRefusedByName(@TempDir Path dir) throws IOException {

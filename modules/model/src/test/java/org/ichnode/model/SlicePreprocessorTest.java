@@ -7,6 +7,7 @@ import org.ichnode.core.preprocess.PreparedSlice;
 
 import org.ichnode.core.volume.HuWindow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,6 +109,34 @@ class SlicePreprocessorTest {
         }
         assertTrue(inside > 3 * per / 10, "the brain is most of a head slice: " + inside);
         assertTrue(blankedBone > 100, "the skull was there in the bone window and is gone: " + blankedBone);
+    }
+
+    /**
+     * unetBrainOnly: the classifiers' input keeps the skull, the U-Net's is the brain-only one; a brain mask handed in
+     * gives exactly what the preprocessor computes itself, and brain-only input without one is refused.
+     */
+    @Test void theUnetCanHaveABrainOnlyInputOfItsOwn() {
+        PhantomStudy s = new PhantomGenerator(PhantomOptions.small()).generate(2, 1);
+        int k = 5;
+        byte[] brain = new org.ichnode.core.segmentation.BrainMask().compute(s.volume()).brain();
+        PreprocessOptions both = PreprocessOptions.multiWindow(128).withUnetBrainOnly(true);
+        assertTrue(both.separateUnetInput());
+        assertEquals(false, both.brainOnly());
+        assertEquals(true, both.forUnet().brainOnly());
+        assertEquals(both.channels(), both.forUnet().channels());
+        PreprocessOptions plain = PreprocessOptions.multiWindow(128);
+        assertEquals(plain, plain.forUnet());
+        assertEquals(false, plain.separateUnetInput());
+        assertEquals(false, plain.withBrainOnly(true).withUnetBrainOnly(true).separateUnetInput(), "one input serves both");
+
+        float[] classifiers = new SlicePreprocessor(both).prepare(s.volume(), k, brain).pixels();
+        assertArrayEquals(new SlicePreprocessor(plain).prepare(s.volume(), k).pixels(), classifiers);
+        float[] unet = new SlicePreprocessor(both.forUnet()).prepare(s.volume(), k, brain).pixels();
+        assertArrayEquals(new SlicePreprocessor(plain.withBrainOnly(true)).prepare(s.volume(), k).pixels(), unet);
+        assertTrue(!java.util.Arrays.equals(classifiers, unet), "the U-Net's input lost the skull");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new SlicePreprocessor(both.forUnet()).prepare(s.volume(), k, null));
+        assertTrue(e.getMessage().contains("brain mask"), e.getMessage());
     }
 
     @Test void neighbouringSlicesFollowTheWindowsInTheFirstWindowRepeatedAtTheEnds() {

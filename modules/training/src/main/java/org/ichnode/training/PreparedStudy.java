@@ -1,6 +1,7 @@
 package org.ichnode.training;
 
 import org.ichnode.core.preprocess.PreparedSlice;
+import org.ichnode.core.preprocess.PreprocessOptions;
 import org.ichnode.core.preprocess.SliceMapping;
 import org.ichnode.core.preprocess.SlicePreprocessor;
 
@@ -12,17 +13,22 @@ import org.ichnode.core.segmentation.BrainMask;
 import org.ichnode.core.volume.Volume;
 
 /**
- * A {@link LabelledStudy} in model space: every slice preprocessed, plus per slice the intracranial mask (nearest
+ * A {@link LabelledStudy} in model space: every slice preprocessed as the classifiers see it and as the U-Net does (the
+ * same list unless {@link PreprocessOptions#separateUnetInput()}), plus per slice the intracranial mask (nearest
  * neighbour from the source grid), the CRF guide image (the first input channel scaled to 0..255), the HU read back
  * from the first channel (exact inside its window, clipped at its ends) and, when known, the true mask.
  */
-public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, byte[][] intracranial, float[][] guide,
-                            float[][] hu, float[][] trueMask) {
+public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, List<PreparedSlice> unetSlices, byte[][] intracranial,
+                            float[][] guide, float[][] hu, float[][] trueMask) {
 
-    public static PreparedStudy prepare(LabelledStudy study, SlicePreprocessor pre) {
+    public static PreparedStudy prepare(LabelledStudy study, PreprocessOptions options) {
         Volume v = study.volume();
-        byte[] ic = new BrainMask().compute(v).intracranial();
+        BrainMask.Result masks = new BrainMask().compute(v);
+        byte[] ic = masks.intracranial();
+        SlicePreprocessor pre = new SlicePreprocessor(options);
+        SlicePreprocessor unetPre = options.separateUnetInput() ? new SlicePreprocessor(options.forUnet()) : null;
         List<PreparedSlice> slices = new ArrayList<>(v.slices());
+        List<PreparedSlice> unetSlices = unetPre == null ? slices : new ArrayList<>(v.slices());
         byte[][] brain = new byte[v.slices()][];
         float[][] guide = new float[v.slices()][];
         float[][] hu = new float[v.slices()][];
@@ -30,8 +36,9 @@ public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, byt
         // partial masks (a few slices of a real set) are for evaluation only, never a training target
         float[][] truth = study.fullyMasked() ? new float[v.slices()][] : null;
         for (int k = 0; k < v.slices(); k++) {
-            PreparedSlice p = pre.prepare(v, k);
+            PreparedSlice p = pre.prepare(v, k, masks.brain());
             slices.add(p);
+            if (unetPre != null) unetSlices.add(unetPre.prepare(v, k, masks.brain()));
             SliceMapping m = p.mapping();
             int n = m.size();
             brain[k] = new byte[n * n];
@@ -56,7 +63,7 @@ public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, byt
             for (int i = 0; i < h.length; i++) h[i] = (float) (window.lower() + p.pixels()[i] * window.width());
             hu[k] = h;
         }
-        return new PreparedStudy(study, slices, brain, guide, hu, truth);
+        return new PreparedStudy(study, slices, unetSlices, brain, guide, hu, truth);
     }
 
     public int size() { return slices.get(0).size(); }

@@ -7,7 +7,6 @@ import org.ichnode.core.preprocess.PreparedSlice;
 import org.ichnode.core.preprocess.PreprocessOptions;
 import org.ichnode.model.ResNetClassifier;
 import org.ichnode.model.ResNetConfig;
-import org.ichnode.core.preprocess.SlicePreprocessor;
 import org.ichnode.model.StudyCalibration;
 import org.ichnode.model.UNet;
 import org.ichnode.model.UNetConfig;
@@ -256,7 +255,7 @@ public final class WeakSupervision {
         double[] logits = new double[val.size()];
         boolean[] labels = new boolean[val.size()];
         for (int i = 0; i < val.size(); i++) {
-            logits[i] = seg.studyLogit(val.get(i).slices());
+            logits[i] = seg.studyLogit(val.get(i).slices(), val.get(i).unetSlices());
             labels[i] = val.get(i).study().positive();
         }
         StudyCalibration c = StudyCalibration.fit(logits, labels);
@@ -279,10 +278,9 @@ public final class WeakSupervision {
     }
 
     public List<PreparedStudy> prepare(List<LabelledStudy> studies, String what) {
-        SlicePreprocessor pre = new SlicePreprocessor(plan.preprocess());
         List<PreparedStudy> out = new ArrayList<>(studies.size());
         for (int i = 0; i < studies.size(); i++) {
-            out.add(PreparedStudy.prepare(studies.get(i), pre));
+            out.add(PreparedStudy.prepare(studies.get(i), plan.preprocess()));
             if ((i + 1) % 20 == 0) progress.accept("prepared " + (i + 1) + "/" + studies.size() + " " + what + " studies");
         }
         return out;
@@ -405,7 +403,7 @@ public final class WeakSupervision {
         for (PreparedStudy s : studies) {
             byte[][] m = masks.apply(s);
             for (int k = 0; k < s.sliceCount(); k++) {
-                in.add(s.slices().get(k));
+                in.add(s.unetSlices().get(k));
                 targets.add(PseudoMasks.toFloat(m[k]));
             }
         }
@@ -465,7 +463,7 @@ public final class WeakSupervision {
             // the classifiers pick the positive slices only where neither the slice labels nor the prior's rule do
             StudyCams probabilities = sliceLabelsDecide || prior != null ? null : new StudyCams(null, null, meanProbability(a, b, s));
             boolean[] positive = PseudoMasks.positiveSlices(s, probabilities, useSliceLabels, prior != null);
-            List<float[]> pred = unet.predictProbabilities(s.slices(), plan.camChunk());
+            List<float[]> pred = unet.predictProbabilities(s.unetSlices(), plan.camChunk());
             for (int k = 0; k < s.sliceCount(); k++) {
                 if (!positive[k]) continue;
                 float[] p = pred.get(k);
@@ -490,7 +488,7 @@ public final class WeakSupervision {
         for (PreparedStudy s : studies) {
             if (s.trueMask() == null) throw new IllegalArgumentException("study " + s.study().id() + " has no true mask");
             for (int k = 0; k < s.sliceCount(); k++) {
-                in.add(s.slices().get(k));
+                in.add(s.unetSlices().get(k));
                 targets.add(s.trueMask()[k]);
             }
         }

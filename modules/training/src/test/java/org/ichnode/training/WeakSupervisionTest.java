@@ -162,8 +162,8 @@ class WeakSupervisionTest {
                     new org.ichnode.core.preprocess.SlicePreprocessor(plan.preprocess()).prepareAll(test.get(0).volume()));
             double peak = 0;
             for (float[] m : trained.unet().predictProbabilities(slices, 8)) for (float q : m) peak = Math.max(peak, q);
-            double classifiersOnly = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS), 8).studyLogit(slices);
-            double whole = new ModelSegmenter(trained, 8).studyLogit(slices);
+            double classifiersOnly = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS), 8).studyLogit(slices, slices);
+            double whole = new ModelSegmenter(trained, 8).studyLogit(slices, slices);
             assertEquals(classifiersOnly + Math.log(peak / (1 - peak)), whole, 1e-4);
             // per slice: the classifiers' slice logit plus the logit of the U-Net's peak on that slice, the highest sum
             double[] z = new ModelSegmenter(trained, 8).sliceLogits(test.get(0).volume());
@@ -174,7 +174,7 @@ class WeakSupervisionTest {
                 for (float q : maps.get(k)) p = Math.max(p, q);
                 bestSum = Math.max(bestSum, z[k] + Math.log(p / (1 - p)));
             }
-            double perSlice = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS_AND_UNET_PER_SLICE), 8).studyLogit(slices);
+            double perSlice = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS_AND_UNET_PER_SLICE), 8).studyLogit(slices, slices);
             assertEquals(bestSum, perSlice, 1e-4);
             assertTrue(perSlice <= whole + 1e-9, perSlice + " > " + whole);
             try (ModelSegmenter loaded = ModelSegmenter.load(dir)) {
@@ -183,6 +183,40 @@ class WeakSupervisionTest {
                 Segmentation x = new ModelSegmenter(trained, 8).segment(test.get(0).volume()), y = loaded.segment(test.get(0).volume());
                 org.junit.jupiter.api.Assertions.assertArrayEquals(x.mask(), y.mask());
                 assertEquals(x.studyProbability(), y.studyProbability(), 1e-6);
+            }
+        }
+    }
+
+    /**
+     * With its own input (unetBrainOnly) the U-Net trains on, and segments, slices blanked outside the brain while the
+     * classifiers keep the skull; the study score takes each network's own input, and the artifact keeps both.
+     */
+    @Test void theUnetTrainsAndSegmentsOnItsOwnBrainOnlyInput(@TempDir Path dir) throws Exception {
+        org.ichnode.core.preprocess.PreprocessOptions input = org.ichnode.core.preprocess.PreprocessOptions.multiWindow(64).withUnetBrainOnly(true);
+        WeakSupervision.Plan plan = WeakSupervision.Plan.quick(64).withSteps(20, 20).withPreprocess(input);
+        WeakSupervision w = new WeakSupervision(plan, m -> LOG.info("U-Net brain-only: {}", m));
+        PreparedStudy prepared = w.prepare(List.of(test.get(0)), "check").get(0);
+        int k = prepared.sliceCount() / 2, n = prepared.size(), blanked = 0;
+        org.ichnode.core.preprocess.PreparedSlice full = prepared.slices().get(k), own = prepared.unetSlices().get(k);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new org.ichnode.core.preprocess.SlicePreprocessor(input.forUnet())
+                .prepare(test.get(0).volume(), k).pixels(), own.pixels());
+        for (int i = 0; i < n * n; i++) if (full.pixels()[2 * n * n + i] > 0.3f && own.pixels()[2 * n * n + i] == 0f) blanked++;
+        assertTrue(blanked > 50, "the classifiers see the skull in the bone window, the U-Net does not: " + blanked);
+
+        WeakSupervision.Result r = w.train(train.subList(0, 16), "U-Net brain-only (test)", "u-1");
+        try (IchModel trained = r.model()) {
+            trained.save(dir, "{}", "{}");
+            ModelSegmenter seg = new ModelSegmenter(trained, 8);
+            double ownInput = seg.studyLogit(prepared.slices(), prepared.unetSlices());
+            double sameInput = seg.studyLogit(prepared.slices(), prepared.slices());
+            assertTrue(ownInput != sameInput, "the U-Net's peak comes from its own input");
+            Segmentation x = seg.segment(test.get(0).volume());
+            assertEquals(trained.settings().calibration().probability(ownInput), x.studyProbability(), 1e-9);
+            try (ModelSegmenter loaded = ModelSegmenter.load(dir)) {
+                assertEquals(input, loaded.model().settings().preprocess());
+                Segmentation y = loaded.segment(test.get(0).volume());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(x.mask(), y.mask());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(x.probability(), y.probability());
             }
         }
     }

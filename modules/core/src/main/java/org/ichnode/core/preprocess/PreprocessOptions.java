@@ -14,8 +14,11 @@ import java.util.List;
  * @param neighbours slices on each side added as channels after the windows, in the first window (0: one slice)
  * @param brainOnly  every channel is 0 (below every window) outside the brain of its slice
  *                   ({@link org.ichnode.core.segmentation.BrainMask}, eroded): the networks see no skull, scalp or skull base
+ * @param unetBrainOnly the same for the U-Net's input only ({@link #forUnet()}): the classifiers keep the skull, which
+ *                   helps them call a study (docs/model.md), while the U-Net that draws the mask does not see the bright
+ *                   rim against the inner table that it otherwise paints as a thin subdural
  */
-public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours, boolean brainOnly) {
+public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours, boolean brainOnly, boolean unetBrainOnly) {
 
     public static final int MAX_NEIGHBOURS = 3;
 
@@ -28,15 +31,30 @@ public record PreprocessOptions(int size, List<HuWindow> windows, int neighbours
         }
     }
 
+    public PreprocessOptions(int size, List<HuWindow> windows, int neighbours, boolean brainOnly) {
+        this(size, windows, neighbours, brainOnly, false);
+    }
+
     public PreprocessOptions(int size, List<HuWindow> windows, int neighbours) { this(size, windows, neighbours, false); }
 
     public PreprocessOptions(int size, List<HuWindow> windows) { this(size, windows, 0); }
 
     /** The same input with {@code n} neighbouring slices on each side. */
-    public PreprocessOptions withNeighbours(int n) { return new PreprocessOptions(size, windows, n, brainOnly); }
+    public PreprocessOptions withNeighbours(int n) { return new PreprocessOptions(size, windows, n, brainOnly, unetBrainOnly); }
 
     /** The same input, with everything outside the brain blanked or not. */
-    public PreprocessOptions withBrainOnly(boolean on) { return new PreprocessOptions(size, windows, neighbours, on); }
+    public PreprocessOptions withBrainOnly(boolean on) { return new PreprocessOptions(size, windows, neighbours, on, unetBrainOnly); }
+
+    /** The same input, with everything outside the brain blanked for the U-Net or not. */
+    public PreprocessOptions withUnetBrainOnly(boolean on) { return new PreprocessOptions(size, windows, neighbours, brainOnly, on); }
+
+    /** What the U-Net sees: these options, blanked outside the brain where either flag says so. */
+    public PreprocessOptions forUnet() {
+        return unetBrainOnly ? new PreprocessOptions(size, windows, neighbours, true, false) : this;
+    }
+
+    /** True when the U-Net's input differs from the classifiers' (each slice is prepared twice). */
+    public boolean separateUnetInput() { return unetBrainOnly && !brainOnly; }
 
     /** 384 x 384, one channel, window 50/130. */
     public static PreprocessOptions defaults() { return single(384); }

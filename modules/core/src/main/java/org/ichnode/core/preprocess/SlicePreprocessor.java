@@ -17,7 +17,7 @@ import org.ichnode.core.volume.Volume;
  * <p>With {@link PreprocessOptions#brainOnly()} each channel is 0 outside the brain of the slice it shows
  * ({@link BrainMask} after its 2 mm erosion: without the bone beside it, the dense partial-volume rim against the inner
  * table looks like a thin subdural; the price is that the outer 2 mm of blood against the inner table is hidden too).
- * The mask is computed once per volume: the preprocessor keeps the last volume's.
+ * The mask is computed once per volume (the preprocessor keeps the last volume's), or handed in by a caller that has it.
  *
  * <p>Windowing happens on the source grid before resampling, as a radiologist's display would; downsampling by more
  * than 2x averages a box of source pixels first (anti-aliasing) so thin bright structures are not skipped.
@@ -33,6 +33,17 @@ public final class SlicePreprocessor {
     public PreprocessOptions options() { return options; }
 
     public PreparedSlice prepare(Volume volume, int slice) {
+        return prepare(volume, slice, options.brainOnly() ? brain(volume) : null);
+    }
+
+    /**
+     * As {@link #prepare(Volume, int)} with the volume's brain mask ({@link BrainMask.Result#brain()}) already at hand;
+     * it is read only with {@link PreprocessOptions#brainOnly()}.
+     */
+    public PreparedSlice prepare(Volume volume, int slice, byte[] brain) {
+        if (options.brainOnly() && (brain == null || brain.length != volume.hu().length)) {
+            throw new IllegalArgumentException("brain-only input needs the volume's brain mask");
+        }
         if (slice < 0 || slice >= volume.slices()) throw new IndexOutOfBoundsException("slice " + slice + " of " + volume.slices());
         int cols = volume.columns(), rows = volume.rows();
         short[] hu = volume.hu();
@@ -42,7 +53,7 @@ public final class SlicePreprocessor {
         int nc = options.channels(), nw = options.windows().size(), n = options.neighbours();
         float[] out = new float[nc * size * size];
         float[] windowed = new float[cols * rows];
-        byte[] keep = options.brainOnly() ? brain(volume) : null;
+        byte[] keep = options.brainOnly() ? brain : null;
         for (int ch = 0; ch < nc; ch++) {
             HuWindow w = options.windows().get(ch < nw ? ch : 0);
             int from = ch < nw ? base : neighbour(slice, ch - nw, n, volume.slices()) * cols * rows;
