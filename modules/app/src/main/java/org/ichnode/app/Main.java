@@ -75,7 +75,7 @@ public final class Main {
               experiment real --data DIR [--folds 5] [--labels slice,study] [--rows default,published,baseline,phantom]
                     [--patients 49-60] [--size S] [--windows hemorrhage|multi] [--neighbours N] [--brain-only|--unet-brain-only]
                     [--rotation DEG] [--zoom Z] [--lr-decay none|cosine] [--pretrained-classifiers DIR] [--classifier-width W] [--classifier-steps N]
-                    [--unet-steps N] [--target-sensitivity 0.95] [--run-folds N] [--phantom-model DIR] [--keep-models] [--out DIR]
+                    [--unet-steps N] [--target-sensitivity 0.95] [--run-folds N] [--training-seed N] [--phantom-model DIR] [--keep-models] [--out DIR]
                     patient-wise k-fold cross-validation on a real dataset (e.g. ../shared/data/ct-ich) from
                     image-level labels; last line: real_cv study_auc=... sensitivity=... specificity=... ...
               fuzz dicom|hl7 [--cases 2000] [--seed 1] [--batch 500]

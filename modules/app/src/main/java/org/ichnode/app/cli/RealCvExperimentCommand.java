@@ -38,6 +38,8 @@ import org.ichnode.training.WeakSupervision;
  * classifiers' highest slice logit alone, without the U-Net's peak that the study score adds (a paired figure), and
  * {@code study_auc_per_slice} by the highest per-slice sum of classifiers' logit and U-Net peak logit (the score
  * {@code classifiers+unet-per-slice}; its calibration and operating point are not fitted, so only the AUC).
+ * {@code --training-seed N} draws other initial weights, batches and augmentations (the folds and validation split stay): the
+ * spread from run to run, and the members of a larger ensemble, measured on the same patients.
  */
 public final class RealCvExperimentCommand {
 
@@ -79,6 +81,8 @@ public final class RealCvExperimentCommand {
         String phantomModelDir = args.option("--phantom-model", SegmenterChoice.phantomModel().toString());
         Path out = Path.of(args.option("--out", "var/experiments/real-cv"));
         boolean keepModels = args.flag("--keep-models");
+        String seedOption = args.option("--training-seed");
+        Long seed = seedOption == null ? null : Long.valueOf(seedOption);   // null: the recipe's own seeds
         args.requireNoneLeft();
         if (data.isPhantom()) throw new IllegalArgumentException("experiment real is for real data; the phantom has experiment ablation and seeds");
         if (folds < 2) throw new IllegalArgumentException("--folds must be >= 2");
@@ -121,10 +125,12 @@ public final class RealCvExperimentCommand {
                     double trained = Double.NaN;
                     if (rowName.startsWith("default") || rowName.startsWith("published")) {
                         boolean studyOnly = rowName.contains("study labels");
-                        ModelRuntime.seed(7);
+                        ModelRuntime.seed(seed == null ? 7 : seed);
                         WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
                         plan = input.applyTo(plan, size);
+                        // another draw of the networks' weights, sampling and augmentation; folds and validation split stay
+                        if (seed != null) plan = plan.withClassifierTraining(plan.classifierTraining().withSeed(seed)).withUnetSeed(seed);
                         if (classifierWidth > 0) plan = plan.withClassifierWidth(classifierWidth);
                         if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
                         List<LabelledStudy> fit = studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train;
@@ -165,7 +171,7 @@ public final class RealCvExperimentCommand {
             if (phantomModel instanceof AutoCloseable c) c.close();
         }
         String md = markdown(data, folds, onlyFolds, size + ", " + input.describe()
-                + (classifierWidth > 0 ? ", classifier width " + classifierWidth : ""), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
+                + (classifierWidth > 0 ? ", classifier width " + classifierWidth : "") + (seed != null ? ", training seed " + seed : ""), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
         Files.writeString(out.resolve("real-cv.json"), json(outcomes) + "\n");

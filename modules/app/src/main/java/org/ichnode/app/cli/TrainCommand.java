@@ -23,38 +23,47 @@ import org.ichnode.training.WeakSupervision;
  */
 public final class TrainCommand {
 
-    public int run(Args args) throws Exception {
-        String outOpt = args.option("--out");
-        if (outOpt == null) throw new IllegalArgumentException("train needs --out DIR (the model artifact folder to write)");
-        Path out = Path.of(outOpt);
-        DatasetOption data = args.dataset("phantom:full", 0, 40);
+    /**
+     * The training plan the options say: {@code --size}, the input and augmentation options, {@code --labels},
+     * {@code --pseudo-masks}, {@code --classifier-steps}, {@code --unet-steps} (taken from {@code args}).
+     */
+    static WeakSupervision.Plan planOf(Args args) {
         int size = args.intOption("--size", 256);
         InputAndAugmentation input = InputAndAugmentation.from(args);
         String labels = args.option("--labels", "slice");
         String pseudoMasks = args.option("--pseudo-masks", "density");
         int classifierSteps = args.intOption("--classifier-steps", 1200);
         int unetSteps = args.intOption("--unet-steps", 1500);
-        int heldOut = args.intOption("--held-out", 10);
-        int threads = args.intOption("--threads", 2);
-        String version = args.option("--version", LocalDate.now() + "-" + (data.isPhantom() ? "phantom" : "site"));
-        args.requireNoneLeft();
         if (!labels.equals("slice") && !labels.equals("study")) throw new IllegalArgumentException("--labels must be slice or study");
         if (!List.of("density", "density-cam", "density-ungated", "published").contains(pseudoMasks)) {
             throw new IllegalArgumentException("--pseudo-masks must be density (ich-node's default: components unlike the negative "
                     + "images'), density-cam (components the deep Grad-CAM touches), density-ungated or published");
         }
+        WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+                .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(labels.equals("study"));
+        plan = input.applyTo(plan, size);
+        if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
+        if (pseudoMasks.equals("density-cam")) plan = plan.withDensityGate(DensityGate.CAM);
+        if (pseudoMasks.equals("density-ungated")) plan = plan.withDensityGate(DensityGate.NONE);
+        return plan;
+    }
+
+    public int run(Args args) throws Exception {
+        String outOpt = args.option("--out");
+        if (outOpt == null) throw new IllegalArgumentException("train needs --out DIR (the model artifact folder to write)");
+        Path out = Path.of(outOpt);
+        DatasetOption data = args.dataset("phantom:full", 0, 40);
+        WeakSupervision.Plan plan = planOf(args);
+        int heldOut = args.intOption("--held-out", 10);
+        int threads = args.intOption("--threads", 2);
+        String version = args.option("--version", LocalDate.now() + "-" + (data.isPhantom() ? "phantom" : "site"));
+        args.requireNoneLeft();
         if (Files.exists(out.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
             throw new IllegalArgumentException(out + " already holds a model; choose a new folder (artifacts are never overwritten)");
         }
         ModelRuntime.configure(threads);
         ModelRuntime.seed(7);
-        boolean studyOnly = labels.equals("study");
-        WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
-                .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
-        plan = input.applyTo(plan, size);
-        if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();
-        if (pseudoMasks.equals("density-cam")) plan = plan.withDensityGate(DensityGate.CAM);
-        if (pseudoMasks.equals("density-ungated")) plan = plan.withDensityGate(DensityGate.NONE);
+        boolean studyOnly = plan.studyLabelsOnly();
         long t0 = System.nanoTime();
         List<LabelledStudy> studies = data.load(studyOnly);
         WeakSupervision.Result r = new WeakSupervision(plan, m -> System.err.println("ichnode: " + m))

@@ -97,8 +97,7 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
             report.accept("holding out " + site.held().size() + " site studies (" + site.held().stream().filter(LabelledStudy::positive).count()
                     + " report-positive) to judge the candidate on; training on " + studies.size());
         }
-        WeakSupervision.Plan plan = (inputSize >= 256 ? WeakSupervision.Plan.standard(inputSize) : WeakSupervision.Plan.quick(inputSize))
-                .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(true);
+        WeakSupervision.Plan plan = WeakSupervision.Plan.recipe(inputSize).withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(true);
         String version = artifactDir.getFileName().toString().replaceFirst("\\.partial$", "");
         WeakSupervision.Result r = new WeakSupervision(plan, report).train(studies, "ich-node weak U-Net", version);
         try (ModelSegmenter seg = new ModelSegmenter(r.model(), ModelSegmenter.DEFAULT_CHUNK)) {

@@ -34,7 +34,8 @@ class RealCvExperimentTest {
         try {
             int rc = new RealCvExperimentCommand().run(new Args(List.of("--data", data.toString(), "--patients", "49-64", "--folds", "2",
                     "--run-folds", "1", "--size", "64", "--classifier-steps", "60", "--unet-steps", "40", "--labels", "slice",
-                    "--rows", "default,baseline,phantom", "--phantom-model", SHIPPED.toString(), "--keep-models", "--out", out.toString())));
+                    "--rows", "default,baseline,phantom", "--phantom-model", SHIPPED.toString(), "--keep-models", "--training-seed", "3",
+                    "--out", out.toString())));
             assertEquals(0, rc);
         } finally {
             System.setOut(old);
@@ -49,6 +50,7 @@ class RealCvExperimentTest {
         assertTrue(phantom.get("normal_median_ml") > 10, "phantom model on real normals: " + phantom);
         assertTrue(tiny.get("normal_median_ml") < phantom.get("normal_median_ml"), "tiny " + tiny + " phantom " + phantom);
         assertTrue(Files.readString(out.resolve("real-cv.md")).contains("| HU baseline |"));
+        assertTrue(Files.readString(out.resolve("real-cv.md")).contains(", training seed 3"), "the run says which draw it was");
         assertTrue(Files.isRegularFile(out.resolve("fold-1-default_slice_labels.json")));
         // one line per row and test study (8 of 16 in fold 1), its slices' labels beside the classifiers' logits
         List<String> csv = Files.readAllLines(out.resolve("studies.csv"));
