@@ -16,7 +16,8 @@ import org.ichnode.core.volume.Volume;
  * A {@link LabelledStudy} in model space: every slice preprocessed as the classifiers see it and as the U-Net does (the
  * same list unless {@link PreprocessOptions#separateUnetInput()}), plus per slice the intracranial mask (nearest
  * neighbour from the source grid), the CRF guide image (the first input channel scaled to 0..255), the HU read back
- * from the first channel (exact inside its window, clipped at its ends) and, when known, the true mask.
+ * from the first channel (exact inside its window, clipped at its ends) and, when known, the true mask. Guide and HU
+ * come from the U-Net's input: the pseudo masks they make are its targets.
  */
 public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, List<PreparedSlice> unetSlices, byte[][] intracranial,
                             float[][] guide, float[][] hu, float[][] trueMask) {
@@ -36,9 +37,12 @@ public record PreparedStudy(LabelledStudy study, List<PreparedSlice> slices, Lis
         // partial masks (a few slices of a real set) are for evaluation only, never a training target
         float[][] truth = study.fullyMasked() ? new float[v.slices()][] : null;
         for (int k = 0; k < v.slices(); k++) {
-            PreparedSlice p = pre.prepare(v, k, masks.brain());
-            slices.add(p);
-            if (unetPre != null) unetSlices.add(unetPre.prepare(v, k, masks.brain()));
+            PreparedSlice classifierInput = pre.prepare(v, k, masks.brain());
+            slices.add(classifierInput);
+            // guide and HU feed the pseudo masks, the U-Net's targets: read from what the U-Net sees, so no target lies
+            // where its input is blank
+            PreparedSlice p = classifierInput;
+            if (unetPre != null) unetSlices.add(p = unetPre.prepare(v, k, masks.brain()));
             SliceMapping m = p.mapping();
             int n = m.size();
             brain[k] = new byte[n * n];

@@ -202,6 +202,14 @@ class WeakSupervisionTest {
                 .prepare(test.get(0).volume(), k).pixels(), own.pixels());
         for (int i = 0; i < n * n; i++) if (full.pixels()[2 * n * n + i] > 0.3f && own.pixels()[2 * n * n + i] == 0f) blanked++;
         assertTrue(blanked > 50, "the classifiers see the skull in the bone window, the U-Net does not: " + blanked);
+        // the pseudo masks' HU come from the U-Net's input: no target where it is blank
+        double lower = input.windows().get(0).lower();
+        int readBlank = 0;
+        for (int i = 0; i < n * n; i++) {
+            if (own.pixels()[i] == 0f) assertEquals(lower, prepared.hu()[k][i], 1e-3);
+            if (own.pixels()[i] == 0f && full.pixels()[i] > 0.5f) readBlank++;
+        }
+        assertTrue(readBlank > 20, "dense rim and bone read as below every window: " + readBlank);
 
         WeakSupervision.Result r = w.train(train.subList(0, 16), "U-Net brain-only (test)", "u-1");
         try (IchModel trained = r.model()) {
