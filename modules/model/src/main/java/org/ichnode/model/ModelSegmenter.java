@@ -55,12 +55,15 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
 
     @Override
     public synchronized Segmentation segment(Volume volume) {
-        BrainMask.Result masks = new BrainMask().compute(volume);
         PreprocessOptions options = model.settings().preprocess();
-        PreparedSlice[] prepared = prepare(volume, options, masks.brain());
-        PreparedSlice[] unetInput = options.separateUnetInput() ? prepare(volume, options.forUnet(), masks.brain()) : prepared;
+        // the brain mask before the networks only where an input needs it: computed after them its temporaries do not
+        // add to the networks' peak memory
+        BrainMask.Result masks = options.brainOnly() || options.unetBrainOnly() ? new BrainMask().compute(volume) : null;
+        byte[] brain = masks == null ? null : masks.brain();
+        PreparedSlice[] prepared = prepare(volume, options, brain);
+        PreparedSlice[] unetInput = options.separateUnetInput() ? prepare(volume, options.forUnet(), brain) : prepared;
         List<float[]> p = model.unet().predictProbabilities(List.of(unetInput), chunk);
-        byte[] intracranial = masks.intracranial();
+        byte[] intracranial = (masks != null ? masks : new BrainMask().compute(volume)).intracranial();
         int per = volume.voxelsPerSlice();
         float[] probability = new float[per * volume.slices()];
         byte[] mask = new byte[probability.length];
