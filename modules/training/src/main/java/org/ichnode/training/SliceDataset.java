@@ -31,8 +31,9 @@ public record SliceDataset(List<PreparedSlice> inputs, boolean[] labels, List<fl
         List<float[]> masks = new ArrayList<>();
         List<Boolean> lab = new ArrayList<>();
         for (PhantomStudy s : studies) {
-            for (int k = 0; k < s.volume().slices(); k++) {
-                PreparedSlice p = pre.prepare(s.volume(), k);
+            PreparedSlice[] all = pre.prepareAll(s.volume());
+            for (int k = 0; k < all.length; k++) {
+                PreparedSlice p = all[k];
                 in.add(p);
                 lab.add(s.sliceLabel(k));
                 masks.add(maskToModel(s, k, p.mapping()));

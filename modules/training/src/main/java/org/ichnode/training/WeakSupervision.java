@@ -96,14 +96,17 @@ public final class WeakSupervision {
                     DensityPrior.defaults(), DensityGate.NEGATIVE_CONTRAST, null);
         }
 
+        /** {@link #quick} below input 256, {@link #standard} from 256 on. */
+        public static Plan forSize(int size) { return size >= 256 ? standard(size) : quick(size); }
+
         /**
-         * The recipe measured on real CT and used for the shipped model (docs/model.md, models/README.md): {@link #quick}
-         * ({@link #standard} from 256) with three windows, classifiers augmented by rotation up to 15 degrees and zoom
+         * The recipe measured on real CT and used for the shipped model (docs/model.md, models/README.md): {@link #forSize}
+         * with three windows, classifiers augmented by rotation up to 15 degrees and zoom
          * 0.9 to 1.1 with a cosine learning-rate decay, 1200 classifier and 600 U-Net steps. The nightly retraining
          * starts from it, so its candidates are what was measured.
          */
         public static Plan recipe(int size) {
-            Plan p = (size >= 256 ? standard(size) : quick(size)).withSteps(1200, 600).withPreprocess(PreprocessOptions.multiWindow(size));
+            Plan p = forSize(size).withSteps(1200, 600).withPreprocess(PreprocessOptions.multiWindow(size));
             return p.withClassifierTraining(p.classifierTraining().withAffine(15, 0.1).withCosineDecay(true));
         }
 

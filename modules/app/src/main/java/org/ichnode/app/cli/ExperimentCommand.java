@@ -31,7 +31,7 @@ public final class ExperimentCommand {
         boolean studyOnly = labels.equals("study");
         ModelRuntime.configure();
         ModelRuntime.seed(seed);
-        WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+        WeakSupervision.Plan plan = WeakSupervision.Plan.forSize(size)
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly).withUnetSeed(seed);
         long t0 = System.nanoTime();
         List<LabelledStudy> trainSet = PhantomStudies.generate(phantom, seed, 0, train, studyOnly);

@@ -126,7 +126,7 @@ public final class RealCvExperimentCommand {
                     if (rowName.startsWith("default") || rowName.startsWith("published")) {
                         boolean studyOnly = rowName.contains("study labels");
                         ModelRuntime.seed(seed == null ? 7 : seed);
-                        WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+                        WeakSupervision.Plan plan = WeakSupervision.Plan.forSize(size)
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
                         plan = input.applyTo(plan, size);
                         // another draw of the networks' weights, sampling and augmentation; folds and validation split stay

@@ -39,7 +39,7 @@ public final class TrainCommand {
             throw new IllegalArgumentException("--pseudo-masks must be density (ich-node's default: components unlike the negative "
                     + "images'), density-cam (components the deep Grad-CAM touches), density-ungated or published");
         }
-        WeakSupervision.Plan plan = (size >= 256 ? WeakSupervision.Plan.standard(size) : WeakSupervision.Plan.quick(size))
+        WeakSupervision.Plan plan = WeakSupervision.Plan.forSize(size)
                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(labels.equals("study"));
         plan = input.applyTo(plan, size);
         if (pseudoMasks.equals("published")) plan = plan.withPublishedPseudoMasks();

@@ -17,23 +17,21 @@ import org.ichnode.core.volume.Volume;
  * <p>With {@link PreprocessOptions#brainOnly()} each channel is 0 outside the brain of the slice it shows
  * ({@link BrainMask} after its 2 mm erosion: without the bone beside it, the dense partial-volume rim against the inner
  * table looks like a thin subdural; the price is that the outer 2 mm of blood against the inner table is hidden too).
- * The mask is computed once per volume (the preprocessor keeps the last volume's), or handed in by a caller that has it.
+ * {@link #prepareAll} computes the mask once per volume; a caller preparing slices one by one hands it in
+ * ({@link #prepare(Volume, int, byte[])}), as {@link #prepare(Volume, int)} computes it on every call.
  *
  * <p>Windowing happens on the source grid before resampling, as a radiologist's display would; downsampling by more
  * than 2x averages a box of source pixels first (anti-aliasing) so thin bright structures are not skipped.
  */
 public final class SlicePreprocessor {
     private final PreprocessOptions options;
-    /** With brainOnly: the volume whose brain mask is held (weakly, so a streamed study can go) and the mask. */
-    private java.lang.ref.WeakReference<Volume> maskedVolume = new java.lang.ref.WeakReference<>(null);
-    private byte[] brain;
 
     public SlicePreprocessor(PreprocessOptions options) { this.options = options; }
 
     public PreprocessOptions options() { return options; }
 
     public PreparedSlice prepare(Volume volume, int slice) {
-        return prepare(volume, slice, options.brainOnly() ? brain(volume) : null);
+        return prepare(volume, slice, brainIfNeeded(volume));
     }
 
     /**
@@ -70,12 +68,9 @@ public final class SlicePreprocessor {
         return new PreparedSlice(out, nc, m, slice);
     }
 
-    private synchronized byte[] brain(Volume volume) {
-        if (maskedVolume.get() != volume) {
-            brain = new BrainMask().compute(volume).brain();
-            maskedVolume = new java.lang.ref.WeakReference<>(volume);
-        }
-        return brain;
+    /** The volume's brain mask where the options blank outside it, else null. */
+    private byte[] brainIfNeeded(Volume volume) {
+        return options.brainOnly() ? new BrainMask().compute(volume).brain() : null;
     }
 
     /** The slice that neighbour channel {@code j} (0..2n-1: -n..-1, +1..+n) shows, clamped to the volume. */
@@ -87,7 +82,8 @@ public final class SlicePreprocessor {
     /** Every slice of the volume, in order. */
     public PreparedSlice[] prepareAll(Volume volume) {
         PreparedSlice[] all = new PreparedSlice[volume.slices()];
-        for (int k = 0; k < all.length; k++) all[k] = prepare(volume, k);
+        byte[] brain = brainIfNeeded(volume);
+        for (int k = 0; k < all.length; k++) all[k] = prepare(volume, k, brain);
         return all;
     }
 
