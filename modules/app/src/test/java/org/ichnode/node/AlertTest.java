@@ -10,6 +10,7 @@ import ca.uhn.hl7v2.util.Terser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.testing.Tools;
@@ -53,7 +54,7 @@ class AlertTest {
         AtomicInteger posts = new AtomicInteger();
         HapiContext hapi = new DefaultHapiContext();
         hapi.getParserConfiguration().setIdGenerator(new ca.uhn.hl7v2.util.idgenerator.InMemoryIDGenerator()); // no id_file in the working folder
-        int hl7Port = NodeProcess.freePort();
+        int hl7Port = FreePorts.pick();
         HL7Service ris = hapi.newServer(hl7Port, false);
         ris.registerApplication("ORU", "R01", new ReceivingApplication<Message>() {
             @Override
@@ -83,7 +84,7 @@ class AlertTest {
         List<Path> negative = Phantoms.study(tmp.resolve("neg"), false);
         try (TestPostgres pg = new TestPostgres();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=0", "series.stableSeconds=1", "storage.minFreeMb=0",
+                     "dicom.port=" + FreePorts.pick(), "http.port=0", "hl7.port=0", "series.stableSeconds=1", "storage.minFreeMb=0",
                      "model.dir=baseline", "retrain.enabled=false",
                      "alert.hl7.destination=127.0.0.1:" + hl7Port, "alert.hl7.receivingApplication=CITYRIS",
                      "alert.webhook.url=http://127.0.0.1:" + webhook.getAddress().getPort() + "/ich",

@@ -1,5 +1,6 @@
 package org.ichnode.node;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.testing.Tools;
@@ -46,10 +47,10 @@ class DashboardBrowserTest {
                 "Chromium is not installed (ICHNODE_SETUP_TEST=1 bash scripts/setup.sh installs it): skipping");
         List<Path> positive = Phantoms.study(tmp.resolve("pos"), true);
         List<Path> negative = Phantoms.study(tmp.resolve("neg"), false);
-        int hl7Port = NodeProcess.freePort();
+        int hl7Port = FreePorts.pick();
         try (TestPostgres pg = new TestPostgres();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=" + hl7Port, "series.stableSeconds=1",
+                     "dicom.port=" + FreePorts.pick(), "http.port=" + FreePorts.pick(), "hl7.port=" + hl7Port, "series.stableSeconds=1",
                      "storage.minFreeMb=0", "model.dir=baseline", "retrain.enabled=false",
                      "http.viewerUrl=http://pacs.test:8042/stone-webviewer/index.html?study={studyUid}"))).start()) {
             for (List<Path> study : List.of(negative, positive)) {

@@ -1,6 +1,7 @@
 package org.ichnode.node;
 
 import org.ichnode.app.tools.LocalArchive;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.net.CallerAllowlist;
 import org.ichnode.dicom.net.ScpSettings;
@@ -86,10 +87,10 @@ class DeliveryFaultsTest {
     @Test
     void destinationDownAtFirstThenUpIsDeliveredExactlyOnce() throws Exception {
         List<Path> ct = Phantoms.study(tmp.resolve("phantom"), true);
-        int pacsPort = NodeProcess.freePort();
+        int pacsPort = FreePorts.pick();
         try (TestPostgres pg = new TestPostgres();
              IchNode node = new IchNode(Settings.load(null, Map.of(), nodeSettings(pg.url(), tmp.resolve("storage"),
-                     NodeProcess.freePort(), pacsPort))).start()) {
+                     FreePorts.pick(), pacsPort))).start()) {
             sendAsPacs(node.dicomPort(), ct);
             // nothing listens: attempts pile up
             await(node.database(), ds -> ds.stream().allMatch(x -> x.attempts() >= 2 && x.state() == DeliveryState.PENDING));
@@ -116,11 +117,11 @@ class DeliveryFaultsTest {
         Tools.requireTool("dcmqrscp");
         Tools.requireTool("dcmqridx");
         List<Path> ct = Phantoms.study(tmp.resolve("phantom"), true);
-        int pacsPort = NodeProcess.freePort();
+        int pacsPort = FreePorts.pick();
         Path archiveDir = tmp.resolve("archive");
         try (TestPostgres pg = new TestPostgres();
              IchNode node = new IchNode(Settings.load(null, Map.of(), nodeSettings(pg.url(), tmp.resolve("storage"),
-                     NodeProcess.freePort(), pacsPort))).start()) {
+                     FreePorts.pick(), pacsPort))).start()) {
             sendAsPacs(node.dicomPort(), ct);
             List<Delivery> pending = await(node.database(), ds -> ds.size() == 2
                     && ds.stream().allMatch(x -> x.attempts() >= 2 && x.state() == DeliveryState.PENDING));
@@ -152,7 +153,7 @@ class DeliveryFaultsTest {
                 "1.2.840.10008.5.1.4.1.1.7"), ScpSettings.DEFAULT_TRANSFER_SYNTAXES), refusing);
              TestPostgres pg = new TestPostgres();
              IchNode node = new IchNode(Settings.load(null, Map.of(), nodeSettings(pg.url(), tmp.resolve("storage"),
-                     NodeProcess.freePort(), pacs.port(), "delivery.maxAttempts=3"))).start()) {
+                     FreePorts.pick(), pacs.port(), "delivery.maxAttempts=3"))).start()) {
             sendAsPacs(node.dicomPort(), ct);
             List<Delivery> failed = await(node.database(), ds -> ds.stream().allMatch(x -> x.state() == DeliveryState.FAILED));
             assertEquals(1, failed.size(), "the SR only");
@@ -165,7 +166,7 @@ class DeliveryFaultsTest {
     @Test
     void nodeKilledBetweenSegmentationAndDeliveryDeliversAfterRestart() throws Exception {
         List<Path> ct = Phantoms.study(tmp.resolve("phantom"), true);
-        int pacsPort = NodeProcess.freePort();
+        int pacsPort = FreePorts.pick();
         Path storage = tmp.resolve("storage");
         try (TestPostgres pg = new TestPostgres(); Database db = Database.open(pg.url())) {
             String[] extra = nodeSettings(pg.url(), storage, 0, pacsPort).stream()

@@ -4,6 +4,7 @@ import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.app.tools.LocalOrthanc;
 import org.ichnode.dicom.results.SegmentationObjectWriter;
@@ -42,7 +43,7 @@ class EndToEndTest {
     void phantomStudyThroughOrthancComesBackWithSegSrAndOverlayInTheSameStudy() throws Exception {
         List<Path> ct = Phantoms.study(tmp.resolve("phantom"), true);
         InstanceHeader first = InstanceHeader.read(ct.get(0));
-        int nodePort = NodeProcess.freePort();
+        int nodePort = FreePorts.pick();
         try (TestPostgres pg = new TestPostgres()) {
             LocalOrthanc orthanc = null;
             IchNode node = null;

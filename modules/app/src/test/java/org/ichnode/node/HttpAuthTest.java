@@ -1,5 +1,6 @@
 package org.ichnode.node;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.ConfigException;
 import org.ichnode.node.config.Settings;
 import org.ichnode.store.testing.TestH2;
@@ -33,7 +34,7 @@ class HttpAuthTest {
         assertFalse(Files.readString(users).contains("operator-secret-2"), "only a hash is stored");
         try (TestH2 h2 = new TestH2();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=0", "storage.minFreeMb=0",
+                     "dicom.port=" + FreePorts.pick(), "http.port=" + FreePorts.pick(), "hl7.port=0", "storage.minFreeMb=0",
                      "model.dir=baseline", "retrain.enabled=false", "http.auth=on", "http.usersFile=" + users, "http.apiToken=" + TOKEN)))
                      .start()) {
             URI base = URI.create("http://127.0.0.1:" + node.httpPort());
@@ -70,7 +71,7 @@ class HttpAuthTest {
     void aNodeThatNeedsLoginsButHasNoUserDoesNotStart() throws Exception {
         try (TestH2 h2 = new TestH2()) {
             IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                    "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=0", "storage.minFreeMb=0",
+                    "dicom.port=" + FreePorts.pick(), "http.port=" + FreePorts.pick(), "hl7.port=0", "storage.minFreeMb=0",
                     "model.dir=baseline", "retrain.enabled=false", "http.bind=0.0.0.0", "http.usersFile=" + tmp.resolve("none.properties"))));
             ConfigException e = assertThrows(ConfigException.class, node::start);
             node.close();

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.store.Database;
 import org.ichnode.store.SeriesState;
@@ -38,7 +39,7 @@ class IdentifiersInLogsTest {
         List<Path> files = new ArrayList<>();
         for (Path f : Phantoms.study(tmp.resolve("phantom"), true)) files.add(withIdentifiers(f, tmp.resolve("sent").resolve(f.getFileName())));
         InstanceHeader h = InstanceHeader.read(files.get(0));
-        int hl7Port = NodeProcess.freePort();
+        int hl7Port = FreePorts.pick();
         Path log = tmp.resolve("node.log");
         try (TestPostgres pg = new TestPostgres();
              NodeProcess node = NodeProcess.start(log, pg.url(), tmp.resolve("storage"), "logs-a", "series.stableSeconds=1",

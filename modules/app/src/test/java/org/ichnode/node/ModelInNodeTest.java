@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.ichnode.app.cli.Args;
 import org.ichnode.app.cli.EvaluateCommand;
 import org.ichnode.app.cli.TrainCommand;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.ConfigException;
 import org.ichnode.node.config.Settings;
 import org.ichnode.testkit.phantom.PhantomOptions;
@@ -77,14 +78,14 @@ class ModelInNodeTest {
     @Test void nodeConfiguredWithAMissingModelRefusesToStart() {
         ConfigException e = assertThrows(ConfigException.class, () -> new IchNode(Settings.load(null, Map.of(), List.of(
                 "model.dir=" + tmp.resolve("no-such-model"), "db.url=jdbc:h2:mem:nomodel", "storage.dir=" + tmp.resolve("s0"),
-                "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=0"))).start());
+                "dicom.port=" + FreePorts.pick(), "http.port=0", "hl7.port=0"))).start());
         assertEquals("model.dir", e.key());
     }
 
     @Test void nodeSegmentsAReceivedStudyWithTheModel() throws Exception {
         try (TestPostgres pg = new TestPostgres()) {
             IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + pg.url(),
-                    "storage.dir=" + tmp.resolve("storage"), "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=0", "series.stableSeconds=1",
+                    "storage.dir=" + tmp.resolve("storage"), "dicom.port=" + FreePorts.pick(), "http.port=0", "hl7.port=0", "series.stableSeconds=1",
                     "storage.minFreeMb=0", "selection.minSlices=8", "model.dir=" + model, "model.threads=1"))).start();
             try {
                 PhantomExporter.ExportedStudy study = PhantomExporter.export(tmp.resolve("send"), 7, 1, PhantomOptions.small()).get(0);

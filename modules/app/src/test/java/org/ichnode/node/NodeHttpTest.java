@@ -2,6 +2,7 @@ package org.ichnode.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.testing.Tools;
@@ -35,7 +36,7 @@ class NodeHttpTest {
         List<Path> study = Phantoms.study(tmp.resolve("neg"), false);
         try (TestH2 h2 = new TestH2();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=0", "series.stableSeconds=1",
+                     "dicom.port=" + FreePorts.pick(), "http.port=" + FreePorts.pick(), "hl7.port=0", "series.stableSeconds=1",
                      "storage.minFreeMb=0", "model.dir=baseline", "retrain.enabled=false"))).start()) {
             URI base = URI.create("http://127.0.0.1:" + node.httpPort());
             List<String> cmd = new ArrayList<>(List.of("storescu", "-aet", "PACS", "-aec", "ICHNODE", "127.0.0.1", String.valueOf(node.dicomPort())));

@@ -1,9 +1,9 @@
 package org.ichnode.node;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.dicom.testing.Tools;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ public final class NodeProcess implements AutoCloseable {
     /** @param launcher main class and its first arguments, e.g. a test main that serves with a test trainer */
     public static NodeProcess start(List<String> launcher, Path log, String dbUrl, Path storage, String nodeId, String... extraSettings)
             throws Exception {
-        int port = freePort();
+        int port = FreePorts.pick();
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path")));
         cmd.addAll(launcher);
@@ -68,11 +68,5 @@ public final class NodeProcess implements AutoCloseable {
     public void close() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package org.ichnode.node;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.testing.Tools;
 import org.ichnode.store.Job;
@@ -36,7 +37,7 @@ class NodeTest {
     void start() throws Exception {
         pg = new TestPostgres();
         node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"),
-                "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=" + (hl7Port = NodeProcess.freePort()), "series.stableSeconds=1", "storage.minFreeMb=0",
+                "dicom.port=" + FreePorts.pick(), "http.port=0", "hl7.port=" + (hl7Port = FreePorts.pick()), "series.stableSeconds=1", "storage.minFreeMb=0",
                 "dicom.allowedCallers=PACS"))).start();
         queries = new StoreQueries(node.database());
     }

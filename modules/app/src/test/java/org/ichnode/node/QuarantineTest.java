@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.spool.HostileObjects;
 import org.ichnode.dicom.testing.Tools;
@@ -27,7 +28,7 @@ class QuarantineTest {
         Path storage = tmp.resolve("storage");
         Path poisoned = HostileObjects.ct("1.2.826.0.1.3680043.8.498.30").lyingElement(0x0029, 0x1010, "UN", 0x7FFFFFF0L, 16)
                 .writePart10(storage.resolve("spool/instances/ab/1.2.826.0.1.3680043.8.498.30.dcm"), "1.2.826.0.1.3680043.8.498.30");
-        List<String> set = List.of("db.url=jdbc:h2:file:" + tmp.resolve("db"), "storage.dir=" + storage, "dicom.port=" + NodeProcess.freePort(),
+        List<String> set = List.of("db.url=jdbc:h2:file:" + tmp.resolve("db"), "storage.dir=" + storage, "dicom.port=" + FreePorts.pick(),
                 "http.port=0", "hl7.port=0", "series.stableSeconds=1", "storage.minFreeMb=0");
         try (IchNode node = new IchNode(Settings.load(null, Map.of(), set)).start()) {
             assertFalse(Files.exists(poisoned), "moved out of the spool");

@@ -1,5 +1,6 @@
 package org.ichnode.node;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.testing.Tools;
@@ -41,10 +42,10 @@ class RetentionTest {
                 .directory().resolve("dicom"))) {
             ignored = files.sorted().toList().subList(0, 3);
         }
-        int closedPort = NodeProcess.freePort(); // nobody listens: deliveries to PACS stay pending
+        int closedPort = FreePorts.pick(); // nobody listens: deliveries to PACS stay pending
         try (TestH2 h2 = new TestH2();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=0", "series.stableSeconds=1", "storage.minFreeMb=0",
+                     "dicom.port=" + FreePorts.pick(), "http.port=0", "hl7.port=0", "series.stableSeconds=1", "storage.minFreeMb=0",
                      "model.dir=baseline", "retrain.enabled=false", "dicom.peers=PACS@127.0.0.1:" + closedPort,
                      "delivery.backoffSeconds=3600", "retention.minFreeMb=" + (rule.equals("watermark") ? "100000000" : "0"))))
                      .start()) {

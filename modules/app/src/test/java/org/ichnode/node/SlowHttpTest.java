@@ -1,5 +1,6 @@
 package org.ichnode.node;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.store.testing.TestH2;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class SlowHttpTest {
     void halfSentRequestsDoNotBlockTheHealthCheck() throws Exception {
         try (TestH2 h2 = new TestH2();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=0", "storage.minFreeMb=0",
+                     "dicom.port=" + FreePorts.pick(), "http.port=" + FreePorts.pick(), "hl7.port=0", "storage.minFreeMb=0",
                      "model.dir=baseline", "retrain.enabled=false", "worker.threads=0"))).start()) {
             List<Socket> slow = new ArrayList<>();
             try {

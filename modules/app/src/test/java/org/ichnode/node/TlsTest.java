@@ -1,5 +1,6 @@
 package org.ichnode.node;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.dicom.testing.Tools;
@@ -40,7 +41,7 @@ class TlsTest {
         List<Path> study = Phantoms.study(tmp.resolve("ct"), false).subList(0, 4);
         try (TestH2 h2 = new TestH2();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=" + NodeProcess.freePort(), "hl7.port=0", "storage.minFreeMb=0",
+                     "dicom.port=" + FreePorts.pick(), "http.port=" + FreePorts.pick(), "hl7.port=0", "storage.minFreeMb=0",
                      "model.dir=baseline", "retrain.enabled=false", "worker.threads=0", "dicom.tls=true", "http.tls=true",
                      "tls.keyStore=" + server.resolve("keystore.p12"), "tls.keyStorePassword=" + PW))).start()) {
             Tools.Result plain = storescu(node, List.of(), study.subList(0, 1));
@@ -74,7 +75,7 @@ class TlsTest {
         List<Path> study = Phantoms.study(tmp.resolve("ct"), false).subList(0, 2);
         try (TestH2 h2 = new TestH2();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=0", "storage.minFreeMb=0", "model.dir=baseline",
+                     "dicom.port=" + FreePorts.pick(), "http.port=0", "hl7.port=0", "storage.minFreeMb=0", "model.dir=baseline",
                      "retrain.enabled=false", "worker.threads=0", "dicom.tls=true", "dicom.tlsClientAuth=true",
                      "tls.keyStore=" + server.resolve("keystore.p12"), "tls.keyStorePassword=" + PW,
                      "tls.trustStore=" + trust, "tls.trustStorePassword=" + PW))).start()) {
@@ -95,14 +96,14 @@ class TlsTest {
         run("keytool", "-importcert", "-noprompt", "-alias", "pacs", "-file", pacsPki.resolve("cert.pem").toString(), "-keystore", trust.toString(),
                 "-storetype", "PKCS12", "-storepass", PW);
         Path received = Files.createDirectories(tmp.resolve("pacs-received"));
-        int pacsPort = NodeProcess.freePort();
+        int pacsPort = FreePorts.pick();
         Process storescp = new ProcessBuilder("storescp", "+tls", pacsPki.resolve("key.pem").toString(), pacsPki.resolve("cert.pem").toString(),
                 "+cf", nodePki.resolve("cert.pem").toString(), "-aet", "PACS", "-od", received.toString(), String.valueOf(pacsPort))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("storescp.log").toFile()).start();
         List<Path> study = Phantoms.study(tmp.resolve("ct"), true);
         try (TestH2 h2 = new TestH2();
              IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("db.url=" + h2.url(), "storage.dir=" + tmp.resolve("storage"),
-                     "dicom.port=" + NodeProcess.freePort(), "http.port=0", "hl7.port=0", "storage.minFreeMb=0", "model.dir=baseline",
+                     "dicom.port=" + FreePorts.pick(), "http.port=0", "hl7.port=0", "storage.minFreeMb=0", "model.dir=baseline",
                      "retrain.enabled=false", "series.stableSeconds=1", "results.overlay=false",
                      "dicom.peers=PACS@127.0.0.1:" + pacsPort + "/tls", "delivery.destinations=PACS",
                      "tls.keyStore=" + nodePki.resolve("keystore.p12"), "tls.keyStorePassword=" + PW,

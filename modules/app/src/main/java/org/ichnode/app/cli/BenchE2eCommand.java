@@ -2,6 +2,7 @@ package org.ichnode.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;
@@ -58,7 +59,7 @@ public final class BenchE2eCommand {
             studyUid = s.studyInstanceUid();
         }
         System.out.println("bench e2e: phantom study " + studyUid + ", " + ct.size() + " slices 512x512, in " + work);
-        int nodePort = LocalOrthanc.freePort();
+        int nodePort = FreePorts.pick();
         System.out.println("segmenter: " + segmenter);
         AlertReceivers alerts = AlertReceivers.start();
         try (alerts; LocalOrthanc orthanc = LocalOrthanc.start(work.resolve("orthanc"), "ICHNODE", nodePort, stableAge);
@@ -153,7 +154,7 @@ public final class BenchE2eCommand {
         private volatile Instant hl7At, webhookAt;
 
         private AlertReceivers() throws Exception {
-            hl7Port = LocalOrthanc.freePort();
+            hl7Port = FreePorts.pick();
             hapi.getParserConfiguration().setIdGenerator(() -> "bench");
             hl7 = hapi.newServer(hl7Port, false);
             hl7.registerApplication("ORU", "R01", new ca.uhn.hl7v2.protocol.ReceivingApplication<ca.uhn.hl7v2.model.Message>() {

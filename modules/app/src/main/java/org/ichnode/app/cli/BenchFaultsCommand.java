@@ -2,6 +2,7 @@ package org.ichnode.app.cli;
 
 import org.ichnode.app.tools.LocalArchive;
 import org.ichnode.app.tools.LocalOrthanc;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
 import org.ichnode.store.Database;
@@ -58,10 +59,10 @@ public final class BenchFaultsCommand {
         List<List<Path>> series = org.ichnode.training.data.PhantomStudies.dicomSeries(work, seriesCount, 7000, slices);
         System.out.printf("bench faults: %d kills, %d series of %d slices, in %s%n", kills, seriesCount, slices, work);
         Path pacsDir = Files.createDirectories(work.resolve("pacs"));
-        int pacsPort = LocalOrthanc.freePort();
+        int pacsPort = FreePorts.pick();
         LocalArchive pacs = LocalArchive.start(pacsDir, pacsPort);
         String dbUrl = "jdbc:h2:file:" + work.resolve("node/db/ichnode");
-        int dicomPort = LocalOrthanc.freePort();
+        int dicomPort = FreePorts.pick();
         List<String> settings = List.of("db.url=" + dbUrl, "storage.dir=" + work.resolve("node/storage"), "dicom.port=" + dicomPort,
                 "hl7.port=0", "storage.minFreeMb=0", "retrain.enabled=false", "model.dir=baseline", "series.stableSeconds=600",
                 "dicom.peers=PACS@127.0.0.1:" + pacsPort, "delivery.destinations=PACS", "delivery.backoffSeconds=1", "delivery.threads=1",
@@ -155,7 +156,7 @@ public final class BenchFaultsCommand {
     /** {@code ichnode serve} as a child process on the same class path, its output appended to node.log. */
     private record ChildNode(Process process, int httpPort) {
         static ChildNode start(Path work, List<String> settings) throws Exception {
-            int httpPort = LocalOrthanc.freePort();
+            int httpPort = FreePorts.pick();
             String java = ProcessHandle.current().info().command().orElse("java");
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"), "org.ichnode.app.Main", "serve"));
             for (String s : settings) cmd.addAll(List.of("--set", s));

@@ -1,11 +1,11 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.testkit.phantom.PhantomOptions;
 import org.ichnode.testkit.phantom.PhantomExporter;
 import org.ichnode.dicom.tools.SeriesCopier;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ public final class BenchIngestCommand {
 
             List<Run> results = new ArrayList<>();
             int next = 0;
-            int nodePort = freePort(), scpPort = freePort(), forkPort = freePort();
+            int nodePort = FreePorts.pick(), scpPort = FreePorts.pick(), forkPort = FreePorts.pick();
             Process node = startNode(work.resolve("node"), nodePort);
             Process scp = startStorescp(work.resolve("storescp"), scpPort, false);
             Process scpFork = startStorescp(work.resolve("storescp-fork"), forkPort, true);
@@ -224,12 +224,6 @@ public final class BenchIngestCommand {
         long n = 0;
         for (Path p : files) n += Files.size(p);
         return n;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -1,5 +1,6 @@
 package org.ichnode.app.cli;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
 import org.ichnode.app.tools.LocalOrthanc;
@@ -41,7 +42,7 @@ public final class BenchLoadCommand {
         Path work = Files.createTempDirectory("ichnode-load-");
         List<List<Path>> series = org.ichnode.training.data.PhantomStudies.dicomSeries(work, associations, 5000, slices);
         System.out.printf("bench load: %d associations at once, %d slices 256x256 each, node limit %d, in %s%n", associations, slices, max, work);
-        int port = LocalOrthanc.freePort();
+        int port = FreePorts.pick();
         try (IchNode node = new IchNode(Settings.load(null, Map.of(), List.of("storage.dir=" + work.resolve("node/storage"),
                 "db.url=jdbc:h2:file:" + work.resolve("node/db/ichnode"), "dicom.port=" + port, "http.port=0", "hl7.port=0",
                 "storage.minFreeMb=0", "worker.threads=0", "retrain.enabled=false", "dicom.maxAssociations=" + max,

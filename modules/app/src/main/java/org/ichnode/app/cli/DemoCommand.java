@@ -2,6 +2,7 @@ package org.ichnode.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.training.data.*;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
@@ -69,7 +70,7 @@ public final class DemoCommand {
         DemoCase study = real != null ? realCase(real, patients, dir) : phantomCase(seed, dir);
         List<Path> ct = study.ct();
 
-        int nodePort = LocalOrthanc.freePort();
+        int nodePort = FreePorts.pick();
         boolean useOrthanc = LocalOrthanc.installed();
         LocalOrthanc orthanc = null;
         StorageScp receiver = null;

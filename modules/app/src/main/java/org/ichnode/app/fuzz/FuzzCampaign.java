@@ -3,6 +3,7 @@ package org.ichnode.app.fuzz;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
 import org.ichnode.testkit.phantom.PhantomOptions;
@@ -19,7 +20,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,7 +83,7 @@ public final class FuzzCampaign {
     public static Result run(Protocol protocol, int cases, long seed, int batch, Path work, PrintStream progress) throws Exception {
         long t0 = System.nanoTime();
         Files.createDirectories(work);
-        int dicomPort = freePort(), hl7Port = freePort();
+        int dicomPort = FreePorts.pick(), hl7Port = FreePorts.pick();
         Path storage = work.resolve("node/storage");
         Settings settings = Settings.load(null, Map.of(), List.of("storage.dir=" + storage,
                 "db.url=jdbc:h2:file:" + work.resolve("node/db/ichnode"), "dicom.port=" + dicomPort, "http.port=0",
@@ -233,12 +233,6 @@ public final class FuzzCampaign {
     private static long countPartFiles(Path storage) throws IOException {
         try (Stream<Path> s = Files.walk(storage)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".part")).count();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

@@ -1,10 +1,11 @@
 package org.ichnode.app.tools;
 
+import org.ichnode.core.net.FreePorts;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,7 +36,6 @@ public final class LocalOrthanc implements AutoCloseable {
         return rule;
     }
 
-
     private final Process process;
     private final int dicomPort;
     private final int httpPort;
@@ -55,8 +55,8 @@ public final class LocalOrthanc implements AutoCloseable {
         if (!installed()) throw new IOException("Orthanc is not installed (apt-get install orthanc)");
         Files.createDirectories(dir.resolve("db"));
         Path lua = Files.copy(routingRule(), dir.resolve("route-head-ct.lua"));
-        int dicomPort = freePort();
-        int httpPort = freePort();
+        int dicomPort = FreePorts.pick();
+        int httpPort = FreePorts.pick();
         ObjectNode config = JSON.createObjectNode().put("Name", "PACS").put("StorageDirectory", dir.resolve("db").toString())
                 .put("IndexDirectory", dir.resolve("db").toString()).put("DicomAet", AET).put("DicomPort", dicomPort)
                 .put("HttpPort", httpPort).put("RemoteAccessAllowed", false).put("AuthenticationEnabled", false)
@@ -138,12 +138,6 @@ public final class LocalOrthanc implements AutoCloseable {
     public void close() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** Waits until a peer process started here accepts connections on {@code port} (loopback). */

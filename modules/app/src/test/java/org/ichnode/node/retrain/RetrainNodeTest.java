@@ -3,6 +3,7 @@ package org.ichnode.node.retrain;
 import org.ichnode.app.cli.ModelsCommand;
 import org.ichnode.app.cli.RetrainCommand;
 import org.ichnode.app.cli.Args;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
 import org.ichnode.node.NodeProcess;
@@ -38,8 +39,8 @@ class RetrainNodeTest {
     @TempDir Path tmp;
 
     private static List<String> settings(TestH2 h2, Path storage) throws Exception {
-        return List.of("db.url=" + h2.url(), "storage.dir=" + storage, "dicom.port=" + NodeProcess.freePort(),
-                "http.port=" + NodeProcess.freePort(), "hl7.port=0", "storage.minFreeMb=0", "node.id=node-h2",
+        return List.of("db.url=" + h2.url(), "storage.dir=" + storage, "dicom.port=" + FreePorts.pick(),
+                "http.port=" + FreePorts.pick(), "hl7.port=0", "storage.minFreeMb=0", "node.id=node-h2",
                 "retrain.gate.minStudies=2", "retrain.autoPromote=true");
     }
 

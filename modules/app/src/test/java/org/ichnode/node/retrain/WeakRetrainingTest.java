@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
 import org.ichnode.node.NodeProcess;
@@ -45,7 +46,7 @@ class WeakRetrainingTest {
     @TempDir Path tmp;
 
     private List<String> settings(TestPostgres pg, int hl7, int http, String gain) throws Exception {
-        return List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"), "dicom.port=" + NodeProcess.freePort(),
+        return List.of("db.url=" + pg.url(), "storage.dir=" + tmp.resolve("storage"), "dicom.port=" + FreePorts.pick(),
                 "http.port=" + http, "hl7.port=" + hl7, "storage.minFreeMb=0", "series.stableSeconds=1", "selection.minSlices=8",
                 "model.dir=baseline", "model.threads=1", "retrain.gate.minStudies=4", "retrain.inputSize=64",
                 "retrain.classifierSteps=20", "retrain.unetSteps=20", "retrain.validationData=phantom:small",
@@ -60,7 +61,7 @@ class WeakRetrainingTest {
         assertTrue(studies.stream().anyMatch(PhantomExporter.ExportedStudy::hemorrhage) && studies.stream().anyMatch(s -> !s.hemorrhage()));
         try (TestPostgres pg = new TestPostgres()) {
             String firstVersion;
-            int hl7 = NodeProcess.freePort(), http = NodeProcess.freePort();
+            int hl7 = FreePorts.pick(), http = FreePorts.pick();
             // a gate any candidate passes: 20 steps at 64 px do not beat the HU baseline, and this node must promote
             try (IchNode node = new IchNode(Settings.load(null, Map.of(), settings(pg, hl7, http, "-1.0"))).start()) {
                 for (PhantomExporter.ExportedStudy s : studies.subList(0, 6)) receiveAndReport(node, hl7, s);
@@ -82,7 +83,7 @@ class WeakRetrainingTest {
                         job.getResultJson());
             }
             // a second node on the same database, with a gate no candidate can pass: trained, evaluated, refused
-            int hl7b = NodeProcess.freePort(), httpb = NodeProcess.freePort();
+            int hl7b = FreePorts.pick(), httpb = FreePorts.pick();
             try (IchNode node = new IchNode(Settings.load(null, Map.of(), settings(pg, hl7b, httpb, "1.0"))).start()) {
                 receiveAndReport(node, hl7b, studies.get(7));
                 TrainingRun run = retrain(node, httpb, 2);

@@ -2,7 +2,6 @@ package org.ichnode.node.ris;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +16,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Identifier;
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.node.config.Settings;
 import org.ichnode.node.IchNode;
 import org.ichnode.store.ReportStore;
@@ -30,12 +30,6 @@ class FhirReportNodeTest {
     private static final String TOKEN = "Bearer node-test-secret";
     @TempDir Path tmp;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void theNodePullsWhenConfiguredAndShowsItInStatus() throws Exception {
         try (FhirTestServer server = new FhirTestServer(TOKEN); TestH2 h2 = new TestH2()) {
@@ -48,9 +42,9 @@ class FhirReportNodeTest {
             Instant lastUpdated = Instant.parse("2025-04-01T08:00:00.250Z");
             server.put(r, lastUpdated);
 
-            int http = freePort();
+            int http = FreePorts.pick();
             Settings settings = Settings.load(null, Map.of("ICHNODE_FHIR_AUTHORIZATION", TOKEN), List.of("db.url=" + h2.url(),
-                    "storage.dir=" + tmp.resolve("storage"), "dicom.port=" + freePort(), "http.port=" + http, "hl7.port=0",
+                    "storage.dir=" + tmp.resolve("storage"), "dicom.port=" + FreePorts.pick(), "http.port=" + http, "hl7.port=0",
                     "storage.minFreeMb=0", "worker.threads=0", "delivery.threads=0",
                     "fhir.baseUrl=" + server.baseUrl(), "fhir.pollSeconds=10", "fhir.pageSize=2"));
             assertFalse(settings.describe().toString().contains("node-test-secret"), "the secret is masked");

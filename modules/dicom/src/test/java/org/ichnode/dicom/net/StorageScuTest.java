@@ -1,5 +1,6 @@
 package org.ichnode.dicom.net;
 
+import org.ichnode.core.net.FreePorts;
 import org.ichnode.core.volume.EllipseHead;
 import org.ichnode.dicom.spool.DicomSpool;
 import org.ichnode.dicom.spool.InstanceHeader;
@@ -47,25 +48,19 @@ class StorageScuTest {
         if (scp != null) scp.close();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     /** Starts DCMTK storescp writing exactly what it receives (+B) into {@code out}; returns its port. */
     private int startStorescp(Path out, String... extra) throws Exception {
         Files.createDirectories(out);
         List<String> cmd = new ArrayList<>(List.of("storescp", "-v", "-aet", "STORESCP", "+B", "-od", out.toString()));
         cmd.addAll(Arrays.asList(extra));
-        return startPeer(cmd, freePort());
+        return startPeer(cmd, FreePorts.pick());
     }
 
     /** DCMTK's archive: C-STORE into its own database, C-FIND on it; AE title PACS, any caller. */
     private int startDcmqrscp() throws Exception {
         Path db = Files.createDirectories(tmp.resolve("db"));
         Path cfg = tmp.resolve("dcmqrscp.cfg");
-        int port = freePort();
+        int port = FreePorts.pick();
         Files.writeString(cfg, "NetworkTCPPort = " + port + "\nMaxPDUSize = 16384\nMaxAssociations = 16\n"
                 + "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
                 + "AETable BEGIN\nPACS " + db + " RW (200, 1024mb) ANY\nAETable END\n");
@@ -198,7 +193,7 @@ class StorageScuTest {
 
     @Test
     void closedPortIsAConnectFailure() throws Exception {
-        int port = freePort();
+        int port = FreePorts.pick();
         List<Path> files = List.of(Tools.files(Tools.realCt("philips-head-phantom-5mm")).get(0));
         AssociationException e = assertThrows(AssociationException.class,
                 () -> scu.send(new Destination("pacs", "PACS", "127.0.0.1", port), "ICHNODE", files));

@@ -2,6 +2,8 @@ package org.ichnode.ris.alert;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import org.ichnode.core.net.FreePorts;
+
 import ca.uhn.hl7v2.DefaultHapiContext;
 import ca.uhn.hl7v2.HL7Exception;
 import ca.uhn.hl7v2.HapiContext;
@@ -11,7 +13,6 @@ import ca.uhn.hl7v2.model.v25.message.ORU_R01;
 import ca.uhn.hl7v2.protocol.ReceivingApplication;
 import ca.uhn.hl7v2.util.Terser;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,10 +34,7 @@ class MllpAlertSenderTest {
     }
 
     private int startReceiver(String ackCode) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.pick();
         receiver = receiverContext.newServer(port, false);
         receiver.registerApplication("ORU", "R01", new ReceivingApplication<Message>() {
             @Override
@@ -106,10 +104,7 @@ class MllpAlertSenderTest {
 
     @Test
     void nobodyListeningIsRetryable() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.pick();
         try (MllpAlertSender sender = new MllpAlertSender(Duration.ofSeconds(2))) {
             MllpAlertSender.Outcome out = sender.send("127.0.0.1", port, OruAlertMessage.render(alert(), "A", "B", "C", "X1"));
             assertFalse(out.delivered());
