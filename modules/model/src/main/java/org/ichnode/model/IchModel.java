@@ -22,6 +22,8 @@ import java.util.Properties;
  *                              study calibration and operating point
  *   classifier-a/ classifier-b/  the two ensemble classifiers (study probability for the SR)
  *   unet/                      the segmentation network (the only network that draws the mask)
+ *   member-2/ ...              further members, each with the same three folders (property {@code members}; an
+ *                              ensemble of independently trained models, averaged at inference)
  *   training-data.json         what it was trained on (counts, study ids hashed, label kind)
  *   metrics.json               how it did on held-out data
  * </pre>
@@ -86,24 +88,44 @@ public final class IchModel implements AutoCloseable {
         }
     }
 
+    /**
+     * One independently trained set of networks: two classifiers and the U-Net. An artifact holds one or more; inference
+     * averages them ({@link ModelSegmenter}).
+     */
+    public record Member(ResNetClassifier classifierA, ResNetClassifier classifierB, UNet unet) implements AutoCloseable {
+        public Member {
+            if (classifierA == null || classifierB == null || unet == null) throw new IllegalArgumentException("a member needs two classifiers and a U-Net");
+        }
+
+        @Override public void close() {
+            classifierA.close();
+            classifierB.close();
+            unet.close();
+        }
+    }
+
     private final Settings settings;
-    private final ResNetClassifier classifierA;
-    private final ResNetClassifier classifierB;
-    private final UNet unet;
+    private final List<Member> members;
 
     public IchModel(Settings settings, ResNetClassifier classifierA, ResNetClassifier classifierB, UNet unet) {
-        if (unet.config().inputSize() != settings.preprocess().size() || unet.config().inputChannels() != settings.preprocess().channels()) {
-            throw new IllegalArgumentException("U-Net " + unet.config() + " does not fit preprocessing " + settings.preprocess());
-        }
-        for (ResNetClassifier c : List.of(classifierA, classifierB)) {
-            if (c.config().inputSize() != settings.preprocess().size() || c.config().inputChannels() != settings.preprocess().channels()) {
-                throw new IllegalArgumentException("classifier " + c.config() + " does not fit preprocessing");
+        this(settings, List.of(new Member(classifierA, classifierB, unet)));
+    }
+
+    public IchModel(Settings settings, List<Member> members) {
+        if (members.isEmpty()) throw new IllegalArgumentException("a model needs at least one member");
+        for (Member m : members) {
+            UNet unet = m.unet();
+            if (unet.config().inputSize() != settings.preprocess().size() || unet.config().inputChannels() != settings.preprocess().channels()) {
+                throw new IllegalArgumentException("U-Net " + unet.config() + " does not fit preprocessing " + settings.preprocess());
+            }
+            for (ResNetClassifier c : List.of(m.classifierA(), m.classifierB())) {
+                if (c.config().inputSize() != settings.preprocess().size() || c.config().inputChannels() != settings.preprocess().channels()) {
+                    throw new IllegalArgumentException("classifier " + c.config() + " does not fit preprocessing");
+                }
             }
         }
         this.settings = settings;
-        this.classifierA = classifierA;
-        this.classifierB = classifierB;
-        this.unet = unet;
+        this.members = List.copyOf(members);
     }
 
     public Settings settings() { return settings; }
@@ -112,25 +134,28 @@ public final class IchModel implements AutoCloseable {
     public IchModel withCall(StudyCalibration calibration, double callThreshold) {
         Settings s = settings;
         return new IchModel(new Settings(s.name(), s.version(), s.preprocess(), s.maskThreshold(), s.minLesionVolumeMl(), callThreshold,
-                calibration, s.studyScore()), classifierA, classifierB, unet);
+                calibration, s.studyScore()), members);
     }
 
     /** The same networks with another study score (before calibration: calibrate after); the result owns them. */
     public IchModel withStudyScore(StudyScore score) {
         Settings s = settings;
         return new IchModel(new Settings(s.name(), s.version(), s.preprocess(), s.maskThreshold(), s.minLesionVolumeMl(), s.callThreshold(),
-                s.calibration(), score), classifierA, classifierB, unet);
+                s.calibration(), score), members);
     }
-    public ResNetClassifier classifierA() { return classifierA; }
-    public ResNetClassifier classifierB() { return classifierB; }
-    public UNet unet() { return unet; }
+
+    /** The independently trained members (one for most models), in the order they were trained. */
+    public List<Member> members() { return members; }
 
     /** Writes the artifact; {@code trainingData} and {@code metrics} are JSON texts (may be null). */
     public void save(Path dir, String trainingData, String metrics) throws IOException {
         Files.createDirectories(dir);
-        classifierA.save(dir.resolve("classifier-a"));
-        classifierB.save(dir.resolve("classifier-b"));
-        unet.save(dir.resolve("unet"));
+        for (int m = 0; m < members.size(); m++) {
+            Path at = memberDir(dir, m);
+            members.get(m).classifierA().save(at.resolve("classifier-a"));
+            members.get(m).classifierB().save(at.resolve("classifier-b"));
+            members.get(m).unet().save(at.resolve("unet"));
+        }
         if (trainingData != null) Files.writeString(dir.resolve("training-data.json"), trainingData);
         if (metrics != null) Files.writeString(dir.resolve("metrics.json"), metrics);
         Properties p = new Properties();
@@ -149,6 +174,7 @@ public final class IchModel implements AutoCloseable {
         p.setProperty("call.calibration.slope", Double.toString(settings.calibration().slope()));
         p.setProperty("call.calibration.intercept", Double.toString(settings.calibration().intercept()));
         p.setProperty("call.studyScore", settings.studyScore().key());
+        if (members.size() > 1) p.setProperty("members", Integer.toString(members.size()));
         // written last: a folder without it is an incomplete artifact and does not load
         Path tmp = dir.resolve(DESCRIPTOR + ".tmp");
         try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) { p.store(out, "ich-node model artifact"); }
@@ -156,10 +182,7 @@ public final class IchModel implements AutoCloseable {
     }
 
     public static Settings readSettings(Path dir) throws IOException {
-        Path f = dir.resolve(DESCRIPTOR);
-        if (!Files.isRegularFile(f)) throw new IOException("not a model artifact (no " + DESCRIPTOR + "): " + dir);
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) { p.load(r); }
+        Properties p = descriptor(dir);
         try {
             List<HuWindow> windows = new ArrayList<>();
             for (String w : required(p, "input.windows").split(",")) {
@@ -183,16 +206,45 @@ public final class IchModel implements AutoCloseable {
 
     public static IchModel load(Path dir) throws IOException {
         Settings s = readSettings(dir);
+        int count = memberCount(dir);
+        List<Member> members = new ArrayList<>();
         ResNetClassifier a = null, b = null;
         try {
-            a = ResNetClassifier.load(dir.resolve("classifier-a"));
-            b = ResNetClassifier.load(dir.resolve("classifier-b"));
-            UNet u = UNet.load(dir.resolve("unet"));
-            return new IchModel(s, a, b, u);
+            for (int m = 0; m < count; m++) {
+                Path at = memberDir(dir, m);
+                a = ResNetClassifier.load(at.resolve("classifier-a"));
+                b = ResNetClassifier.load(at.resolve("classifier-b"));
+                members.add(new Member(a, b, UNet.load(at.resolve("unet"))));
+                a = b = null;
+            }
+            return new IchModel(s, members);
         } catch (IOException | RuntimeException e) {
             if (a != null) a.close();
             if (b != null) b.close();
+            for (Member m : members) m.close();
             throw e;
+        }
+    }
+
+    /** The first member lies in the artifact's own folder (as before ensembles), member k+1 in {@code member-(k+1)}. */
+    private static Path memberDir(Path dir, int index) { return index == 0 ? dir : dir.resolve("member-" + (index + 1)); }
+
+    private static Properties descriptor(Path dir) throws IOException {
+        Path f = dir.resolve(DESCRIPTOR);
+        if (!Files.isRegularFile(f)) throw new IOException("not a model artifact (no " + DESCRIPTOR + "): " + dir);
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) { p.load(r); }
+        return p;
+    }
+
+    private static int memberCount(Path dir) throws IOException {
+        Properties p = descriptor(dir);
+        try {
+            int n = Integer.parseInt(p.getProperty("members", "1").trim());
+            if (n < 1) throw new NumberFormatException("below 1");
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IOException("bad " + DESCRIPTOR + " in " + dir + ": members must be a count >= 1: " + e.getMessage(), e);
         }
     }
 
@@ -205,8 +257,6 @@ public final class IchModel implements AutoCloseable {
     private static String fmt(double d) { return d == Math.rint(d) ? Long.toString((long) d) : String.format(Locale.ROOT, "%s", d); }
 
     @Override public void close() {
-        classifierA.close();
-        classifierB.close();
-        unet.close();
+        for (Member m : members) m.close();
     }
 }

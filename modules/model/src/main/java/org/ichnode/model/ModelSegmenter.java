@@ -17,7 +17,8 @@ import org.ichnode.core.volume.Volume;
 
 /**
  * Inference with a trained {@link IchModel} through the node's {@link Segmenter} interface. Only the U-Net draws the
- * mask; the classifiers give the study probability.
+ * mask; the classifiers give the study probability. A model of several members ({@link IchModel#members()}) is
+ * averaged: its U-Net probability is the members' mean, its slice logit the mean of all their classifiers.
  * <ol>
  *   <li>every slice preprocessed to the model grid (in parallel), a second time blanked outside the brain for the
  *       U-Net where the artifact says so ({@link PreprocessOptions#unetBrainOnly()});</li>
@@ -62,7 +63,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
         byte[] brain = masks == null ? null : masks.brain();
         PreparedSlice[] prepared = prepare(volume, options, brain);
         PreparedSlice[] unetInput = options.separateUnetInput() ? prepare(volume, options.forUnet(), brain) : prepared;
-        List<float[]> p = model.unet().predictProbabilities(List.of(unetInput), chunk);
+        List<float[]> p = unetProbabilities(List.of(unetInput));
         byte[] intracranial = (masks != null ? masks : new BrainMask().compute(volume)).intracranial();
         int per = volume.voxelsPerSlice();
         float[] probability = new float[per * volume.slices()];
@@ -93,7 +94,7 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
      */
     public double studyLogit(List<PreparedSlice> classifierInput, List<PreparedSlice> unetInput) {
         return scoreOf(classifierInput, model.settings().studyScore() == IchModel.StudyScore.CLASSIFIERS ? null
-                : model.unet().predictProbabilities(unetInput, chunk));
+                : unetProbabilities(unetInput));
     }
 
     /** As {@link #studyLogit(List, List)} with the U-Net's probabilities of the same slices already at hand. */
@@ -166,12 +167,33 @@ public final class ModelSegmenter implements Segmenter, AutoCloseable {
         return new PreparedSlice(out, s.channels(), s.mapping(), s.slice());
     }
 
+    /** Per slice the mean logit of every classifier of every member. */
     double[] sliceLogits(List<PreparedSlice> slices) {
-        float[] a = model.classifierA().predictLogits(slices, chunk);
-        float[] b = model.classifierB().predictLogits(slices, chunk);
-        double[] z = new double[a.length];
-        for (int i = 0; i < a.length; i++) z[i] = 0.5 * ((double) a[i] + b[i]);
+        double[] z = new double[slices.size()];
+        double weight = 0.5 / model.members().size();
+        for (IchModel.Member m : model.members()) {
+            float[] a = m.classifierA().predictLogits(slices, chunk);
+            float[] b = m.classifierB().predictLogits(slices, chunk);
+            for (int i = 0; i < z.length; i++) z[i] += weight * ((double) a[i] + b[i]);
+        }
         return z;
+    }
+
+    /** Per slice the members' mean U-Net probability (the one member's own for most models). */
+    private List<float[]> unetProbabilities(List<PreparedSlice> slices) {
+        List<IchModel.Member> members = model.members();
+        List<float[]> mean = members.get(0).unet().predictProbabilities(slices, chunk);
+        if (members.size() == 1) return mean;
+        for (IchModel.Member m : members.subList(1, members.size())) {
+            List<float[]> p = m.unet().predictProbabilities(slices, chunk);
+            for (int k = 0; k < mean.size(); k++) {
+                float[] sum = mean.get(k), add = p.get(k);
+                for (int i = 0; i < sum.length; i++) sum[i] += add[i];
+            }
+        }
+        float scale = 1f / members.size();
+        for (float[] sum : mean) for (int i = 0; i < sum.length; i++) sum[i] *= scale;
+        return mean;
     }
 
     @Override public String algorithmName() { return model.settings().name(); }

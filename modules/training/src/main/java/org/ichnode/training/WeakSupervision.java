@@ -2,6 +2,7 @@ package org.ichnode.training;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.ichnode.model.IchModel;
+import org.ichnode.model.ModelRuntime;
 import org.ichnode.model.ModelSegmenter;
 import org.ichnode.core.preprocess.PreparedSlice;
 import org.ichnode.core.preprocess.PreprocessOptions;
@@ -201,38 +202,86 @@ public final class WeakSupervision {
      * {@code targetSensitivity}. The returned model is owned by the caller.
      */
     public Result train(List<LabelledStudy> studies, String name, String version, double targetSensitivity) {
+        return train(studies, name, version, targetSensitivity, java.util.Collections.singletonList(null));
+    }
+
+    /**
+     * An ensemble: one member per entry of {@code memberSeeds}, each the whole loop on the same training patients, drawn
+     * with its own seed: {@code null} keeps the plan's seeds (and the engine seed the caller set); a number sets the
+     * engine seed (initial weights), the classifiers' training seed (resnet18: one more) and the U-Net's seed. Averaging
+     * independently trained models reduces the spread between training draws, which on CT-ICH was as large as every
+     * effect measured (docs/model.md). The members' mean U-Net probability is thresholded at the mean of their own
+     * thresholds; calibration and operating point are fitted for the average on the validation patients. The reports in
+     * the result are the first member's. The returned model is owned by the caller.
+     */
+    public Result train(List<LabelledStudy> studies, String name, String version, double targetSensitivity, List<Long> memberSeeds) {
+        if (memberSeeds.isEmpty()) throw new IllegalArgumentException("at least one member");
         PatientSplit split = PatientSplit.of(studies, plan.validationFraction(), plan.seed());
         List<PreparedStudy> fit = prepare(split.train(), "training");
         List<PreparedStudy> val = prepare(split.held(), "validation");
-        ResNetClassifier a = null, b = null;
+        List<IchModel.Member> members = new ArrayList<>();
+        TrainedMember first = null;
+        double thresholds = 0;
         try {
-            progress.accept("classifier A (resnet10)");
-            a = newClassifier(ResNetConfig.resnet10(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()), "classifier-a");
-            TrainingReport ra = trainClassifier(a, fit, plan.classifierTraining());
-            progress.accept("classifier B (resnet18)");
-            b = newClassifier(ResNetConfig.resnet18(plan.classifierWidth(), plan.preprocess().channels(), plan.preprocess().size()), "classifier-b");
-            TrainingReport rb = trainClassifier(b, fit, plan.classifierTraining().withSeed(plan.classifierTraining().seed() + 1));
-            progress.accept("pseudo masks");
+            for (int m = 0; m < memberSeeds.size(); m++) {
+                Long seed = memberSeeds.get(m);
+                Plan p = plan;
+                if (seed != null) {
+                    ModelRuntime.seed(seed);
+                    p = p.withClassifierTraining(p.classifierTraining().withSeed(seed)).withUnetSeed(seed);
+                }
+                String who = memberSeeds.size() == 1 ? "" : "member " + (m + 1) + "/" + memberSeeds.size() + (seed == null ? "" : " (seed " + seed + ")") + ": ";
+                TrainedMember trained = trainMember(p, fit, val, who);
+                members.add(trained.networks());
+                thresholds += trained.unet().threshold();
+                if (first == null) first = trained;
+            }
+            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), thresholds / members.size(), 0.05, 0,
+                    StudyCalibration.identity(), IchModel.StudyScore.CLASSIFIERS_AND_UNET), members);
+            model = withCall(model, val, targetSensitivity);
+            return new Result(model, first.classifierA(), first.classifierB(), first.unet(), fit.size(), val.size(), first.pseudoMaskSlices(),
+                    trainingData(studies, split, memberSeeds.size()));
+        } catch (RuntimeException e) {
+            for (IchModel.Member m : members) m.close();
+            throw e;
+        }
+    }
+
+    /** One member's networks and how their training went. */
+    private record TrainedMember(IchModel.Member networks, TrainingReport classifierA, TrainingReport classifierB,
+                          SegmentationTrainer.Report unet, int pseudoMaskSlices) {}
+
+    /** Steps 2 to 8 for one member, with {@code p}'s seeds (the rest of {@code p} is this plan's). */
+    private TrainedMember trainMember(Plan p, List<PreparedStudy> fit, List<PreparedStudy> val, String who) {
+        ResNetClassifier a = null, b = null;
+        UNet unet = null;
+        try {
+            progress.accept(who + "classifier A (resnet10)");
+            a = newClassifier(ResNetConfig.resnet10(p.classifierWidth(), p.preprocess().channels(), p.preprocess().size()), "classifier-a");
+            TrainingReport ra = trainClassifier(a, fit, p.classifierTraining());
+            progress.accept(who + "classifier B (resnet18)");
+            b = newClassifier(ResNetConfig.resnet18(p.classifierWidth(), p.preprocess().channels(), p.preprocess().size()), "classifier-b");
+            TrainingReport rb = trainClassifier(b, fit, p.classifierTraining().withSeed(p.classifierTraining().seed() + 1));
+            progress.accept(who + "pseudo masks");
             SegmentationSet[] sets = trainingPseudoMaskSets(fit, val, a, b);
             SegmentationSet fitSet = sets[0], valSet = sets[1];
-            progress.accept("U-Net on " + fitSet.foregroundSlices() + " pseudo-masked slices of " + fitSet.size());
-            UNet unet = UNet.create(plan.unet(), plan.unetTraining().seed());
-            SegmentationTrainer.Report ru = new SegmentationTrainer(plan.unetTraining()).train(unet, fitSet, valSet);
-            for (int round = 1; round <= plan.selfTrainingRounds(); round++) {
-                progress.accept("self-training round " + round);
+            progress.accept(who + "U-Net on " + fitSet.foregroundSlices() + " pseudo-masked slices of " + fitSet.size());
+            unet = UNet.create(p.unet(), p.unetTraining().seed());
+            SegmentationTrainer.Report ru = new SegmentationTrainer(p.unetTraining()).train(unet, fitSet, valSet);
+            for (int round = 1; round <= p.selfTrainingRounds(); round++) {
+                progress.accept(who + "self-training round " + round);
                 SegmentationSet fitNext = selfTrainingSet(unet, fit, a, b, ru.threshold()), valNext = selfTrainingSet(unet, val, a, b, ru.threshold());
                 unet.close();
-                SegmentationTrainingOptions next = plan.unetTraining().withSeed(plan.unetTraining().seed() + round);
-                unet = UNet.create(plan.unet(), next.seed());
+                unet = null;
+                SegmentationTrainingOptions next = p.unetTraining().withSeed(p.unetTraining().seed() + round);
+                unet = UNet.create(p.unet(), next.seed());
                 ru = new SegmentationTrainer(next).train(unet, fitNext, valNext);
             }
-            IchModel model = new IchModel(new IchModel.Settings(name, version, plan.preprocess(), ru.threshold(), 0.05, 0,
-                    StudyCalibration.identity(), IchModel.StudyScore.CLASSIFIERS_AND_UNET), a, b, unet);
-            model = withCall(model, val, targetSensitivity);
-            return new Result(model, ra, rb, ru, fit.size(), val.size(), fitSet.foregroundSlices(), trainingData(studies, split));
+            return new TrainedMember(new IchModel.Member(a, b, unet), ra, rb, ru, fitSet.foregroundSlices());
         } catch (RuntimeException e) {
             if (a != null) a.close();
             if (b != null) b.close();
+            if (unet != null) unet.close();
             throw e;
         }
     }
@@ -519,7 +568,7 @@ public final class WeakSupervision {
         }
     }
 
-    private String trainingData(List<LabelledStudy> all, PatientSplit split) {
+    private String trainingData(List<LabelledStudy> all, PatientSplit split, int members) {
         int pos = 0, slices = 0;
         boolean sliceLabels = !plan.studyLabelsOnly() && all.stream().allMatch(s -> s.sliceLabels() != null);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
@@ -531,6 +580,6 @@ public final class WeakSupervision {
         return JsonNodeFactory.instance.objectNode().put("studies", all.size()).put("positiveStudies", pos).put("slices", slices)
                 .put("trainStudies", split.train().size()).put("validationStudies", split.held().size())
                 .put("labels", sliceLabels ? "slice" : "study").put("studyIdsCrc32", String.format(Locale.ROOT, "%08x", crc.getValue()))
-                .put("inputSize", plan.preprocess().size()).put("pretrainedClassifiers", pretrainedVersion()).toString();
+                .put("inputSize", plan.preprocess().size()).put("members", members).put("pretrainedClassifiers", pretrainedVersion()).toString();
     }
 }

@@ -56,7 +56,7 @@ class WeakSupervisionTest {
         List<PreparedStudy> prepared = weak.prepare(train.stream().filter(LabelledStudy::positive).limit(12).toList(), "check");
         List<Evaluation.StudyResult> r = new ArrayList<>();
         for (PreparedStudy s : prepared) {
-            byte[][] m = weak.pseudoMasks(s, result.model().classifierA(), result.model().classifierB(), PseudoMaskPipeline.Config.full());
+            byte[][] m = weak.pseudoMasks(s, result.model().members().get(0).classifierA(), result.model().members().get(0).classifierB(), PseudoMaskPipeline.Config.full());
             r.add(Evaluation.evaluate(s.study().id(), s.study().volume(), s.study().trueMask(), Evaluation.toSource(s, m), true, 1));
         }
         Evaluation.Report rep = Evaluation.summarize(r, 0);
@@ -68,7 +68,7 @@ class WeakSupervisionTest {
 
     @Test void theCamGateKeepsASubsetOfTheDensityComponents() {
         List<PreparedStudy> prepared = weak.prepare(train.stream().filter(LabelledStudy::positive).limit(8).toList(), "gate");
-        ResNetClassifier a = result.model().classifierA(), b = result.model().classifierB();
+        ResNetClassifier a = result.model().members().get(0).classifierA(), b = result.model().members().get(0).classifierB();
         SegmentationSet gated = new WeakSupervision(weak.plan().withDensityGate(DensityGate.CAM), null).trainingPseudoMaskSet(prepared, a, b);
         SegmentationSet ungated = new WeakSupervision(weak.plan().withDensityGate(DensityGate.NONE), null).trainingPseudoMaskSet(prepared, a, b);
         assertEquals(gated.size(), ungated.size());
@@ -154,20 +154,20 @@ class WeakSupervisionTest {
                 .withPreprocess(org.ichnode.core.preprocess.PreprocessOptions.single(64).withNeighbours(1));
         WeakSupervision.Result r = new WeakSupervision(plan, m -> LOG.info("2.5-D: {}", m)).train(train.subList(0, 16), "2.5-D (test)", "n-1");
         try (IchModel trained = r.model()) {
-            assertEquals(3, trained.classifierA().config().inputChannels());
+            assertEquals(3, trained.members().get(0).classifierA().config().inputChannels());
             trained.save(dir, "{}", "{}");
             // the study score adds the logit of the U-Net's peak to the classifiers' highest slice logit
             assertEquals(IchModel.StudyScore.CLASSIFIERS_AND_UNET, trained.settings().studyScore());
             java.util.List<org.ichnode.core.preprocess.PreparedSlice> slices = java.util.List.of(
                     new org.ichnode.core.preprocess.SlicePreprocessor(plan.preprocess()).prepareAll(test.get(0).volume()));
             double peak = 0;
-            for (float[] m : trained.unet().predictProbabilities(slices, 8)) for (float q : m) peak = Math.max(peak, q);
+            for (float[] m : trained.members().get(0).unet().predictProbabilities(slices, 8)) for (float q : m) peak = Math.max(peak, q);
             double classifiersOnly = new ModelSegmenter(trained.withStudyScore(IchModel.StudyScore.CLASSIFIERS), 8).studyLogit(slices, slices);
             double whole = new ModelSegmenter(trained, 8).studyLogit(slices, slices);
             assertEquals(classifiersOnly + Math.log(peak / (1 - peak)), whole, 1e-4);
             // per slice: the classifiers' slice logit plus the logit of the U-Net's peak on that slice, the highest sum
             double[] z = new ModelSegmenter(trained, 8).sliceLogits(test.get(0).volume());
-            List<float[]> maps = trained.unet().predictProbabilities(slices, 8);
+            List<float[]> maps = trained.members().get(0).unet().predictProbabilities(slices, 8);
             double bestSum = Double.NEGATIVE_INFINITY;
             for (int k = 0; k < z.length; k++) {
                 double p = 0;
@@ -244,7 +244,7 @@ class WeakSupervisionTest {
             List<org.ichnode.core.preprocess.PreparedSlice> slices = new ArrayList<>();
             org.ichnode.core.preprocess.SlicePreprocessor pre = new org.ichnode.core.preprocess.SlicePreprocessor(plan.preprocess());
             for (LabelledStudy s : test.subList(0, 4)) slices.addAll(List.of(pre.prepareAll(s.volume())));
-            float[] before = result.model().classifierA().predictLogits(slices, 8), after = continued.classifierA().predictLogits(slices, 8);
+            float[] before = result.model().members().get(0).classifierA().predictLogits(slices, 8), after = continued.members().get(0).classifierA().predictLogits(slices, 8);
             double corr = correlation(before, after);
             LOG.info("logits of the pretrained and the once-stepped classifier A: correlation {}", corr);
             // a network with random weights does not rank slices like a trained one
@@ -269,6 +269,35 @@ class WeakSupervisionTest {
     }
 
     /** The operating point comes from the validation studies; below it nothing is drawn, the probabilities stay. */
+    /**
+     * An ensemble trains one member per seed on the same patients: a member with a seed of its own is the model that
+     * seed alone gives (same engine seed, same training seeds), and members of different seeds differ.
+     */
+    @Test void anEnsembleTrainsOneMemberPerSeed() {
+        WeakSupervision.Plan plan = WeakSupervision.Plan.quick(64).withSteps(20, 20);
+        List<LabelledStudy> few = train.subList(0, 12);
+        WeakSupervision.Result solo = new WeakSupervision(plan, m -> LOG.info("solo: {}", m)).train(few, "solo (test)", "s-1", 0.95, List.of(9L));
+        WeakSupervision.Result pair = new WeakSupervision(plan, m -> LOG.info("pair: {}", m))
+                .train(few, "pair (test)", "e-1", 0.95, java.util.Arrays.asList(null, 9L));
+        try (IchModel one = solo.model(); IchModel two = pair.model()) {
+            assertEquals(1, one.members().size());
+            assertEquals(2, two.members().size());
+            assertTrue(pair.trainingDataJson().contains("\"members\":2"), pair.trainingDataJson());
+            List<org.ichnode.core.preprocess.PreparedSlice> slices = List.of(
+                    new org.ichnode.core.preprocess.SlicePreprocessor(plan.preprocess()).prepareAll(test.get(0).volume()));
+            float[] alone = one.members().get(0).classifierB().predictLogits(slices, 8);
+            float[] second = two.members().get(1).classifierB().predictLogits(slices, 8);
+            float[] first = two.members().get(0).classifierB().predictLogits(slices, 8);
+            double same = 0, apart = 0;
+            for (int k = 0; k < alone.length; k++) {
+                same = Math.max(same, Math.abs(alone[k] - second[k]));
+                apart = Math.max(apart, Math.abs(first[k] - second[k]));
+            }
+            assertTrue(same < 1e-3, "the seed-9 member differs from the seed-9 model by " + same);
+            assertTrue(apart > 1e-2, "the two members are the same network: " + apart);
+        }
+    }
+
     @Test void belowTheOperatingPointNothingIsCalled() {
         double t = result.model().settings().callThreshold();
         assertTrue(t > 0 && t < 1, "operating point chosen on validation studies: " + t);

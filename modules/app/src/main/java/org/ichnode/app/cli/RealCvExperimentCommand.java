@@ -39,7 +39,8 @@ import org.ichnode.training.WeakSupervision;
  * {@code study_auc_per_slice} by the highest per-slice sum of classifiers' logit and U-Net peak logit (the score
  * {@code classifiers+unet-per-slice}; its calibration and operating point are not fitted, so only the AUC).
  * {@code --training-seed N} draws other initial weights, batches and augmentations (the folds and validation split stay): the
- * spread from run to run, and the members of a larger ensemble, measured on the same patients.
+ * spread from run to run measured on the same patients; a list ({@code recipe,11}) trains an ensemble of one member per
+ * entry in each fold ({@link MemberSeeds}).
  */
 public final class RealCvExperimentCommand {
 
@@ -81,8 +82,7 @@ public final class RealCvExperimentCommand {
         String phantomModelDir = args.option("--phantom-model", SegmenterChoice.phantomModel().toString());
         Path out = Path.of(args.option("--out", "var/experiments/real-cv"));
         boolean keepModels = args.flag("--keep-models");
-        String seedOption = args.option("--training-seed");
-        Long seed = seedOption == null ? null : Long.valueOf(seedOption);   // null: the recipe's own seeds
+        List<Long> memberSeeds = MemberSeeds.from(args);
         args.requireNoneLeft();
         if (data.isPhantom()) throw new IllegalArgumentException("experiment real is for real data; the phantom has experiment ablation and seeds");
         if (folds < 2) throw new IllegalArgumentException("--folds must be >= 2");
@@ -125,18 +125,16 @@ public final class RealCvExperimentCommand {
                     double trained = Double.NaN;
                     if (rowName.startsWith("default") || rowName.startsWith("published")) {
                         boolean studyOnly = rowName.contains("study labels");
-                        ModelRuntime.seed(seed == null ? 7 : seed);
+                        ModelRuntime.seed(7);   // the recipe's engine seed; a member with a seed of its own sets it
                         WeakSupervision.Plan plan = WeakSupervision.Plan.forSize(size)
                                 .withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(studyOnly);
                         plan = input.applyTo(plan, size);
-                        // another draw of the networks' weights, sampling and augmentation; folds and validation split stay
-                        if (seed != null) plan = plan.withClassifierTraining(plan.classifierTraining().withSeed(seed)).withUnetSeed(seed);
                         if (classifierWidth > 0) plan = plan.withClassifierWidth(classifierWidth);
                         if (rowName.startsWith("published")) plan = plan.withPublishedPseudoMasks();
                         List<LabelledStudy> fit = studyOnly ? train.stream().map(LabelledStudy::studyLabelOnly).toList() : train;
                         String tag = "fold " + (f + 1) + " " + rowName;
                         WeakSupervision.Result result = new WeakSupervision(plan, m -> System.err.println("ichnode: " + tag + ": " + m))
-                                .train(fit, "ich-node weak U-Net", "cv-fold-" + (f + 1), target);
+                                .train(fit, "ich-node weak U-Net", "cv-fold-" + (f + 1), target, memberSeeds);
                         trained = (System.nanoTime() - r0) / 1e9;
                         try (ModelSegmenter seg = new ModelSegmenter(result.model(), ModelSegmenter.DEFAULT_CHUNK)) {
                             o = new ArrayList<>();
@@ -171,7 +169,7 @@ public final class RealCvExperimentCommand {
             if (phantomModel instanceof AutoCloseable c) c.close();
         }
         String md = markdown(data, folds, onlyFolds, size + ", " + input.describe()
-                + (classifierWidth > 0 ? ", classifier width " + classifierWidth : "") + (seed != null ? ", training seed " + seed : ""), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
+                + (classifierWidth > 0 ? ", classifier width " + classifierWidth : "") + MemberSeeds.describe(memberSeeds), classifierSteps, unetSteps, target, all, outcomes, trainSeconds,
                 (System.nanoTime() - t0) / 1e9);
         Files.writeString(out.resolve("real-cv.md"), md + "\n## Per fold\n```\n" + log + "```\n");
         Files.writeString(out.resolve("real-cv.json"), json(outcomes) + "\n");

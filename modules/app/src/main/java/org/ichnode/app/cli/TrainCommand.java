@@ -19,7 +19,8 @@ import org.ichnode.training.WeakSupervision;
  * {@code --labels study} for study labels only) into a model artifact folder. Pseudo masks: {@code density} (the
  * default: ich-node's density prior, the components the deep Grad-CAM touches), {@code density-ungated} (every
  * density component of the positive slices) or {@code published} (the published steps without the density prior). On phantom data the held-out studies
- * after the training range are evaluated and written into the artifact's metrics.json.
+ * after the training range are evaluated and written into the artifact's metrics.json. {@code --training-seed LIST}:
+ * one member per entry ({@link MemberSeeds}); the reports in metrics.json are the first member's.
  */
 public final class TrainCommand {
 
@@ -57,6 +58,7 @@ public final class TrainCommand {
         int heldOut = args.intOption("--held-out", 10);
         int threads = args.intOption("--threads", 2);
         String version = args.option("--version", LocalDate.now() + "-" + (data.isPhantom() ? "phantom" : "site"));
+        List<Long> memberSeeds = MemberSeeds.from(args);
         args.requireNoneLeft();
         if (Files.exists(out.resolve(org.ichnode.model.IchModel.DESCRIPTOR))) {
             throw new IllegalArgumentException(out + " already holds a model; choose a new folder (artifacts are never overwritten)");
@@ -67,7 +69,7 @@ public final class TrainCommand {
         long t0 = System.nanoTime();
         List<LabelledStudy> studies = data.load(studyOnly);
         WeakSupervision.Result r = new WeakSupervision(plan, m -> System.err.println("ichnode: " + m))
-                .train(studies, "ich-node weak U-Net", version);
+                .train(studies, "ich-node weak U-Net", version, org.ichnode.training.OperatingPoint.DEFAULT_TARGET_SENSITIVITY, memberSeeds);
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         ObjectNode metrics = JsonNodeFactory.instance.objectNode();
         try (ModelSegmenter seg = new ModelSegmenter(r.model(), ModelSegmenter.DEFAULT_CHUNK)) {
@@ -77,6 +79,7 @@ public final class TrainCommand {
                 metrics.set("heldOut", e.report().toJsonNode());
             }
             metrics.put("trainingSeconds", Math.round(trainSeconds * 10) / 10.0);
+            metrics.put("members", r.model().members().size());
             metrics.putArray("classifierSlicesPerSecond").add(Math.round(r.classifierA().slicesPerSecond() * 10) / 10.0)
                     .add(Math.round(r.classifierB().slicesPerSecond() * 10) / 10.0);
             metrics.put("unetSlicesPerSecond", Math.round(r.unet().slicesPerSecond() * 10) / 10.0);
