@@ -51,7 +51,13 @@ public final class Args {
 
     /** The data set options {@code --data --seed --from --studies --patients} (docs: Main's help). */
     public org.ichnode.training.data.DatasetOption dataset(String defaultData, int defaultFrom, int defaultStudies) {
-        return new org.ichnode.training.data.DatasetOption(option("--data", defaultData), Long.parseLong(option("--seed", "7")),
+        String data = option("--data", defaultData), seed = option("--seed", null);
+        // --seed picks which phantoms are generated; on real data it would be read and do nothing
+        if (seed != null && (data == null || !data.startsWith("phantom:"))) {
+            throw new IllegalArgumentException("--seed picks phantom studies and means nothing for " + (data == null ? "real data" : data)
+                    + "; another training draw is --training-seed (train, experiment real)");
+        }
+        return new org.ichnode.training.data.DatasetOption(data, Long.parseLong(seed == null ? "7" : seed),
                 intOption("--from", defaultFrom), intOption("--studies", defaultStudies), option("--patients", null));
     }
 }
