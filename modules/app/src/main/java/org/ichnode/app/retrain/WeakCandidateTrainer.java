@@ -27,6 +27,7 @@ import org.ichnode.model.ModelSegmenter;
 import org.ichnode.training.PatientSplit;
 import org.ichnode.training.RealEvaluation;
 import org.ichnode.model.TorchThreads;
+import org.ichnode.training.OperatingPoint;
 import org.ichnode.training.WeakSupervision;
 import org.ichnode.store.DatasetSnapshot;
 
@@ -99,7 +100,8 @@ public final class WeakCandidateTrainer implements CandidateTrainer {
         }
         WeakSupervision.Plan plan = WeakSupervision.Plan.recipe(inputSize).withSteps(classifierSteps, unetSteps).withStudyLabelsOnly(true);
         String version = artifactDir.getFileName().toString().replaceFirst("\\.partial$", "");
-        WeakSupervision.Result r = new WeakSupervision(plan, report).train(studies, "ich-node weak U-Net", version);
+        WeakSupervision.Result r = new WeakSupervision(plan, report).train(studies, "ich-node weak U-Net", version,
+                OperatingPoint.DEFAULT_TARGET_SENSITIVITY, WeakSupervision.Plan.RECIPE_MEMBER_SEEDS);
         try (ModelSegmenter seg = new ModelSegmenter(r.model(), ModelSegmenter.DEFAULT_CHUNK)) {
             report.accept("evaluating on the validation set");
             Evaluation.Report e = evaluate(seg);

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The nightly retraining trains with {@link WeakSupervision.Plan#recipe}; the shipped model was trained with the
- * {@code train} command written in models/README.md. Both must be the same plan, or the retraining's candidates are not
- * what was measured on real CT.
+ * {@code train} command written in models/README.md. Both must be the same plan and the same members, or the
+ * retraining's candidates are not what was measured on real CT.
  */
 class ShippedRecipeTest {
     private static final Path README = Path.of("../../models/README.md").toAbsolutePath().normalize();
@@ -26,6 +26,7 @@ class ShippedRecipeTest {
         int size = Integer.parseInt(tokens.get(tokens.indexOf("--size") + 1));
         WeakSupervision.Plan fromReadme = TrainCommand.planOf(new Args(tokens));
         assertEquals(WeakSupervision.Plan.recipe(size), fromReadme);
+        assertEquals(WeakSupervision.Plan.RECIPE_MEMBER_SEEDS, MemberSeeds.from(new Args(tokens)), "the same members");
         assertEquals(128, size, "retrain.inputSize defaults to the shipped model's input");
     }
 
