@@ -114,8 +114,8 @@ public final class WeakSupervision {
 
         /**
          * The recipe's members ({@link WeakSupervision#train(List, String, String, double, List)}): the plan's own
-         * seeds and seed 11. With the brain-only U-Net the two averaged beat each alone on CT-ICH (docs/model.md, seventh
-         * session).
+         * seeds and seed 11, those of the shipped model. Averaging draws did not rank studies better in every
+         * cross-validation run on CT-ICH (docs/model.md, seventh session); the recipe stays the shipped model's.
          */
         public static final List<Long> RECIPE_MEMBER_SEEDS = java.util.Collections.unmodifiableList(java.util.Arrays.asList(null, 11L));
 
