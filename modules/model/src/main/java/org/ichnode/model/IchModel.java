@@ -182,7 +182,10 @@ public final class IchModel implements AutoCloseable {
     }
 
     public static Settings readSettings(Path dir) throws IOException {
-        Properties p = descriptor(dir);
+        return settingsOf(descriptor(dir), dir);
+    }
+
+    private static Settings settingsOf(Properties p, Path dir) throws IOException {
         try {
             List<HuWindow> windows = new ArrayList<>();
             for (String w : required(p, "input.windows").split(",")) {
@@ -205,8 +208,9 @@ public final class IchModel implements AutoCloseable {
     }
 
     public static IchModel load(Path dir) throws IOException {
-        Settings s = readSettings(dir);
-        int count = memberCount(dir);
+        Properties descriptor = descriptor(dir);
+        Settings s = settingsOf(descriptor, dir);
+        int count = memberCount(descriptor, dir);
         List<Member> members = new ArrayList<>();
         ResNetClassifier a = null, b = null;
         try {
@@ -237,8 +241,7 @@ public final class IchModel implements AutoCloseable {
         return p;
     }
 
-    private static int memberCount(Path dir) throws IOException {
-        Properties p = descriptor(dir);
+    private static int memberCount(Properties p, Path dir) throws IOException {
         try {
             int n = Integer.parseInt(p.getProperty("members", "1").trim());
             if (n < 1) throw new NumberFormatException("below 1");
